@@ -1,0 +1,88 @@
+/**
+ * AWS SDK v3 clients for the adapters, created once per process, plus a
+ * request counter (the cost model counts requests, not guesses).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Settings } from '../../config.js';
+
+/** Counts AWS requests by `service:Command`, every attempt included. */
+export class RequestCounter {
+  readonly counts = new Map<string, number>();
+
+  record(service: string, command: string): void {
+    const k = `${service}:${command}`;
+    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+  }
+
+  /** Count for one `service:Command` key. */
+  get(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  /** Counts as a plain object, sorted by key. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  reset(): void {
+    this.counts.clear();
+  }
+}
+
+interface StackClient {
+  middlewareStack: { add: (mw: unknown, opts: unknown) => void };
+}
+
+/** Adds a per-attempt counting middleware to a client. */
+export function countRequests(client: StackClient, service: string, counter: RequestCounter): void {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      counter.record(service, (context.commandName ?? 'Unknown').replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'deserialize', name: 'eddyRequestCounter' },
+  );
+}
+
+/** Options for {@link createAwsClients}. */
+export interface AwsClientOptions {
+  /** Region; the SDK's provider chain decides when absent. */
+  readonly region?: string;
+  /** Static credentials (the embedded stand-ins); the provider chain decides when absent. */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+  readonly counter?: RequestCounter;
+  /** Per-attempt request timeout in ms. @default 10000 */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The two clients the adapters use. */
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+}
+
+/**
+ * Creates the S3 and DynamoDB clients. With an endpoint override (stand-ins,
+ * LocalStack) S3 uses path-style addressing, and checksums only when required:
+ * s3rver stores streamed uploads corrupted otherwise.
+ */
+export function createAwsClients(settings: Pick<Settings, 's3Endpoint' | 'dynamodbEndpoint'>, options: AwsClientOptions = {}): AwsClients {
+  const common = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 10_000, connectionTimeout: 3_000 },
+  };
+  const s3 = new S3Client({
+    ...common,
+    ...(settings.s3Endpoint
+      ? { endpoint: settings.s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
+  });
+  const dynamodb = new DynamoDBClient({ ...common, ...(settings.dynamodbEndpoint ? { endpoint: settings.dynamodbEndpoint } : {}) });
+  if (options.counter) {
+    countRequests(s3 as unknown as StackClient, 's3', options.counter);
+    countRequests(dynamodb as unknown as StackClient, 'dynamodb', options.counter);
+  }
+  return { s3, dynamodb };
+}

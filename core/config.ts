@@ -1,0 +1,112 @@
+/**
+ * Settings and the names of Eddy's environment variables, in one place.
+ *
+ * The CDK stack sets these variables on every function and the handlers and
+ * the local host read them, all through {@link ENV}, so the names cannot drift.
+ * Core never reads `process.env`: callers pass the environment in, and
+ * {@link readSettings} validates it once and names the bad value.
+ */
+import { EddyError } from './errors.js';
+
+/** Every environment variable Eddy reads. */
+export const ENV = {
+  /** DynamoDB table holding topic records. */
+  topicsTable: 'EDDY_TOPICS_TABLE',
+  /** DynamoDB table holding the partition indexes (one item per stored chunk). */
+  logTable: 'EDDY_LOG_TABLE',
+  /** DynamoDB table holding consumer group state and committed offsets. */
+  groupsTable: 'EDDY_GROUPS_TABLE',
+  /** S3 bucket holding record batches. */
+  bucket: 'EDDY_BUCKET',
+  /** Override the DynamoDB endpoint (local stand-ins, LocalStack). */
+  dynamodbEndpoint: 'EDDY_DYNAMODB_ENDPOINT',
+  /** Override the S3 endpoint (local stand-ins, LocalStack). */
+  s3Endpoint: 'EDDY_S3_ENDPOINT',
+  /** Log level: debug | info | warn | error. */
+  logLevel: 'EDDY_LOG_LEVEL',
+  /** Local host: data directory. */
+  dataDir: 'EDDY_DATA_DIR',
+  /** Local host: maintenance interval in ms (0 disables). */
+  maintenanceIntervalMs: 'EDDY_MAINTENANCE_INTERVAL_MS',
+  /** Maintenance: how long an unreferenced object must be old before GC deletes it. */
+  gcGraceMs: 'EDDY_GC_GRACE_MS',
+  /** Maintenance: target size of compacted segment objects. */
+  compactionTargetBytes: 'EDDY_COMPACTION_TARGET_BYTES',
+  /** SDK and CLI: the API endpoint. */
+  endpoint: 'EDDY_ENDPOINT',
+} as const;
+
+/** Plain, serializable engine settings. */
+export interface Settings {
+  readonly topicsTable: string;
+  readonly logTable: string;
+  readonly groupsTable: string;
+  readonly bucket: string;
+  readonly dynamodbEndpoint?: string;
+  readonly s3Endpoint?: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly gcGraceMs: number;
+  readonly compactionTargetBytes: number;
+}
+
+/** Defaults used by the local host and the CDK stack. */
+export const DEFAULTS = {
+  topicsTable: 'eddy-topics',
+  logTable: 'eddy-log',
+  groupsTable: 'eddy-groups',
+  bucket: 'eddy-data',
+  logLevel: 'info',
+  /** 15 minutes: longer than any Lambda invocation (max 15 min) can hold an index entry. */
+  gcGraceMs: 15 * 60_000,
+  compactionTargetBytes: 8 * 1024 * 1024,
+  maintenanceIntervalMs: 60_000,
+  port: 4000,
+  dataDir: '.eddy',
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function str(env: Env, name: string, fallback?: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') {
+    if (fallback !== undefined) return fallback;
+    throw new EddyError('INVALID_REQUEST', `setting ${name} is required`);
+  }
+  return v;
+}
+
+/** Parses a non-negative integer setting, failing with the variable and value named. */
+export function intSetting(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new EddyError('INVALID_REQUEST', `setting ${name}=${JSON.stringify(raw)} is not a non-negative integer`);
+  }
+  return n;
+}
+
+/**
+ * Reads and validates engine settings from an environment map.
+ * @param env - usually `process.env`, passed in by the caller.
+ * @param requireResources - when true (Lambda), table and bucket names must be set; else defaults apply.
+ */
+export function readSettings(env: Env, requireResources = false): Settings {
+  const d = requireResources ? undefined : DEFAULTS;
+  const logLevel = str(env, ENV.logLevel, DEFAULTS.logLevel);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new EddyError('INVALID_REQUEST', `setting ${ENV.logLevel}=${JSON.stringify(logLevel)} must be debug|info|warn|error`);
+  }
+  const optional = (name: string): string | undefined => (env[name] ? env[name] : undefined);
+  return {
+    topicsTable: str(env, ENV.topicsTable, d?.topicsTable),
+    logTable: str(env, ENV.logTable, d?.logTable),
+    groupsTable: str(env, ENV.groupsTable, d?.groupsTable),
+    bucket: str(env, ENV.bucket, d?.bucket),
+    ...(optional(ENV.dynamodbEndpoint) ? { dynamodbEndpoint: optional(ENV.dynamodbEndpoint) } : {}),
+    ...(optional(ENV.s3Endpoint) ? { s3Endpoint: optional(ENV.s3Endpoint) } : {}),
+    logLevel: logLevel as Settings['logLevel'],
+    gcGraceMs: intSetting(env, ENV.gcGraceMs, DEFAULTS.gcGraceMs),
+    compactionTargetBytes: intSetting(env, ENV.compactionTargetBytes, DEFAULTS.compactionTargetBytes),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Reading a partition: fetch by offset, list offsets, partition summaries.
+ *
+ * Readers tolerate the moment during compaction when a covering entry and
+ * the entries it replaces both exist (overlapping ranges): records are taken
+ * by offset, each at most once, and a gap ends the batch early rather than
+ * skipping offsets.
+ */
+import { decodeChunk } from '../codec/format.js';
+import { EddyError } from '../errors.js';
+import type { ChunkRef, IndexEntry, TopicRecord } from '../model.js';
+import type { MetadataStore, ObjectStore } from '../ports.js';
+
+/** A record read back, with its offset. */
+export interface FetchedRecord {
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: ReadonlyArray<readonly [string, Uint8Array]>;
+}
+
+/** The bounds of a partition's log. */
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** First offset still stored. */
+  readonly logStartOffset: number;
+  /** Offset the next record will get. */
+  readonly highWatermark: number;
+}
+
+/** A fetch request. */
+export interface FetchRequest {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** @default 1000 */
+  readonly maxRecords?: number;
+  /** Soft byte bound; at least one record is returned when one exists. @default 1048576 */
+  readonly maxBytes?: number;
+}
+
+/** A fetch result. */
+export interface FetchResult extends PartitionOffsets {
+  readonly records: FetchedRecord[];
+  readonly nextOffset: number;
+}
+
+export interface ReadDeps {
+  readonly objects: ObjectStore;
+  readonly meta: MetadataStore;
+}
+
+/** Default and maximum fetch sizes (DESIGN.md §3). */
+export const FETCH_LIMITS = { defaultMaxBytes: 1024 * 1024, maxMaxBytes: 4 * 1024 * 1024, defaultMaxRecords: 1000, maxMaxRecords: 10_000 } as const;
+
+/** Throws `UNKNOWN_TOPIC_OR_PARTITION` unless the partition exists. */
+export function checkPartition(topic: TopicRecord, partition: number): void {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= topic.partitions) {
+    throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} of topic ${topic.name} does not exist (it has ${topic.partitions})`);
+  }
+}
+
+/** Log start and high-water mark of a partition (two consistent reads). */
+export async function partitionOffsets(meta: MetadataStore, topic: TopicRecord, partition: number): Promise<PartitionOffsets> {
+  const [first, head] = await Promise.all([meta.firstEntry(topic.topicId, partition), meta.headEntry(topic.topicId, partition)]);
+  return {
+    partition,
+    logStartOffset: !first ? 0 : first.objectKey === null ? first.lastOffset + 1 : first.baseOffset,
+    highWatermark: head ? head.lastOffset + 1 : 0,
+  };
+}
+
+function outOfRange(offset: number, bounds: PartitionOffsets, topic: string): EddyError {
+  return new EddyError(
+    'OFFSET_OUT_OF_RANGE',
+    `offset ${offset} is out of range for ${topic}/${bounds.partition}: logStartOffset=${bounds.logStartOffset} highWatermark=${bounds.highWatermark}`,
+  );
+}
+
+async function readChunk(objects: ObjectStore, entry: IndexEntry, chunk: ChunkRef): Promise<FetchedRecord[]> {
+  const bytes = await objects.getRange(entry.objectKey!, chunk.position, chunk.length);
+  const { records } = decodeChunk(bytes, entry.partition);
+  if (records.length !== chunk.records) {
+    throw new EddyError('DATA_CORRUPT', `stored data is corrupt: chunk holds ${records.length} records, index says ${chunk.records}`);
+  }
+  const base = entry.baseOffset + chunk.offsetDelta;
+  return records.map((r, i) => ({ offset: base + i, ...r }));
+}
+
+/** Reads records from `offset`, reading only the chunks it needs. */
+export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: FetchRequest): Promise<FetchResult> {
+  checkPartition(topic, request.partition);
+  const maxRecords = request.maxRecords ?? FETCH_LIMITS.defaultMaxRecords;
+  const maxBytes = request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes;
+  const bounds = await partitionOffsets(deps.meta, topic, request.partition);
+  if (request.offset < bounds.logStartOffset || request.offset > bounds.highWatermark) throw outOfRange(request.offset, bounds, topic.name);
+  const records: FetchedRecord[] = [];
+  let next = request.offset;
+  let bytes = 0;
+  // Plan: the chunks covering [offset, …) until the byte or record budget is met.
+  while (next < bounds.highWatermark && records.length < maxRecords && (bytes < maxBytes || records.length === 0)) {
+    const entries = await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16);
+    const plan: Array<{ entry: IndexEntry; chunk: ChunkRef }> = [];
+    let planned = 0;
+    let cursor = next;
+    let gap = false;
+    for (const entry of entries) {
+      if (entry.objectKey === null || entry.lastOffset < cursor) continue;
+      for (const chunk of entry.chunks) {
+        const first = entry.baseOffset + chunk.offsetDelta;
+        const last = first + chunk.records - 1;
+        if (last < cursor) continue;
+        if (first > cursor) {
+          gap = true;
+          break;
+        }
+        plan.push({ entry, chunk });
+        planned += chunk.length;
+        cursor = last + 1;
+        if (bytes + planned >= maxBytes || records.length + (cursor - next) >= maxRecords) break;
+      }
+      if (gap || bytes + planned >= maxBytes || records.length + (cursor - next) >= maxRecords) break;
+    }
+    if (plan.length === 0) break;
+    const read = await Promise.all(plan.map((p) => readChunk(deps.objects, p.entry, p.chunk)));
+    let full = false;
+    for (const chunkRecords of read) {
+      for (const r of chunkRecords) {
+        if (r.offset < next) continue;
+        if (r.offset !== next) throw new EddyError('DATA_CORRUPT', `stored data is corrupt: expected offset ${next}, found ${r.offset}`);
+        const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + r.headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
+        if (records.length >= maxRecords || (records.length > 0 && bytes + size > maxBytes)) {
+          full = true;
+          break;
+        }
+        records.push(r);
+        bytes += size;
+        next = r.offset + 1;
+      }
+      if (full) break;
+    }
+    if (full || gap) break;
+  }
+  return { ...bounds, records, nextOffset: next };
+}
+
+/** `earliest`, `latest`, or the first offset whose timestamp is ≥ a time. */
+export type OffsetSpec = 'earliest' | 'latest' | { readonly timestamp: number };
+
+/** Resolves an offset spec. A timestamp past every record resolves to the high-water mark, with no timestamp. */
+export async function listOffset(
+  deps: ReadDeps,
+  topic: TopicRecord,
+  partition: number,
+  at: OffsetSpec,
+): Promise<{ partition: number; offset: number; timestamp?: number }> {
+  checkPartition(topic, partition);
+  const bounds = await partitionOffsets(deps.meta, topic, partition);
+  if (at === 'earliest') return { partition, offset: bounds.logStartOffset };
+  if (at === 'latest') return { partition, offset: bounds.highWatermark };
+  for await (const entry of deps.meta.listEntries(topic.topicId, partition)) {
+    if (entry.objectKey === null || entry.maxTimestamp < at.timestamp || entry.lastOffset < bounds.logStartOffset) continue;
+    for (const chunk of entry.chunks) {
+      if (chunk.maxTimestamp < at.timestamp) continue;
+      const hit = (await readChunk(deps.objects, entry, chunk)).find((r) => r.timestamp >= at.timestamp && r.offset >= bounds.logStartOffset);
+      if (hit) return { partition, offset: hit.offset, timestamp: hit.timestamp };
+    }
+  }
+  return { partition, offset: bounds.highWatermark };
+}

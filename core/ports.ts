@@ -1,0 +1,99 @@
+/**
+ * The ports core depends on. Adapters implement them for AWS (S3, DynamoDB)
+ * and in memory; the same contract suite (`test/contract/`) runs against both.
+ * Adapters throw only {@link EddyError}s: AWS errors are translated at the edge.
+ */
+import type { CommittedOffset, GroupRecord, IndexEntry, TopicRecord, TopicTombstone } from './model.js';
+
+/** An object as listed. */
+export interface ObjectSummary {
+  readonly key: string;
+  readonly size: number;
+  /** Last-modified time in ms since the epoch. */
+  readonly lastModified: number;
+}
+
+/** Where record bytes live (S3). */
+export interface ObjectStore {
+  /** Writes a whole object under a key that has never been used. */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** Reads `length` bytes from `position`. A missing object is `DATA_CORRUPT`. */
+  getRange(key: string, position: number, length: number): Promise<Uint8Array>;
+  /** Reads a whole object. A missing object is `DATA_CORRUPT`. */
+  get(key: string): Promise<Uint8Array>;
+  /** Deletes objects; deleting a missing key is not an error. */
+  delete(keys: readonly string[]): Promise<void>;
+  /** Lists objects under a prefix in key order. */
+  list(prefix: string): AsyncIterable<ObjectSummary>;
+}
+
+/** Where indexes, topics and groups live (DynamoDB). */
+export interface MetadataStore {
+  /** Creates a topic; `TOPIC_ALREADY_EXISTS` if the name is taken. */
+  createTopic(topic: TopicRecord): Promise<void>;
+  /** Replaces a topic if its stored version is `topic.version - 1`; false if it changed meanwhile. */
+  updateTopic(topic: TopicRecord): Promise<boolean>;
+  getTopic(name: string): Promise<TopicRecord | undefined>;
+  listTopics(): Promise<TopicRecord[]>;
+  /** Removes a topic record and leaves a tombstone for maintenance; false if it changed meanwhile. */
+  deleteTopic(topic: TopicRecord, tombstone: TopicTombstone): Promise<boolean>;
+  listTombstones(): Promise<TopicTombstone[]>;
+  removeTombstone(topicId: string): Promise<void>;
+
+  /** The entry with the highest base offset (consistent read). */
+  headEntry(topicId: string, partition: number): Promise<IndexEntry | undefined>;
+  /** The entry with the lowest base offset (consistent read). */
+  firstEntry(topicId: string, partition: number): Promise<IndexEntry | undefined>;
+  /**
+   * Appends `entry` only if no entry with the same base offset exists
+   * (a conditional put). False when another append won the race.
+   */
+  appendEntry(entry: IndexEntry): Promise<boolean>;
+  /**
+   * Entries that may hold `offset` and later offsets, ascending by base offset:
+   * the last entry with base ≤ offset, then up to `limit - 1` more (consistent reads).
+   */
+  entriesFrom(topicId: string, partition: number, offset: number, limit: number): Promise<IndexEntry[]>;
+  /** How many entries of a partition hold records (head markers excluded). */
+  countSegments(topicId: string, partition: number): Promise<number>;
+  /** All entries of a partition, ascending by base offset (paged internally). */
+  listEntries(topicId: string, partition: number): AsyncIterable<IndexEntry>;
+  /** Replaces `prev` by `next` (same base offset) if `prev` is still stored unchanged. */
+  replaceEntry(prev: IndexEntry, next: IndexEntry): Promise<boolean>;
+  /** Deletes `entry` if it is still stored unchanged. */
+  deleteEntry(entry: IndexEntry): Promise<boolean>;
+
+  getGroup(group: string): Promise<GroupRecord | undefined>;
+  /** Writes a group if its stored version is `record.version - 1` (or absent when version is 1). */
+  saveGroup(record: GroupRecord): Promise<boolean>;
+  /** Deletes a group's state if still at `version`. */
+  deleteGroup(group: string, version: number): Promise<boolean>;
+  listGroups(): Promise<GroupRecord[]>;
+  /** Committed offsets of a group, every topic. */
+  readOffsets(group: string): Promise<CommittedOffset[]>;
+  /** Writes an offset unless the stored one has a higher fence; false when refused. */
+  commitOffset(group: string, offset: CommittedOffset): Promise<boolean>;
+  /** Deletes every committed offset of a group. */
+  deleteOffsets(group: string): Promise<void>;
+}
+
+/** Time source. Core never calls `Date.now` itself. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms` (simulations may advance virtual time instead). */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Id and randomness source. Core never calls `crypto` or `Math.random` itself. */
+export interface Ids {
+  /** A fresh unique id, safe in object keys. */
+  unique(): string;
+  /** A float in [0, 1), for jitter. */
+  random(): number;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

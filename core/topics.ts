@@ -1,0 +1,45 @@
+/**
+ * Topic rules: Kafka's name rules, partition bounds and per-topic config.
+ */
+import { EddyError } from './errors.js';
+import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from './model.js';
+
+/** Most partitions a topic may have. */
+export const MAX_PARTITIONS = 1000;
+/** Largest `maxMessageBytes` a topic may set (DESIGN.md §3: 1 MiB per record). */
+export const MAX_MESSAGE_BYTES_LIMIT = 1024 * 1024;
+
+const NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Throws `INVALID_TOPIC` unless `name` is a legal Kafka topic name. */
+export function validateTopicName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !NAME.test(name) || name === '.' || name === '..') {
+    const shown = typeof name === 'string' ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name) : String(name);
+    throw new EddyError('INVALID_TOPIC', `invalid topic name ${shown}: use 1-249 characters of [a-zA-Z0-9._-], not "." or ".."`);
+  }
+}
+
+/** Throws `INVALID_PARTITIONS` unless `n` is an integer in [1, 1000]. */
+export function validatePartitionCount(n: unknown): asserts n is number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_PARTITIONS) {
+    throw new EddyError('INVALID_PARTITIONS', `partitions must be an integer from 1 to ${MAX_PARTITIONS}, got ${String(n)}`);
+  }
+}
+
+/** Merges a partial config over `base`, validating every field. */
+export function resolveTopicConfig(patch: Partial<TopicConfig> | undefined, base: TopicConfig = DEFAULT_TOPIC_CONFIG): TopicConfig {
+  const merged = { ...base, ...(patch ?? {}) };
+  const check = (field: keyof TopicConfig, ok: (v: number) => boolean, rule: string): void => {
+    const v = merged[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || !ok(v)) {
+      throw new EddyError('INVALID_REQUEST', `config.${field} ${rule}, got ${JSON.stringify(v)}`);
+    }
+  };
+  check('retentionMs', (v) => v === -1 || v >= 1, 'must be -1 (forever) or a positive integer of ms');
+  check('retentionBytes', (v) => v === -1 || v >= 1, 'must be -1 (unlimited) or a positive integer of bytes');
+  check('maxMessageBytes', (v) => v >= 1 && v <= MAX_MESSAGE_BYTES_LIMIT, `must be an integer from 1 to ${MAX_MESSAGE_BYTES_LIMIT}`);
+  for (const key of Object.keys(patch ?? {})) {
+    if (!(key in DEFAULT_TOPIC_CONFIG)) throw new EddyError('INVALID_REQUEST', `unknown config key ${JSON.stringify(key)}`);
+  }
+  return { retentionMs: merged.retentionMs, retentionBytes: merged.retentionBytes, maxMessageBytes: merged.maxMessageBytes };
+}

@@ -1,0 +1,76 @@
+// Lint, including the dependency direction of DESIGN.md §1 as import rules:
+//   cli → sdk;  lambdas, local host → core;  core → its ports only;  cdk → core/config + core/schema.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (from, patterns, message) => ({
+  files: from,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', structuredClone: 'readonly', setImmediate: 'readonly', queueMicrotask: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  // core: pure engine. No Lambda, HTTP host, SDK, CLI or CDK; no process.env.
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'aws-lambda', message: 'core must not depend on Lambda types' }],
+          patterns: [
+            { group: ['**/lambdas/**', '**/local/**', '**/sdk/**', '**/cli/**', '**/cdk/**', '@eddy/sdk', 'aws-cdk-lib*'], message: 'core depends on its ports only (DESIGN.md §1)' },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'core never reads process.env: take settings from the caller (core/config.ts)' },
+      ],
+    },
+  },
+  // core outside the AWS adapters never touches the AWS SDK, the wall clock or randomness.
+  {
+    files: ['core/**/*.ts'],
+    ignores: ['core/adapters/aws/**', 'core/ports.ts', 'core/ids.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'aws-lambda', message: 'core must not depend on Lambda types' }],
+          patterns: [
+            { group: ['**/lambdas/**', '**/local/**', '**/sdk/**', '**/cli/**', '**/cdk/**', '@eddy/sdk', 'aws-cdk-lib*'], message: 'core depends on its ports only (DESIGN.md §1)' },
+            { group: ['@aws-sdk/*', '@smithy/*'], message: 'only core/adapters/aws talks to AWS; translate errors there' },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'core never reads process.env: take settings from the caller (core/config.ts)' },
+        { object: 'Date', property: 'now', message: 'use the injected Clock' },
+        { object: 'Math', property: 'random', message: 'use the injected Ids' },
+        { object: 'crypto', property: 'randomUUID', message: 'use the injected Ids' },
+      ],
+    },
+  },
+  layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**'], 'lambdas depend on core only (DESIGN.md §1)'),
+  layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**'], 'the local host serves lambdas over core; it does not use the SDK'),
+  layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (DESIGN.md §1)'),
+  layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (DESIGN.md §1)'),
+  layer(
+    ['cdk/**/*.ts'],
+    ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/local/**', '**/core/engine*', '**/core/log/**', '**/core/adapters/**'],
+    'cdk takes names from core/config and core/schema only; handlers are bundled by path',
+  ),
+);

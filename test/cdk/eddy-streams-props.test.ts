@@ -1,0 +1,115 @@
+/**
+ * EddyStreamsProps: validation names the bad value, and every prop reaches the
+ * template. Bundling is skipped here (the code is checked in eddy-streams.test.ts).
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EddyStreams, type EddyStreamsProps, type EddyLogLevel } from '../../cdk/lib/eddy-streams.js';
+import { ENV } from '../../core/config.js';
+import { FUNCTION_NAMES, type FunctionKind } from '../../core/schema.js';
+import { testApp } from './helpers.js';
+
+const SYNTH_TIMEOUT = 120_000;
+const KINDS = Object.keys(FUNCTION_NAMES) as FunctionKind[];
+
+function build(props: EddyStreamsProps): { stack: Stack; eddy: EddyStreams } {
+  const stack = new Stack(testApp(false), 'PropsTest');
+  return { stack, eddy: new EddyStreams(stack, 'Eddy', props) };
+}
+
+describe('validation names the bad value', () => {
+  const cases: [string, EddyStreamsProps, RegExp][] = [
+    ['removalPolicy', { removalPolicy: RemovalPolicy.SNAPSHOT }, /removalPolicy must be RETAIN or DESTROY, got "snapshot"/],
+    ['memorySize too small', { memorySize: 64 }, /memorySize .* got 64/],
+    ['memorySize not an integer', { memorySize: 512.5 }, /memorySize .* got 512\.5/],
+    ['architecture', { architecture: lambda.Architecture.custom('riscv64') }, /architecture .* got "riscv64"/],
+    ['maintenanceInterval below a minute', { maintenanceInterval: Duration.seconds(30) }, /maintenanceInterval .* got 30 seconds/],
+    ['maintenanceInterval not whole minutes', { maintenanceInterval: Duration.seconds(90) }, /maintenanceInterval .* got 1 minute 30 seconds/],
+    ['maintenanceInterval above a day', { maintenanceInterval: Duration.days(2) }, /maintenanceInterval .* got 2 days/],
+    ['gcGrace within a function timeout', { gcGrace: Duration.minutes(5) }, /gcGrace must be longer .* got 5 minutes/],
+    ['compactionTargetBytes', { compactionTargetBytes: 1000 }, /compactionTargetBytes .* got 1000/],
+    ['logLevel', { logLevel: 'verbose' as EddyLogLevel }, /logLevel .* got "verbose"/],
+    ['logRetention', { logRetention: 4 as logs.RetentionDays }, /logRetention .* got 4/],
+    ['functionNamePrefix characters', { functionNamePrefix: 'my eddy!' }, /functionNamePrefix .* got "my eddy!"/],
+    ['functionNamePrefix length', { functionNamePrefix: 'x'.repeat(53) }, /functionNamePrefix .* got "x{53}"/],
+  ];
+  for (const [name, props, message] of cases) {
+    it(name, () => {
+      expect(() => build(props)).toThrow(message);
+    });
+  }
+
+  it('accepts the documented limits', () => {
+    expect(() =>
+      build({ memorySize: 128, maintenanceInterval: Duration.minutes(1), gcGrace: Duration.minutes(6), compactionTargetBytes: 1024 * 1024 }),
+    ).not.toThrow();
+    expect(() => build({ memorySize: 10240, maintenanceInterval: Duration.days(1), functionNamePrefix: 'x'.repeat(52) })).not.toThrow();
+  });
+});
+
+describe('removalPolicy DESTROY', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = Template.fromStack(build({ removalPolicy: RemovalPolicy.DESTROY }).stack);
+  }, SYNTH_TIMEOUT);
+
+  it('deletes bucket, tables and log groups, and drops deletion protection', () => {
+    for (const type of ['AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::Logs::LogGroup']) {
+      const resources = Object.values(template.findResources(type));
+      expect(resources.length, type).toBeGreaterThan(0);
+      for (const r of resources) expect(r.DeletionPolicy, type).toBe('Delete');
+    }
+    for (const t of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
+      expect(t.Properties.DeletionProtectionEnabled).toBe(false);
+      // Point-in-time recovery stays on either way.
+      expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    }
+  });
+
+  it('adds no auto-delete custom resource (it would need wildcard S3 actions)', () => {
+    expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
+    template.resourceCountIs('AWS::Lambda::Function', KINDS.length);
+  });
+});
+
+describe('overrides reach the template', () => {
+  let template: Template;
+  let stack: Stack;
+  let eddy: EddyStreams;
+  beforeAll(() => {
+    ({ stack, eddy } = build({
+      architecture: lambda.Architecture.X86_64,
+      memorySize: 512,
+      functionNamePrefix: 'staging-eddy',
+      maintenanceInterval: Duration.minutes(15),
+      gcGrace: Duration.minutes(30),
+      compactionTargetBytes: 16 * 1024 * 1024,
+      logLevel: 'debug',
+      logRetention: logs.RetentionDays.ONE_WEEK,
+    }));
+    template = Template.fromStack(stack);
+  }, SYNTH_TIMEOUT);
+
+  it('functions', () => {
+    for (const kind of KINDS) {
+      const fn = eddy.functions[kind] as lambda.Function;
+      const props = template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)].Properties;
+      expect(props.FunctionName).toBe(`staging-eddy-${kind}`);
+      expect(props.Architectures).toEqual(['x86_64']);
+      expect(props.MemorySize).toBe(512);
+      expect(props.Environment.Variables).toMatchObject({
+        [ENV.logLevel]: 'debug',
+        [ENV.gcGraceMs]: String(30 * 60_000),
+        [ENV.compactionTargetBytes]: String(16 * 1024 * 1024),
+      });
+    }
+  });
+
+  it('schedule and log retention', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    for (const g of Object.values(template.findResources('AWS::Logs::LogGroup'))) expect(g.Properties.RetentionInDays).toBe(7);
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * The log engine's contract: runs unchanged against the memory adapters and
+ * the AWS adapters on dynalite + s3rver, so the two cannot drift.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine, type EngineComponents } from '../../core/engine.js';
+import { EddyError } from '../../core/errors.js';
+import type { MetadataStore, ObjectStore } from '../../core/ports.js';
+import { partitionForKey } from '../../core/partitioner.js';
+import type { AdapterKind } from '../helpers/standins.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
+let n = 0;
+const uniqueTopic = (label: string) => `${label}-${Date.now().toString(36)}-${n++}`;
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<EddyError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(EddyError);
+    expect((err as EddyError).code).toBe(code);
+    return err as EddyError;
+  }
+  throw new Error(`expected ${code}, but the call succeeded`);
+}
+
+async function countObjects(store: ObjectStore): Promise<number> {
+  let count = 0;
+  for await (const _ of store.list('')) count++;
+  return count;
+}
+
+async function readAll(engine: Engine, topic: string, partition: number, from = 0) {
+  const out: Array<{ offset: number; value: string | null }> = [];
+  let offset = from;
+  for (;;) {
+    const r = await engine.fetch({ topic, partition, offset, maxRecords: 500 });
+    out.push(...r.records.map((x) => ({ offset: x.offset, value: dec(x.value) })));
+    if (r.nextOffset >= r.highWatermark) return out;
+    offset = r.nextOffset;
+  }
+}
+
+/** Wraps a metadata store so `appendEntry` throws, simulating a crash between the S3 PUT and the index write. */
+function failingAppends(meta: MetadataStore, error: EddyError): MetadataStore {
+  return new Proxy(meta, {
+    get(target, prop, receiver) {
+      if (prop === 'appendEntry') return async () => Promise.reject(error);
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+export function logContract(kind: AdapterKind): void {
+  describe(`log engine contract: ${kind.name}`, () => {
+    let c: EngineComponents;
+    let engine: Engine;
+    beforeAll(async () => {
+      await kind.setup();
+      c = kind.components();
+      engine = createEngine(c);
+    });
+    afterAll(() => kind.teardown());
+
+    it('creates, lists, describes, alters and deletes topics', async () => {
+      const name = uniqueTopic('admin');
+      const created = await engine.createTopic({ name, partitions: 3, config: { retentionMs: 60_000 } });
+      expect(created).toMatchObject({ name, partitions: 3, config: { retentionMs: 60_000, retentionBytes: -1, maxMessageBytes: 1048576 } });
+      expect(created.partitionOffsets).toEqual([0, 1, 2].map((partition) => ({ partition, logStartOffset: 0, highWatermark: 0, segments: 0 })));
+      await expectCode(engine.createTopic({ name }), 'TOPIC_ALREADY_EXISTS');
+      expect(await engine.listTopics()).toContainEqual({ name, partitions: 3 });
+      const altered = await engine.alterTopic(name, { partitions: 5, config: { maxMessageBytes: 1000 } });
+      expect(altered).toMatchObject({ partitions: 5, config: { retentionMs: 60_000, maxMessageBytes: 1000 } });
+      expect(altered.partitionOffsets).toHaveLength(5);
+      await expectCode(engine.alterTopic(name, { partitions: 2 }), 'INVALID_PARTITIONS');
+      await engine.deleteTopic(name);
+      await expectCode(engine.describeTopic(name), 'UNKNOWN_TOPIC_OR_PARTITION');
+      expect((await engine.listTopics()).map((t) => t.name)).not.toContain(name);
+    });
+
+    it('enforces Kafka topic names, partition bounds and config', async () => {
+      for (const bad of ['', '.', '..', 'a b', 'ü', 'x'.repeat(250), 'a/b']) await expectCode(engine.createTopic({ name: bad }), 'INVALID_TOPIC');
+      for (const p of [0, -1, 1001, 1.5]) await expectCode(engine.createTopic({ name: uniqueTopic('p'), partitions: p }), 'INVALID_PARTITIONS');
+      await expectCode(engine.createTopic({ name: uniqueTopic('cfg'), config: { maxMessageBytes: 2 * 1024 * 1024 } }), 'INVALID_REQUEST');
+      await expectCode(engine.createTopic({ name: uniqueTopic('cfg'), config: { retentionMs: 0 } }), 'INVALID_REQUEST');
+      expect(await createEngine(c).createTopic({ name: 'a.b_c-D9', partitions: 1000 })).toMatchObject({ partitions: 1000 });
+    });
+
+    it('returns bytes, keys, headers and timestamps exactly as sent (binary too)', async () => {
+      const topic = uniqueTopic('roundtrip');
+      await engine.createTopic({ name: topic, partitions: 2 });
+      const binary = new Uint8Array(256).map((_, i) => i);
+      const sent = [
+        { key: binary, value: binary, headers: [['bin', binary]] as Array<[string, Uint8Array]>, partition: 1, timestamp: 1_234 },
+        { key: null, value: enc(''), headers: [['ü-name', enc('välue')], ['empty', new Uint8Array()]] as Array<[string, Uint8Array]>, partition: 1, timestamp: 0 },
+        { key: enc('k'), value: null, partition: 1 },
+      ];
+      const before = Date.now();
+      const results = await engine.produce({ topic, records: sent });
+      expect(results).toEqual([0, 1, 2].map((offset) => ({ partition: 1, offset })));
+      const got = await engine.fetch({ topic, partition: 1, offset: 0 });
+      expect(got.records).toHaveLength(3);
+      expect(got.records[0]).toMatchObject({ offset: 0, timestamp: 1_234, key: binary, value: binary, headers: [['bin', binary]] });
+      expect(got.records[1]).toMatchObject({ offset: 1, timestamp: 0, key: null, value: new Uint8Array(), headers: sent[1]!.headers });
+      expect(got.records[2]!.value).toBeNull();
+      expect(got.records[2]!.timestamp).toBeGreaterThanOrEqual(before);
+      expect(got).toMatchObject({ nextOffset: 3, highWatermark: 3, logStartOffset: 0 });
+    });
+
+    it('assigns dense offsets from 0: keys by murmur2, keyless round-robin, explicit partition wins', async () => {
+      const topic = uniqueTopic('dense');
+      await engine.createTopic({ name: topic, partitions: 4 });
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+      const results = await engine.produce({ topic, records: keys.map((k) => ({ key: enc(k), value: enc(k) })) });
+      results.forEach((r, i) => expect(r.partition).toBe(partitionForKey(enc(keys[i]!), 4)));
+      const keyless = await engine.produce({ topic, records: Array.from({ length: 8 }, (_, i) => ({ key: null, value: enc(`n${i}`) })) });
+      const counts = [0, 0, 0, 0];
+      keyless.forEach((r) => counts[r.partition]!++);
+      expect(counts).toEqual([2, 2, 2, 2]);
+      const explicit = await engine.produce({ topic, records: [{ key: enc('a'), value: enc('x'), partition: 3 }] });
+      expect(explicit[0]!.partition).toBe(3);
+      for (let p = 0; p < 4; p++) {
+        const all = await readAll(engine, topic, p);
+        expect(all.map((r) => r.offset)).toEqual(all.map((_, i) => i));
+      }
+    });
+
+    it('keeps every acknowledged record exactly once, in each producer\'s order, under 32 concurrent produces', async () => {
+      const topic = uniqueTopic('race');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      const producers = 32;
+      const perProducer = 5;
+      const acked = new Map<string, number>();
+      await Promise.all(
+        Array.from({ length: producers }, async (_, p) => {
+          for (let i = 0; i < perProducer; i++) {
+            const value = `p${p}-${i}`;
+            const [r] = await engine.produce({ topic, records: [{ key: null, value: enc(value), partition: 0 }] });
+            acked.set(value, r!.offset);
+          }
+        }),
+      );
+      expect(acked.size).toBe(producers * perProducer);
+      const all = await readAll(engine, topic, 0);
+      expect(all.map((r) => r.offset)).toEqual(Array.from({ length: producers * perProducer }, (_, i) => i));
+      for (const [value, offset] of acked) expect(all[offset]!.value).toBe(value);
+      for (let p = 0; p < producers; p++) {
+        const mine = all.filter((r) => r.value!.startsWith(`p${p}-`)).map((r) => r.value);
+        expect(mine).toEqual(Array.from({ length: perProducer }, (_, i) => `p${p}-${i}`));
+      }
+    });
+
+    it('leaves no visible record when the index write fails after the S3 PUT', async () => {
+      const topic = uniqueTopic('crash');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      await engine.produce({ topic, records: [{ key: null, value: enc('before') }] });
+      const broken = createEngine({ ...c, metadataStore: failingAppends(c.metadataStore, new EddyError('UNAVAILABLE', 'injected')) });
+      const objectsBefore = await countObjects(c.objectStore);
+      await expectCode(broken.produce({ topic, records: [{ key: null, value: enc('lost') }] }), 'UNAVAILABLE');
+      expect(await countObjects(c.objectStore)).toBe(objectsBefore + 1); // the orphan GC will reclaim
+      expect(await readAll(engine, topic, 0)).toEqual([{ offset: 0, value: 'before' }]);
+      const [next] = await engine.produce({ topic, records: [{ key: null, value: enc('after') }] });
+      expect(next!.offset).toBe(1);
+    });
+
+    it('reports a corrupted object as DATA_CORRUPT, never as data', async () => {
+      const topic = uniqueTopic('corrupt');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      await engine.produce({ topic, records: [{ key: enc('k'), value: enc('precious value') }] });
+      const prefix = `ingest/${(await engine.describeTopic(topic)).topicId}/`;
+      let key = '';
+      for await (const o of c.objectStore.list(prefix)) key = o.key;
+      const bytes = await c.objectStore.get(key);
+      bytes[bytes.length - 3]! ^= 0x20;
+      await c.objectStore.put(key, bytes);
+      await expectCode(engine.fetch({ topic, partition: 0, offset: 0 }), 'DATA_CORRUPT');
+      await c.objectStore.delete([key]);
+      await expectCode(engine.fetch({ topic, partition: 0, offset: 0 }), 'DATA_CORRUPT');
+    });
+
+    it('rejects bad input before anything is written', async () => {
+      const topic = uniqueTopic('bad');
+      await engine.createTopic({ name: topic, partitions: 2, config: { maxMessageBytes: 100 } });
+      const before = await countObjects(c.objectStore);
+      const good = { key: null, value: enc('ok') };
+      await expectCode(engine.produce({ topic, records: [good, { key: null, value: new Uint8Array(200) }] }), 'MESSAGE_TOO_LARGE');
+      await expectCode(engine.produce({ topic, records: [good, { ...good, partition: 2 }] }), 'UNKNOWN_TOPIC_OR_PARTITION');
+      await expectCode(engine.produce({ topic, records: [good, { ...good, timestamp: -5 }] }), 'INVALID_REQUEST');
+      await expectCode(engine.produce({ topic, records: [] }), 'INVALID_REQUEST');
+      await expectCode(engine.produce({ topic: 'bad name', records: [good] }), 'INVALID_TOPIC');
+      await expectCode(engine.produce({ topic: uniqueTopic('missing'), records: [good] }), 'UNKNOWN_TOPIC_OR_PARTITION');
+      expect(await countObjects(c.objectStore)).toBe(before);
+      const d = await engine.describeTopic(topic);
+      expect(d.partitionOffsets.map((p) => p.highWatermark)).toEqual([0, 0]);
+    });
+
+    it('answers fetches at the edges: empty at the end, 416 past it, maxRecords and maxBytes', async () => {
+      const topic = uniqueTopic('edges');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      for (let i = 0; i < 4; i++) await engine.produce({ topic, records: [0, 1, 2].map((j) => ({ key: null, value: new Uint8Array(100).fill(i * 3 + j) })) });
+      const end = await engine.fetch({ topic, partition: 0, offset: 12 });
+      expect(end).toMatchObject({ records: [], nextOffset: 12, highWatermark: 12 });
+      const err = await expectCode(engine.fetch({ topic, partition: 0, offset: 13 }), 'OFFSET_OUT_OF_RANGE');
+      expect(err.message).toContain('logStartOffset=0');
+      await expectCode(engine.fetch({ topic, partition: 1, offset: 0 }), 'UNKNOWN_TOPIC_OR_PARTITION');
+      const some = await engine.fetch({ topic, partition: 0, offset: 4, maxRecords: 5 });
+      expect(some.records.map((r) => r.offset)).toEqual([4, 5, 6, 7, 8]);
+      expect(some.records.map((r) => r.value![0])).toEqual([4, 5, 6, 7, 8]);
+      const small = await engine.fetch({ topic, partition: 0, offset: 1, maxBytes: 250 });
+      expect(small.records.map((r) => r.offset)).toEqual([1, 2]);
+      const tiny = await engine.fetch({ topic, partition: 0, offset: 1, maxBytes: 1 });
+      expect(tiny.records.map((r) => r.offset)).toEqual([1]);
+    });
+
+    it('lists offsets: earliest, latest and the first offset at or after a timestamp', async () => {
+      const topic = uniqueTopic('times');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      await engine.produce({ topic, records: [10, 20, 20, 30].map((timestamp, i) => ({ key: null, value: enc(`v${i}`), timestamp })) });
+      await engine.produce({ topic, records: [{ key: null, value: enc('v4'), timestamp: 40 }] });
+      expect(await engine.listOffset(topic, 0, 'earliest')).toEqual({ partition: 0, offset: 0 });
+      expect(await engine.listOffset(topic, 0, 'latest')).toEqual({ partition: 0, offset: 5 });
+      expect(await engine.listOffset(topic, 0, { timestamp: 15 })).toEqual({ partition: 0, offset: 1, timestamp: 20 });
+      expect(await engine.listOffset(topic, 0, { timestamp: 35 })).toEqual({ partition: 0, offset: 4, timestamp: 40 });
+      expect(await engine.listOffset(topic, 0, { timestamp: 41 })).toEqual({ partition: 0, offset: 5 });
+    });
+
+    it('never shows old data after a topic is deleted and recreated', async () => {
+      const topic = uniqueTopic('recreate');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      await engine.produce({ topic, records: [1, 2, 3].map((i) => ({ key: null, value: enc(`old${i}`) })) });
+      await engine.deleteTopic(topic);
+      await expectCode(engine.fetch({ topic, partition: 0, offset: 0 }), 'UNKNOWN_TOPIC_OR_PARTITION');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      const fresh = await engine.fetch({ topic, partition: 0, offset: 0 });
+      expect(fresh).toMatchObject({ records: [], highWatermark: 0, logStartOffset: 0 });
+      const [r] = await engine.produce({ topic, records: [{ key: null, value: enc('new') }] });
+      expect(r!.offset).toBe(0);
+      expect(await readAll(engine, topic, 0)).toEqual([{ offset: 0, value: 'new' }]);
+    });
+
+    it('counts segments per partition in describe', async () => {
+      const topic = uniqueTopic('segments');
+      await engine.createTopic({ name: topic, partitions: 2 });
+      for (let i = 0; i < 3; i++) await engine.produce({ topic, records: [{ key: null, value: enc('x'), partition: 0 }, { key: null, value: enc('y'), partition: 1 }] });
+      await engine.produce({ topic, records: [{ key: null, value: enc('x'), partition: 0 }] });
+      const d = await engine.describeTopic(topic);
+      expect(d.partitionOffsets).toEqual([
+        { partition: 0, logStartOffset: 0, highWatermark: 4, segments: 4 },
+        { partition: 1, logStartOffset: 0, highWatermark: 3, segments: 3 },
+      ]);
+    });
+  });
+}

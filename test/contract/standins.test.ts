@@ -1,0 +1,4 @@
+import { standinKind } from '../helpers/standins.js';
+import { logContract } from './log.contract.js';
+
+logContract(standinKind());

@@ -1,0 +1,75 @@
+/** Test helpers: embedded stand-ins in a temp directory, and engine factories. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { awsComponents, RequestCounter } from '../../core/adapters/aws/index.js';
+import { memoryComponents } from '../../core/adapters/memory/index.js';
+import type { EngineComponents } from '../../core/engine.js';
+import { systemIds } from '../../core/ids.js';
+import { systemClock } from '../../core/ports.js';
+import { startStandins, type Standins } from '../../local/standins.js';
+
+/** A fresh temp directory, removed by the returned function. */
+export function tempDir(prefix = 'eddy-test-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Stand-ins plus a request counter, in a temp dir. */
+export async function testStandins(dataDir?: string): Promise<Standins & { counter: RequestCounter; dataDir: string; cleanup: () => Promise<void> }> {
+  const tmp = dataDir ? undefined : tempDir();
+  const dir = dataDir ?? tmp!.dir;
+  const counter = new RequestCounter();
+  const s = await startStandins({ dataDir: dir, counter });
+  return {
+    ...s,
+    counter,
+    dataDir: dir,
+    cleanup: async () => {
+      await s.close();
+      tmp?.remove();
+    },
+  };
+}
+
+/** A named way to build engine components; the contract suite runs against each. */
+export interface AdapterKind {
+  readonly name: string;
+  setup(): Promise<void>;
+  components(): EngineComponents;
+  /** Counts of storage requests (AWS only). */
+  readonly counter?: RequestCounter;
+  teardown(): Promise<void>;
+}
+
+/** Memory adapters: fresh state per `components()` call is not wanted, so one store per suite. */
+export function memoryKind(): AdapterKind {
+  let c: EngineComponents | undefined;
+  return {
+    name: 'memory',
+    async setup() {
+      c = memoryComponents(systemClock, systemIds);
+    },
+    components: () => c!,
+    async teardown() {},
+  };
+}
+
+/** AWS adapters against dynalite and s3rver. */
+export function standinKind(): AdapterKind & { standins: () => Standins } {
+  let s: Awaited<ReturnType<typeof testStandins>> | undefined;
+  const kind = {
+    name: 'aws on stand-ins',
+    counter: undefined as RequestCounter | undefined,
+    async setup() {
+      s = await testStandins();
+      kind.counter = s.counter;
+    },
+    components: () => awsComponents(s!.settings, { clients: s!.clients }),
+    standins: () => s!,
+    async teardown() {
+      await s?.cleanup();
+    },
+  };
+  return kind;
+}
