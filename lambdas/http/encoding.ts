@@ -1,0 +1,53 @@
+/**
+ * The `encoding` of keys, values and header values on the wire (DESIGN.md §3):
+ * `base64` (default), `utf8`, or `json`, where values are any JSON value
+ * stored as UTF-8 JSON text and keys and header values stay UTF-8 strings.
+ */
+import { EddyError } from '../../core/errors.js';
+
+/** Wire encodings. */
+export const ENCODINGS = ['base64', 'utf8', 'json'] as const;
+/** A wire encoding. */
+export type Encoding = (typeof ENCODINGS)[number];
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextEncoder();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes one wire field to bytes. `what` names the field in errors
+ * (e.g. `records[3].value`). `null` stays null (no key / null value).
+ */
+export function decodeField(value: unknown, encoding: Encoding, role: 'key' | 'value' | 'header', what: string): Uint8Array | null {
+  if (encoding === 'json' && role === 'value') {
+    if (value === undefined) throw new EddyError('INVALID_REQUEST', `${what} is required`);
+    return utf8.encode(JSON.stringify(value));
+  }
+  if (value === null && role !== 'header') return null;
+  if (typeof value !== 'string') throw new EddyError('INVALID_REQUEST', `${what} must be a string${role === 'header' ? '' : ' or null'} under encoding ${encoding}`);
+  if (encoding === 'base64') {
+    if (!BASE64.test(value)) throw new EddyError('INVALID_REQUEST', `${what} is not valid base64`);
+    return new Uint8Array(Buffer.from(value, 'base64'));
+  }
+  return utf8.encode(value);
+}
+
+/** Encodes stored bytes for the wire; `offset` names the record in errors. */
+export function encodeField(bytes: Uint8Array | null, encoding: Encoding, role: 'key' | 'value' | 'header', offset: number): unknown {
+  if (bytes === null) return null;
+  if (encoding === 'base64') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let text: string;
+  try {
+    text = utf8Strict.decode(bytes);
+  } catch {
+    throw new EddyError('INVALID_REQUEST', `the ${role} of the record at offset ${offset} is not valid UTF-8; fetch with encoding=base64`);
+  }
+  if (encoding === 'json' && role === 'value') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new EddyError('INVALID_REQUEST', `the value of the record at offset ${offset} is not JSON; fetch with encoding=base64 or utf8`);
+    }
+  }
+  return text;
+}

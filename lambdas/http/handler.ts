@@ -1,0 +1,173 @@
+/**
+ * The one entry point of every function: accepts an API Gateway HTTP API
+ * (payload v2) event, a direct-invoke payload (docs/api.md), or a scheduled
+ * event (maintenance), and maps every error to the envelope of DESIGN.md §3.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { EddyError, errorEnvelope, toEddyError } from '../../core/errors.js';
+import type { FunctionKind } from '../../core/schema.js';
+import { matchRoute, type ApiRequest, type ApiResponse } from './routes.js';
+import type { Runtime } from './runtime.js';
+
+/** Largest request body accepted: Lambda's synchronous payload limit. */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/** A direct-invoke payload. */
+export interface DirectInvokePayload {
+  readonly method: string;
+  readonly path: string;
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+}
+
+/** The answer to a direct invoke. */
+export interface DirectInvokeResult {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fail(err: unknown, rt: Runtime, req: { method: string; path: string }): ApiResponse {
+  const e = toEddyError(err);
+  if (e.code === 'INTERNAL') rt.log.error('internal error', { method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
+  return { statusCode: e.status, body: errorEnvelope(e) };
+}
+
+/** Parses a raw body (bytes or text) into JSON; `contentType` must be JSON or absent. */
+export function parseBody(raw: Uint8Array | string | undefined, contentType: string | undefined): unknown {
+  if (raw === undefined || raw.length === 0) return undefined;
+  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+  if (bytes > MAX_BODY_BYTES) throw new EddyError('MESSAGE_TOO_LARGE', `request body of ${bytes} bytes exceeds ${MAX_BODY_BYTES}`);
+  if (contentType && !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new EddyError('INVALID_REQUEST', `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 100))}`);
+  }
+  let text: string;
+  try {
+    text = typeof raw === 'string' ? raw : utf8.decode(raw);
+  } catch {
+    throw new EddyError('INVALID_REQUEST', 'request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new EddyError('INVALID_REQUEST', `malformed JSON body: ${err instanceof Error ? err.message.slice(0, 200) : 'parse error'}`);
+  }
+}
+
+function validationMessage(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, where: string): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? `${where}.${i.path.map(String).join('.')}` : where}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * Serves one request for a function. `kind` 'any' serves every route (the
+ * local host dispatches by route itself). Never throws.
+ */
+export async function serve(rt: Runtime, kind: FunctionKind | 'any', req: ApiRequest): Promise<ApiResponse> {
+  try {
+    if (req.path === '/health' && req.method === 'GET') return { statusCode: 200, body: { status: 'ok' } };
+    const m = matchRoute(req.method, req.path);
+    if (!m || !('route' in m) || (kind !== 'any' && m.route.kind !== kind)) {
+      // The shape API Gateway itself answers for a route it does not have.
+      return m && 'pathMatched' in m ? { statusCode: 405, body: { message: 'Method Not Allowed' } } : { statusCode: 404, body: { message: 'Not Found' } };
+    }
+    const { route, params } = m;
+    let query: unknown = {};
+    if (route.query) {
+      const parsed = route.query.safeParse(req.query);
+      if (!parsed.success) throw new EddyError('INVALID_REQUEST', validationMessage(parsed.error.issues, 'query'));
+      query = parsed.data;
+    } else if (Object.keys(req.query).length > 0) {
+      throw new EddyError('INVALID_REQUEST', `unknown query parameter ${JSON.stringify(Object.keys(req.query)[0])}`);
+    }
+    let body: unknown;
+    if (route.body) {
+      if (req.body === undefined) throw new EddyError('INVALID_REQUEST', 'request body is required');
+      const parsed = route.body.safeParse(req.body);
+      if (!parsed.success) throw new EddyError('INVALID_REQUEST', validationMessage(parsed.error.issues, 'body'));
+      body = parsed.data;
+    }
+    const out = await route.run(rt, { params, query, body });
+    return { statusCode: route.status, body: route.status === 204 ? null : out };
+  } catch (err) {
+    return fail(err, rt, req);
+  }
+}
+
+function isApiGatewayV2(event: unknown): event is APIGatewayProxyEventV2 {
+  const e = event as Partial<APIGatewayProxyEventV2> | null;
+  return !!e && e.version === '2.0' && typeof e.rawPath === 'string' && !!e.requestContext?.http;
+}
+
+function isDirect(event: unknown): event is DirectInvokePayload {
+  const e = event as Partial<DirectInvokePayload> | null;
+  return !!e && typeof e.method === 'string' && typeof e.path === 'string';
+}
+
+function isScheduled(event: unknown): boolean {
+  const e = event as Record<string, unknown> | null;
+  return !!e && (e.source === 'aws.events' || e['detail-type'] === 'Scheduled Event' || 'maintenance' in e);
+}
+
+function header(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+/** Turns an API Gateway v2 event into a request (body parsed, size and type checked). */
+export function requestFromApiGateway(event: APIGatewayProxyEventV2): ApiRequest {
+  const raw = event.body === undefined ? undefined : event.isBase64Encoded ? new Uint8Array(Buffer.from(event.body, 'base64')) : event.body;
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    path: event.rawPath,
+    query,
+    body: parseBody(raw, header(event.headers, 'content-type')),
+  };
+}
+
+/** Handles any event a function can receive. */
+export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown): Promise<APIGatewayProxyStructuredResultV2 | DirectInvokeResult | unknown> {
+  const started = Date.now();
+  if (isApiGatewayV2(event)) {
+    let res: ApiResponse;
+    let req: ApiRequest | undefined;
+    try {
+      req = requestFromApiGateway(event);
+      res = await serve(rt, kind, req);
+    } catch (err) {
+      res = fail(err, rt, { method: event.requestContext.http.method, path: event.rawPath });
+    }
+    rt.log.info('request', { fn: kind, method: event.requestContext.http.method, path: event.rawPath, status: res.statusCode, ms: Date.now() - started });
+    return {
+      statusCode: res.statusCode,
+      headers: { 'content-type': 'application/json' },
+      body: res.body === null ? '' : JSON.stringify(res.body),
+    };
+  }
+  if (isDirect(event)) {
+    const query: Record<string, string> = {};
+    for (const [k, v] of Object.entries(event.query ?? {})) query[k] = String(v);
+    const res = await serve(rt, kind, { method: event.method.toUpperCase(), path: event.path, query, body: event.body });
+    rt.log.info('invoke', { fn: kind, method: event.method, path: event.path, status: res.statusCode, ms: Date.now() - started });
+    return res;
+  }
+  if (kind === 'maintenance' && isScheduled(event)) {
+    const report = await rt.maintenance.runOnce();
+    rt.log.info('maintenance', { ...report });
+    return report;
+  }
+  const err = new EddyError('INVALID_REQUEST', 'unrecognised event: send an API Gateway v2 event or {"method","path","query","body"}');
+  return { statusCode: err.status, body: errorEnvelope(err) };
+}
+
+/** A Lambda handler for `kind`, with its runtime built once per container. */
+export function lambdaHandler(kind: FunctionKind, makeRuntime: () => Runtime): (event: unknown) => Promise<unknown> {
+  let rt: Runtime | undefined;
+  return async (event) => dispatch((rt ??= makeRuntime()), kind, event);
+}

@@ -1,0 +1,68 @@
+/**
+ * `GET /v1/openapi.json`: an OpenAPI 3.1 document generated from the route
+ * table and the same zod schemas the handlers validate with.
+ */
+import * as z from 'zod';
+import { ERROR_CODES } from '../../core/errors.js';
+import { ROUTES } from './routes.js';
+
+type Json = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType): Json {
+  const out = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
+  delete out.$schema;
+  return out;
+}
+
+const errorSchema: Json = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'retryable'],
+      properties: { code: { type: 'string', enum: Object.keys(ERROR_CODES) }, message: { type: 'string' }, retryable: { type: 'boolean' } },
+    },
+  },
+};
+
+/** Builds the document. */
+export function buildOpenApi(): Json {
+  const paths: Record<string, Json> = {
+    '/health': { get: { operationId: 'health', summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
+  };
+  for (const r of ROUTES) {
+    const parameters: Json[] = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (r.query) {
+      const q = jsonSchema(r.query);
+      const required = new Set((q.required as string[] | undefined) ?? []);
+      for (const [name, schema] of Object.entries((q.properties as Record<string, Json> | undefined) ?? {})) {
+        parameters.push({ name, in: 'query', required: required.has(name), schema });
+      }
+    }
+    const statuses = new Set(Object.values(ERROR_CODES).map((p) => String(p.status)));
+    const responses: Json = { [String(r.status)]: { description: r.status === 204 ? 'No content' : 'Success', ...(r.status === 204 ? {} : { content: { 'application/json': { schema: { type: 'object' } } } }) } };
+    for (const status of statuses) responses[status] = { $ref: '#/components/responses/Error' };
+    const op: Json = {
+      operationId: `${r.method.toLowerCase()}${r.path.replace(/[{}]/g, '').replace(/[/.]+(\w)/g, (_, c: string) => c.toUpperCase())}`,
+      summary: r.summary,
+      'x-eddy-function': r.kind,
+      parameters,
+      responses,
+      security: [{ sigv4: [] }],
+    };
+    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
+    const path = (paths[r.path] ??= {});
+    path[r.method.toLowerCase()] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Eddy HTTP API', version: '1.0.0', description: 'Kafka-style event streams on AWS Lambda, S3 and DynamoDB. See DESIGN.md §3 and docs/api.md.' },
+    paths,
+    components: {
+      schemas: { Error: errorSchema },
+      responses: { Error: { description: 'Error envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+      securitySchemes: { sigv4: { type: 'apiKey', name: 'Authorization', in: 'header', description: 'AWS SigV4 (IAM) for execute-api; the local host accepts unsigned requests' } },
+    },
+  };
+}

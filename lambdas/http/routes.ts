@@ -1,0 +1,296 @@
+/**
+ * The route table of HTTP API v1: method, path, which function serves it,
+ * its schemas, and the call into core. Handlers stay thin: parse, validate,
+ * call core, shape the answer. Errors are mapped in `handler.ts`.
+ */
+import type * as z from 'zod';
+import { EddyError } from '../../core/errors.js';
+import { FETCH_LIMITS } from '../../core/log/fetch.js';
+import type { ProduceRecord } from '../../core/log/produce.js';
+import type { FunctionKind } from '../../core/schema.js';
+import { decodeField, encodeField, type Encoding } from './encoding.js';
+import type { Runtime } from './runtime.js';
+import * as s from './schemas.js';
+
+/** A request after framing is removed (API Gateway event or direct invoke). */
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  /** Parsed JSON body, or undefined when there was none. */
+  readonly body: unknown;
+}
+
+/** What a route returns: a status and a JSON body (null for 204). */
+export interface ApiResponse {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+interface RouteInput<Q, B> {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Q;
+  readonly body: B;
+}
+
+/** One route. */
+export interface Route<Q = unknown, B = unknown> {
+  readonly kind: FunctionKind | 'any';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly summary: string;
+  readonly status: number;
+  readonly query?: z.ZodType<Q>;
+  readonly body?: z.ZodType<B>;
+  run(rt: Runtime, input: RouteInput<Q, B>): Promise<unknown>;
+}
+
+const route = <Q, B>(r: Route<Q, B>): Route => r as unknown as Route;
+
+/** Max long-poll wait. */
+export const MAX_WAIT_MS = 20_000;
+
+function partitionParam(raw: string): number {
+  if (!/^\d{1,4}$/.test(raw)) throw new EddyError('INVALID_REQUEST', `partition must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 20))}`);
+  return Number(raw);
+}
+
+function decodeRecords(body: z.infer<typeof s.produceBody>): ProduceRecord[] {
+  const enc: Encoding = body.encoding ?? 'base64';
+  return body.records.map((r, i) => {
+    const headers = Object.entries(r.headers ?? {}).map(([name, v]) => [name, decodeField(v, enc, 'header', `records[${i}].headers.${name}`)!] as const);
+    return {
+      key: r.key === undefined ? null : decodeField(r.key, enc, 'key', `records[${i}].key`),
+      value: decodeField(r.value, enc, 'value', `records[${i}].value`),
+      headers,
+      ...(r.partition !== undefined ? { partition: r.partition } : {}),
+      ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}),
+    };
+  });
+}
+
+function producerBatch(body: z.infer<typeof s.produceBody>) {
+  const fields = [body.producerId, body.producerEpoch, body.sequences];
+  if (fields.every((f) => f === undefined)) return undefined;
+  if (fields.some((f) => f === undefined)) throw new EddyError('INVALID_REQUEST', 'producerId, producerEpoch and sequences go together');
+  return {
+    producerId: body.producerId!,
+    producerEpoch: body.producerEpoch!,
+    sequences: new Map(Object.entries(body.sequences!).map(([p, seq]) => [Number(p), seq])),
+  };
+}
+
+/** Every route of API v1 except `/health`, which every function answers. */
+export const ROUTES: readonly Route[] = [
+  route({
+    kind: 'admin',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    status: 200,
+    run: async (rt) => rt.openapi(),
+  }),
+  route({
+    kind: 'admin',
+    method: 'POST',
+    path: '/v1/topics',
+    summary: 'Create a topic',
+    status: 201,
+    body: s.createTopicBody,
+    run: (rt, { body }) => rt.engine.createTopic(body),
+  }),
+  route({
+    kind: 'admin',
+    method: 'GET',
+    path: '/v1/topics',
+    summary: 'List topics',
+    status: 200,
+    query: s.emptyQuery,
+    run: async (rt) => ({ topics: await rt.engine.listTopics() }),
+  }),
+  route({
+    kind: 'admin',
+    method: 'GET',
+    path: '/v1/topics/{topic}',
+    summary: 'Describe a topic: config and per-partition offsets and segments',
+    status: 200,
+    run: (rt, { params }) => rt.engine.describeTopic(params.topic!),
+  }),
+  route({
+    kind: 'admin',
+    method: 'PATCH',
+    path: '/v1/topics/{topic}',
+    summary: 'Grow partitions or change config',
+    status: 200,
+    body: s.alterTopicBody,
+    run: (rt, { params, body }) => rt.engine.alterTopic(params.topic!, body),
+  }),
+  route({
+    kind: 'admin',
+    method: 'DELETE',
+    path: '/v1/topics/{topic}',
+    summary: 'Delete a topic (maintenance reclaims its storage)',
+    status: 204,
+    run: async (rt, { params }) => {
+      await rt.engine.deleteTopic(params.topic!);
+      return null;
+    },
+  }),
+  route({
+    kind: 'produce',
+    method: 'POST',
+    path: '/v1/topics/{topic}/records',
+    summary: 'Append records; results are in request order',
+    status: 200,
+    body: s.produceBody,
+    run: async (rt, { params, body }) => {
+      if (body.records.length === 0) throw new EddyError('INVALID_REQUEST', 'records must not be empty');
+      const producer = producerBatch(body);
+      const results = await rt.engine.produce({ topic: params.topic!, records: decodeRecords(body), ...(producer ? { producer } : {}) });
+      rt.notifier.notify(params.topic!, new Set(results.map((r) => r.partition)));
+      return { results };
+    },
+  }),
+  route({
+    kind: 'fetch',
+    method: 'GET',
+    path: '/v1/topics/{topic}/partitions/{partition}/records',
+    summary: 'Read records from an offset, optionally waiting up to waitMs for new ones',
+    status: 200,
+    query: s.fetchQuery,
+    run: async (rt, { params, query }) => {
+      const partition = partitionParam(params.partition!);
+      const waitMs = query.waitMs ?? 0;
+      if (waitMs > MAX_WAIT_MS) throw new EddyError('INVALID_REQUEST', `waitMs must be at most ${MAX_WAIT_MS}, got ${waitMs}`);
+      const maxBytes = query.maxBytes ?? FETCH_LIMITS.defaultMaxBytes;
+      if (maxBytes < 1 || maxBytes > FETCH_LIMITS.maxMaxBytes) throw new EddyError('INVALID_REQUEST', `maxBytes must be from 1 to ${FETCH_LIMITS.maxMaxBytes}, got ${maxBytes}`);
+      const maxRecords = query.maxRecords ?? FETCH_LIMITS.defaultMaxRecords;
+      if (maxRecords < 1 || maxRecords > FETCH_LIMITS.maxMaxRecords) throw new EddyError('INVALID_REQUEST', `maxRecords must be from 1 to ${FETCH_LIMITS.maxMaxRecords}, got ${maxRecords}`);
+      const enc: Encoding = query.encoding ?? 'base64';
+      const request = { topic: params.topic!, partition, offset: query.offset, maxBytes, maxRecords };
+      const deadline = rt.clock.now() + waitMs;
+      let result = await rt.engine.fetch(request);
+      while (result.records.length === 0 && rt.clock.now() < deadline) {
+        await rt.notifier.wait(params.topic!, partition, Math.min(deadline - rt.clock.now(), rt.pollIntervalMs));
+        result = await rt.engine.fetch(request);
+      }
+      return {
+        records: result.records.map((r) => ({
+          offset: r.offset,
+          timestamp: r.timestamp,
+          key: encodeField(r.key, enc, 'key', r.offset),
+          value: encodeField(r.value, enc, 'value', r.offset),
+          headers: Object.fromEntries(r.headers.map(([k, v]) => [k, encodeField(v, enc, 'header', r.offset)])),
+        })),
+        nextOffset: result.nextOffset,
+        highWatermark: result.highWatermark,
+        logStartOffset: result.logStartOffset,
+      };
+    },
+  }),
+  route({
+    kind: 'fetch',
+    method: 'GET',
+    path: '/v1/topics/{topic}/partitions/{partition}/offsets',
+    summary: 'Resolve earliest, latest, or the first offset with timestamp >= at',
+    status: 200,
+    query: s.offsetsQuery,
+    run: (rt, { params, query }) => {
+      const at = query.at === 'earliest' || query.at === 'latest' ? query.at : { timestamp: Number(query.at) };
+      return rt.engine.listOffset(params.topic!, partitionParam(params.partition!), at);
+    },
+  }),
+  route({
+    kind: 'groups',
+    method: 'GET',
+    path: '/v1/groups',
+    summary: 'List consumer groups with state and member count',
+    status: 200,
+    query: s.emptyQuery,
+    run: (rt) => rt.groups.listGroups(),
+  }),
+  route({
+    kind: 'groups',
+    method: 'GET',
+    path: '/v1/groups/{group}',
+    summary: 'Describe a group: members, assignments, epochs, lag',
+    status: 200,
+    run: (rt, { params }) => rt.groups.describeGroup(params.group!),
+  }),
+  route({
+    kind: 'groups',
+    method: 'DELETE',
+    path: '/v1/groups/{group}',
+    summary: 'Delete an empty group and its offsets',
+    status: 204,
+    run: async (rt, { params }) => {
+      await rt.groups.deleteGroup(params.group!);
+      return null;
+    },
+  }),
+  route({
+    kind: 'groups',
+    method: 'POST',
+    path: '/v1/groups/{group}/heartbeat',
+    summary: 'Join (memberEpoch 0), heartbeat and acknowledge (current epoch), or leave (memberEpoch -1)',
+    status: 200,
+    body: s.heartbeatBody,
+    run: (rt, { params, body }) => rt.groups.heartbeat(params.group!, body),
+  }),
+  route({
+    kind: 'groups',
+    method: 'POST',
+    path: '/v1/groups/{group}/offsets',
+    summary: 'Commit offsets (the next offset to read), fenced by member id and epoch',
+    status: 200,
+    body: s.commitBody,
+    run: (rt, { params, body }) => rt.groups.commit(params.group!, body),
+  }),
+  route({
+    kind: 'groups',
+    method: 'GET',
+    path: '/v1/groups/{group}/offsets',
+    summary: 'Committed offsets with high-water mark and lag',
+    status: 200,
+    query: s.groupOffsetsQuery,
+    run: (rt, { params, query }) => rt.groups.fetchOffsets(params.group!, query.topic),
+  }),
+  route({
+    kind: 'groups',
+    method: 'POST',
+    path: '/v1/groups/{group}/offsets/reset',
+    summary: 'Reset an empty group to earliest, latest, a timestamp or an offset',
+    status: 200,
+    body: s.resetBody,
+    run: (rt, { params, body }) => rt.groups.resetOffsets(params.group!, body),
+  }),
+];
+
+/** The route for a method and path, with its path parameters; undefined if none matches. */
+export function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | { pathMatched: true } | undefined {
+  const parts = path.split('/').filter((p, i) => i > 0 || p !== '');
+  let pathMatched = false;
+  for (const r of ROUTES) {
+    const tpl = r.path.split('/').filter((p, i) => i > 0 || p !== '');
+    if (tpl.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < tpl.length && ok; i++) {
+      const t = tpl[i]!;
+      if (t.startsWith('{')) {
+        let v: string;
+        try {
+          v = decodeURIComponent(parts[i]!);
+        } catch {
+          throw new EddyError('INVALID_REQUEST', `path segment ${JSON.stringify(parts[i]!.slice(0, 40))} is not valid percent-encoding`);
+        }
+        if (v === '') ok = false;
+        params[t.slice(1, -1)] = v;
+      } else if (t !== parts[i]) ok = false;
+    }
+    if (!ok) continue;
+    if (r.method === method) return { route: r, params };
+    pathMatched = true;
+  }
+  return pathMatched ? { pathMatched } : undefined;
+}

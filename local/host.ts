@@ -1,0 +1,211 @@
+/**
+ * The local host: the embedded stand-ins plus every Lambda handler, served on
+ * loopback the way AWS would call them.
+ *
+ * - HTTP API routes are turned into the API Gateway HTTP API (payload v2)
+ *   events API Gateway sends, and handed to the function that serves the
+ *   route in the CDK stack (the same route table decides).
+ * - `POST /2015-03-31/functions/{name}/invocations` is the Lambda Invoke API,
+ *   so `@aws-sdk/client-lambda` pointed at this host works.
+ * - Maintenance runs every `maintenanceIntervalMs`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { awsComponents } from '../core/adapters/aws/index.js';
+import { DEFAULTS, type Settings } from '../core/config.js';
+import { FUNCTION_NAMES, type FunctionKind } from '../core/schema.js';
+import { dispatch, MAX_BODY_BYTES } from '../lambdas/http/handler.js';
+import { createLogger, type Level, type Logger } from '../lambdas/http/log.js';
+import { matchRoute } from '../lambdas/http/routes.js';
+import { createRuntime, type Runtime } from '../lambdas/http/runtime.js';
+import { startStandins, type Standins } from './standins.js';
+
+/** Options for {@link startLocalHost}. */
+export interface LocalHostOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. @default 4000 */
+  readonly port?: number;
+  /** Where the stand-ins keep data. @default ".eddy" */
+  readonly dataDir?: string;
+  /** Maintenance interval in ms; 0 disables. @default 60000 */
+  readonly maintenanceIntervalMs?: number;
+  /** @default "info" */
+  readonly logLevel?: Level;
+  /** Where log lines go. @default stdout */
+  readonly logWrite?: (line: string) => void;
+  /** Settings overrides (e.g. gcGraceMs) on top of the stand-ins' settings. */
+  readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes'>>;
+}
+
+/** A running local host. */
+export interface LocalHost {
+  /** `http://127.0.0.1:<port>`: HTTP routes and the Lambda Invoke API. */
+  readonly url: string;
+  readonly port: number;
+  readonly runtime: Runtime;
+  readonly standins: Standins;
+  /** Runs one maintenance pass now. */
+  runMaintenance(): Promise<unknown>;
+  /** Stops accepting, finishes in-flight requests, stops the stand-ins. */
+  close(): Promise<void>;
+}
+
+const KIND_BY_FUNCTION = new Map<string, FunctionKind>(Object.entries(FUNCTION_NAMES).map(([kind, name]) => [name, kind as FunctionKind]));
+
+/** The function name in an Invoke path segment: a name, a partial or full ARN, optionally with a qualifier. */
+function functionName(segment: string): string {
+  const name = decodeURIComponent(segment);
+  const arn = /^(?:arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:)?([\w-]+)(?::[\w$-]+)?$/.exec(name);
+  return arn?.[1] ?? name;
+}
+
+async function readBody(req: IncomingMessage): Promise<Uint8Array | 'too large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) tooLarge = true;
+    else chunks.push(chunk);
+  }
+  return tooLarge ? 'too large' : new Uint8Array(Buffer.concat(chunks));
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+}
+
+function apiGatewayEvent(req: IncomingMessage, url: URL, body: Uint8Array, routeKey: string): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  const query: Record<string, string> = {};
+  // API Gateway joins repeated query parameters with commas.
+  for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key).join(',');
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    // Always base64, as API Gateway does for bodies it treats as binary: the
+    // handler sees the exact bytes and rejects invalid UTF-8 itself.
+    ...(body.length > 0 ? { body: Buffer.from(body).toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+  };
+}
+
+/** Starts the stand-ins and serves every handler on 127.0.0.1. */
+export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
+  const log: Logger = createLogger(options.logLevel ?? 'info', options.logWrite);
+  const standins = await startStandins({ dataDir: options.dataDir ?? DEFAULTS.dataDir });
+  const settings: Settings = { ...standins.settings, ...options.settings };
+  const runtime = createRuntime({ settings, components: awsComponents(settings, { clients: standins.clients }), log, pollIntervalMs: 250 });
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const body = await readBody(req);
+    if (body === 'too large') {
+      send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes`, retryable: false } }));
+      return;
+    }
+    const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/.exec(url.pathname);
+    if (invoke && req.method === 'POST') {
+      const name = functionName(invoke[1]!);
+      const kind = KIND_BY_FUNCTION.get(name);
+      if (!kind) {
+        send(res, 404, JSON.stringify({ Type: 'User', message: `Function not found: ${name}` }), { 'x-amzn-errortype': 'ResourceNotFoundException' });
+        return;
+      }
+      let payload: unknown = {};
+      try {
+        payload = body.length ? (JSON.parse(Buffer.from(body).toString('utf8')) as unknown) : {};
+      } catch {
+        send(res, 400, JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }), { 'x-amzn-errortype': 'InvalidRequestContentException' });
+        return;
+      }
+      const result = await dispatch(runtime, kind, payload);
+      send(res, 200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST' });
+      return;
+    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    let kind: FunctionKind = 'admin';
+    let routeKey = '$default';
+    try {
+      const m = matchRoute(method, url.pathname);
+      if (m && 'route' in m) {
+        kind = m.route.kind === 'any' ? 'admin' : m.route.kind;
+        routeKey = `${method} ${m.route.path}`;
+      }
+    } catch {
+      // A malformed path: let the handler answer it.
+    }
+    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey))) as { statusCode: number; headers?: Record<string, string>; body?: string };
+    send(res, out.statusCode, out.body ?? '', out.headers ?? {});
+  };
+
+  const server = createServer((req, res) => {
+    inFlight++;
+    handle(req, res)
+      .catch((err: unknown) => {
+        log.error('local host failure', { error: String(err) });
+        if (!res.headersSent) send(res, 500, JSON.stringify({ error: { code: 'INTERNAL', message: 'local host failure', retryable: false } }));
+      })
+      .finally(() => {
+        if (--inFlight === 0) idle?.();
+      });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULTS.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let maintenanceRunning: Promise<unknown> | undefined;
+  const runMaintenance = (): Promise<unknown> =>
+    (maintenanceRunning ??= runtime.maintenance
+      .runOnce()
+      .then((report) => {
+        log.info('maintenance', { ...report });
+        return report;
+      })
+      .finally(() => (maintenanceRunning = undefined)));
+  const intervalMs = options.maintenanceIntervalMs ?? DEFAULTS.maintenanceIntervalMs;
+  const timer = intervalMs > 0 ? setInterval(() => void runMaintenance().catch((err: unknown) => log.error('maintenance failed', { error: String(err) })), intervalMs) : undefined;
+  timer?.unref();
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    runtime,
+    standins,
+    runMaintenance,
+    async close() {
+      if (timer) clearInterval(timer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+      server.closeAllConnections();
+      await closed;
+      await maintenanceRunning?.catch(() => undefined);
+      await standins.close();
+    },
+  };
+}
