@@ -89,7 +89,14 @@ export class Engine {
       version: 1,
     };
     await this.meta.createTopic(topic);
-    return this.describe(topic);
+    // A fresh topic id has no index entries yet: nothing to read.
+    return {
+      name: topic.name,
+      topicId: topic.topicId,
+      partitions,
+      config,
+      partitionOffsets: Array.from({ length: partitions }, (_, partition) => ({ partition, logStartOffset: 0, highWatermark: 0, segments: 0 })),
+    };
   }
 
   /** All topics, by name. */

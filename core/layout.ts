@@ -5,6 +5,7 @@
  * S3 (bucket EDDY_BUCKET)
  *   ingest/<topicId>/<uniqueId>.eddy                          one per produce request, a chunk per partition
  *   segments/<topicId>/<partition:5>/<baseOffset:20>-<uniqueId>.eddy   one per compaction of a partition
+ *   gc/<markedAt:20>-<uniqueId>.json                           GC marks: unreferenced objects and since when (core/maintenance/gc.ts)
  *
  * DynamoDB
  *   topics table   pk = "t#<name>"                             TopicRecord
@@ -36,6 +37,21 @@ export function segmentKey(topicId: string, partition: number, baseOffset: numbe
 /** Prefixes holding every object of a topic (what topic deletion reclaims). */
 export function topicObjectPrefixes(topicId: string): string[] {
   return [`${OBJECT_PREFIXES.ingest}${topicId}/`, `${OBJECT_PREFIXES.segments}${topicId}/`];
+}
+
+/** The topic id an `ingest/` or `segments/` object belongs to; undefined for any other key. */
+export function objectTopicId(key: string): string | undefined {
+  for (const prefix of [OBJECT_PREFIXES.ingest, OBJECT_PREFIXES.segments]) {
+    if (!key.startsWith(prefix)) continue;
+    const slash = key.indexOf('/', prefix.length);
+    return slash > prefix.length ? key.slice(prefix.length, slash) : undefined;
+  }
+  return undefined;
+}
+
+/** Key of one GC marks object written at `markedAt` (ms); text order is time order. */
+export function gcMarksKey(markedAt: number, unique: string): string {
+  return `${OBJECT_PREFIXES.gc}${pad(markedAt, 20)}-${unique}.json`;
 }
 
 /** DynamoDB key of a topic record. */

@@ -53,6 +53,8 @@ export const OBJECT_PREFIXES = {
   ingest: 'ingest/',
   /** Compacted per-partition segments. */
   segments: 'segments/',
+  /** Maintenance's garbage-collection marks: which unreferenced objects it has seen, and since when. */
+  gc: 'gc/',
 } as const;
 
 /** Names of the Lambda functions (also answered by the local host's Invoke API). */

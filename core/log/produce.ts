@@ -65,6 +65,8 @@ interface PartitionBatch {
   firstSequence?: number;
   /** Offsets of an earlier identical batch: this one is a retry and is not appended again. */
   duplicateOf?: number;
+  /** The index head read by the sequence check, reused by the first append attempt. */
+  head?: IndexEntry | undefined;
 }
 
 export interface ProduceDeps {
@@ -176,6 +178,7 @@ export async function produce(deps: ProduceDeps, topic: TopicRecord, request: Pr
     await Promise.all(
       batches.map(async (b) => {
         const head = await deps.meta.headEntry(topic.topicId, b.partition);
+        b.head = head;
         const dup = checkSequence(b, producer, head);
         if (dup !== undefined) b.duplicateOf = dup;
       }),
@@ -250,7 +253,8 @@ async function appendChunk(
   // entry there with our key and position is ours.
   const pending = new Set<number>();
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-    const head = await deps.meta.headEntry(topicId, batch.partition);
+    // A stale head only costs a failed conditional put and a re-read.
+    const head = attempt === 0 && 'head' in batch ? batch.head : await deps.meta.headEntry(topicId, batch.partition);
     for (const base of pending) {
       const at = head?.baseOffset === base ? head : (await deps.meta.entriesFrom(topicId, batch.partition, base, 1))[0];
       if (at?.baseOffset !== base) continue;

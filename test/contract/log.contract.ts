@@ -42,6 +42,24 @@ async function readAll(engine: Engine, topic: string, partition: number, from = 
   }
 }
 
+/** Wraps a metadata store so the first `n` appends apply and then report an ambiguous failure (a timeout after the write). */
+function ambiguousAppends(meta: MetadataStore, n: number): MetadataStore {
+  let left = n;
+  return new Proxy(meta, {
+    get(target, prop, receiver) {
+      if (prop === 'appendEntry') {
+        return async (entry: Parameters<MetadataStore['appendEntry']>[0]) => {
+          const ok = await target.appendEntry(entry);
+          if (ok && left-- > 0) throw new EddyError('UNKNOWN_OUTCOME', 'injected: timeout after the write applied');
+          return ok;
+        };
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 /** Wraps a metadata store so `appendEntry` throws, simulating a crash between the S3 PUT and the index write. */
 function failingAppends(meta: MetadataStore, error: EddyError): MetadataStore {
   return new Proxy(meta, {
@@ -163,6 +181,46 @@ export function logContract(kind: AdapterKind): void {
       expect(await readAll(engine, topic, 0)).toEqual([{ offset: 0, value: 'before' }]);
       const [next] = await engine.produce({ topic, records: [{ key: null, value: enc('after') }] });
       expect(next!.offset).toBe(1);
+    });
+
+    it('recognises its own append after an ambiguous index write: no duplicate, no gap', async () => {
+      const topic = uniqueTopic('ambiguous');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      const flaky = createEngine({ ...c, metadataStore: ambiguousAppends(c.metadataStore, 1) });
+      const [r] = await flaky.produce({ topic, records: [{ key: null, value: enc('once') }] });
+      expect(r).toEqual({ partition: 0, offset: 0 });
+      await engine.produce({ topic, records: [{ key: null, value: enc('next') }] });
+      expect(await readAll(engine, topic, 0)).toEqual([
+        { offset: 0, value: 'once' },
+        { offset: 1, value: 'next' },
+      ]);
+    });
+
+    it('deduplicates an idempotent producer\'s retried batch and rejects sequence gaps and fenced epochs', async () => {
+      const topic = uniqueTopic('idempotent');
+      await engine.createTopic({ name: topic, partitions: 2 });
+      const batch = (seq0: number, seq1: number, epoch = 0, tag = 'a') => ({
+        topic,
+        records: [
+          { key: null, value: enc(`${tag}0`), partition: 0 },
+          { key: null, value: enc(`${tag}1`), partition: 0 },
+          { key: null, value: enc(`${tag}2`), partition: 1 },
+        ],
+        producer: { producerId: 'prod-1', producerEpoch: epoch, sequences: new Map([[0, seq0], [1, seq1]]) },
+      });
+      const first = await engine.produce(batch(0, 0));
+      expect(first).toEqual([{ partition: 0, offset: 0 }, { partition: 0, offset: 1 }, { partition: 1, offset: 0 }]);
+      await engine.produce({ topic, records: [{ key: null, value: enc('other'), partition: 0 }] });
+      expect(await engine.produce(batch(0, 0))).toEqual(first); // a retry: same offsets, nothing appended
+      expect((await readAll(engine, topic, 0)).map((r) => r.value)).toEqual(['a0', 'a1', 'other']);
+      await expectCode(engine.produce(batch(5, 1)), 'INVALID_REQUEST'); // gap in partition 0
+      const second = await engine.produce(batch(2, 1, 0, 'b'));
+      expect(second).toEqual([{ partition: 0, offset: 3 }, { partition: 0, offset: 4 }, { partition: 1, offset: 1 }]);
+      const bumped = await engine.produce(batch(0, 0, 1, 'c')); // a new epoch restarts sequences
+      expect(bumped[0]!.offset).toBe(5);
+      const fenced = await expectCode(engine.produce(batch(3, 2, 0, 'd')), 'INVALID_REQUEST');
+      expect(fenced.message).toContain('fenced');
+      await expectCode(engine.produce({ ...batch(0, 0), records: [{ key: null, value: enc('x') }] }), 'INVALID_REQUEST'); // no explicit partition
     });
 
     it('reports a corrupted object as DATA_CORRUPT, never as data', async () => {
