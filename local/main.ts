@@ -3,9 +3,11 @@
  * DynamoDB and S3 stand-ins. Ctrl-C finishes in-flight requests and exits.
  */
 import { DEFAULTS, ENV, intSetting } from '../core/config.js';
-import { startLocalHost } from './host.js';
 
 const env = process.env;
+// Node 20 is supported here; the AWS SDK's advance notice about Node 22 is noise for a local run.
+env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { startLocalHost } = await import('./host.js');
 const level = (env[ENV.logLevel] ?? 'info') as 'debug' | 'info' | 'warn' | 'error';
 
 try {

@@ -4,15 +4,18 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EddyStreams, type EddyStreamsProps, type EddyLogLevel } from '../../cdk/lib/eddy-streams.js';
 import { ENV } from '../../core/config.js';
 import { FUNCTION_NAMES, type FunctionKind } from '../../core/schema.js';
-import { testApp } from './helpers.js';
+import { removeTestApps, testApp } from './helpers.js';
 
 const SYNTH_TIMEOUT = 120_000;
+
+afterAll(removeTestApps);
 const KINDS = Object.keys(FUNCTION_NAMES) as FunctionKind[];
 
 function build(props: EddyStreamsProps): { stack: Stack; eddy: EddyStreams } {
@@ -41,6 +44,15 @@ describe('validation names the bad value', () => {
       expect(() => build(props)).toThrow(message);
     });
   }
+
+  it('grant options', () => {
+    const { stack, eddy } = build({});
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => eddy.grantProduce(role, { topics: [] })).toThrow(/topics must name at least one topic; omit it to grant all, got \[\]/);
+    expect(() => eddy.grantProduce(role, { topics: ['orders', 'or*ders'] })).toThrow(/topics contains an invalid name "or\*ders"/);
+    expect(() => eddy.grantConsume(role, { topics: ['..'] })).toThrow(/invalid name "\.\."/);
+    expect(() => eddy.grantConsume(role, { groups: ['a/b'] })).toThrow(/groups contains an invalid name "a\/b"/);
+  });
 
   it('accepts the documented limits', () => {
     expect(() =>

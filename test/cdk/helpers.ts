@@ -3,13 +3,14 @@
  * readable rendering of CloudFormation intrinsics so policies can be compared
  * as plain strings.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, type AppProps } from 'aws-cdk-lib';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const outdirs: string[] = [];
 
 /** Feature flags from cdk.json, so tests synthesize what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -22,11 +23,18 @@ export function cdkJsonContext(): Record<string, unknown> {
  * @param bundle - false skips esbuild bundling (for tests that never look at the code)
  */
 export function testApp(bundle: boolean, props: AppProps = {}): App {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'eddy-cdk-'));
+  outdirs.push(outdir);
   return new App({
-    outdir: mkdtempSync(path.join(tmpdir(), 'eddy-cdk-')),
+    outdir,
     ...props,
     context: { ...cdkJsonContext(), ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...props.context },
   });
+}
+
+/** Deletes the output directories of every {@link testApp} made so far (call in afterAll). */
+export function removeTestApps(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /**
