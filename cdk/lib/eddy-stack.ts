@@ -1,0 +1,49 @@
+/**
+ * The deployable stack: one {@link EddyStreams} plus the outputs a user needs
+ * to call it (API URL, function names, bucket and table names).
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { FunctionKind } from '../../core/schema.js';
+import { EddyStreams, type EddyStreamsProps, type EddyTableKey } from './eddy-streams.js';
+
+/** Properties of {@link EddyStack}. */
+export interface EddyStackProps extends StackProps {
+  /**
+   * Settings of the Eddy construct.
+   *
+   * @default - the construct's defaults (retained data, arm64, 1024 MiB, maintenance every 5 minutes)
+   */
+  readonly eddy?: EddyStreamsProps;
+}
+
+const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A stack holding one Eddy deployment. */
+export class EddyStack extends Stack {
+  /** The Eddy construct, for grants and metrics from other constructs in the app. */
+  public readonly eddy: EddyStreams;
+
+  /**
+   * @param scope - the app
+   * @param id - stack id (and CloudFormation stack name unless `stackName` is set)
+   * @param props - stack properties and Eddy settings
+   */
+  constructor(scope: Construct, id: string, props: EddyStackProps = {}) {
+    super(scope, id, { description: 'Eddy: serverless Kafka-style event streams (Lambda, S3, DynamoDB)', ...props });
+    this.eddy = new EddyStreams(this, 'Eddy', props.eddy);
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.eddy.apiEndpoint,
+      description: 'Base URL of the IAM-authorized HTTP API; use it as EDDY_ENDPOINT',
+    });
+    new CfnOutput(this, 'ApiId', { value: this.eddy.httpApi.apiId, description: 'HTTP API id' });
+    for (const [kind, fn] of Object.entries(this.eddy.functions) as [FunctionKind, EddyStreams['functions'][FunctionKind]][]) {
+      new CfnOutput(this, `${pascal(kind)}FunctionName`, { value: fn.functionName, description: `Name of the ${kind} function` });
+    }
+    new CfnOutput(this, 'BucketName', { value: this.eddy.bucket.bucketName, description: 'Record batch bucket' });
+    for (const [key, table] of Object.entries(this.eddy.tables) as [EddyTableKey, EddyStreams['tables'][EddyTableKey]][]) {
+      new CfnOutput(this, `${pascal(key)}Name`, { value: table.tableName, description: `DynamoDB ${key}` });
+    }
+  }
+}
