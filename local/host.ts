@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { awsComponents } from '../core/adapters/aws/index.js';
+import { awsComponents, type AwsClients } from '../core/adapters/aws/index.js';
 import { DEFAULTS, type Settings } from '../core/config.js';
 import { FUNCTION_NAMES, type FunctionKind } from '../core/schema.js';
 import { dispatch, MAX_BODY_BYTES } from '../lambdas/http/handler.js';
@@ -34,6 +34,11 @@ export interface LocalHostOptions {
   readonly logLevel?: Level;
   /** Where log lines go. @default stdout */
   readonly logWrite?: (line: string) => void;
+  /**
+   * Called with the AWS clients the handlers will use, after the tables and
+   * bucket exist: add middleware here (request counting, fault injection).
+   */
+  readonly instrument?: (clients: AwsClients) => void;
   /** Settings overrides (e.g. gcGraceMs) on top of the stand-ins' settings. */
   readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes'>>;
 }
@@ -113,6 +118,7 @@ function apiGatewayEvent(req: IncomingMessage, url: URL, body: Uint8Array, route
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const log: Logger = createLogger(options.logLevel ?? 'info', options.logWrite);
   const standins = await startStandins({ dataDir: options.dataDir ?? DEFAULTS.dataDir });
+  options.instrument?.(standins.clients);
   const settings: Settings = { ...standins.settings, ...options.settings };
   const runtime = createRuntime({ settings, components: awsComponents(settings, { clients: standins.clients }), log, pollIntervalMs: 250 });
   let inFlight = 0;
