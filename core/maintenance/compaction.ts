@@ -1,0 +1,250 @@
+/**
+ * Compaction: merge a partition's small index entries (each a chunk of some
+ * ingest object) into per-partition segment objects, so a consumer reads a
+ * few large objects instead of one small range per produce request. Same
+ * record bytes, keys, headers, timestamps and offsets; fewer entries.
+ *
+ * One merge, for a group of consecutive entries g1…gk (never the head):
+ * 1. Read the members' chunks and re-cut their records into chunks of about
+ *    `compactionChunkBytes` (each with its own CRC, as the format requires),
+ *    one object for the partition.
+ * 2. PUT it under a fresh `segments/` key. Nothing references it yet, so a
+ *    crash here leaves an orphan for GC, never a visible change.
+ * 3. Re-read the covered range (consistent) and check every member is still
+ *    stored unchanged; if not (retention or another compaction got there
+ *    first), abandon: the segment becomes an orphan for GC.
+ * 4. Replace g1 by the covering entry (same base offset, last offset of gk,
+ *    one chunk ref per sub-chunk), conditional on g1 being unchanged. Of two
+ *    concurrent maintenance runs merging the same g1, exactly one wins; the
+ *    loser abandons.
+ * 5. Delete g2…gk (and any leftovers inside the range), ascending, each
+ *    conditional on being unchanged. Between 4 and 5 both the covering entry
+ *    and the covered ones exist: readers take each offset once and prefer
+ *    nothing, so overlap is harmless (DESIGN.md §2, trap 2). Deleting in
+ *    ascending order keeps every offset held by the last entry whose base is
+ *    at or below it, so a fetch never meets a hole. A crash in 5 leaves
+ *    leftovers fully covered by the new entry; the next run removes them.
+ *
+ * Entries younger than `compactionMinAgeMs` are not merged: an append that
+ * timed out recognises its own entry by object key, and must find it as it
+ * wrote it. The head is never merged: it is what the next append reads.
+ *
+ * Which entries to merge (size-tiered): walk the eligible entries in order,
+ * gather up to `compactionTargetBytes` (and `compactionMaxEntries`), and merge
+ * only if the first entry is no larger than the rest together; otherwise
+ * leave the first alone and start again after it. So small entries merge
+ * into small segments, segments merge with neighbours of similar size, and a
+ * byte is rewritten O(log(target / entry size)) times, not once per run.
+ */
+import { CHUNK_HEADER_BYTES, decodeChunk, encodeObject, storedRecordBytes, type StoredRecord } from '../codec/format.js';
+import { EddyError } from '../errors.js';
+import { segmentKey } from '../layout.js';
+import type { ChunkRef, IndexEntry } from '../model.js';
+import { mapLimit } from '../util.js';
+import { coveredBy, readEntryRange, sameEntry, type MaintenanceContext } from './context.js';
+import type { ResolvedMaintenanceOptions } from './options.js';
+
+const READ_CONCURRENCY = 16;
+
+/** What compaction will do to one partition. */
+export interface CompactionPlan {
+  /** Entries fully covered by an earlier, settled entry (left by an interrupted merge), ascending. */
+  readonly leftovers: readonly IndexEntry[];
+  /** Groups of consecutive entries to merge, each into one segment. */
+  readonly groups: ReadonlyArray<readonly IndexEntry[]>;
+}
+
+type Sizing = Pick<ResolvedMaintenanceOptions, 'compactionTargetBytes' | 'compactionMaxEntries' | 'compactionMinAgeMs'>;
+
+/** Cuts a run of consecutive eligible entries into merge groups (see the module comment). */
+function groupRun(run: readonly IndexEntry[], sizing: Sizing): IndexEntry[][] {
+  const out: IndexEntry[][] = [];
+  let i = 0;
+  while (i < run.length) {
+    let bytes = run[i]!.bytes;
+    let j = i + 1;
+    while (j < run.length && j - i < sizing.compactionMaxEntries && bytes + run[j]!.bytes <= sizing.compactionTargetBytes) bytes += run[j++]!.bytes;
+    if (j - i >= 2 && run[i]!.bytes <= bytes - run[i]!.bytes) {
+      out.push(run.slice(i, j));
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Plans compaction of a partition's entries (ascending by base offset; the
+ * last one is treated as the head and never touched).
+ */
+export function planCompaction(entries: readonly IndexEntry[], now: number, sizing: Sizing): CompactionPlan {
+  const n = entries.length;
+  const covering = coveredBy(entries);
+  const settled = now - sizing.compactionMinAgeMs;
+  const leftovers: IndexEntry[] = [];
+  const groups: IndexEntry[][] = [];
+  let run: IndexEntry[] = [];
+  for (let i = 0; i < n - 1; i++) {
+    const e = entries[i]!;
+    const by = covering[i]!;
+    if (by >= 0) {
+      // Covered by an earlier entry. Only clean up after a merge that is
+      // settled: a fresh covering entry may belong to a merge still deleting.
+      if (entries[by]!.appendedAt <= settled) leftovers.push(e);
+      continue;
+    }
+    if (e.objectKey !== null && e.appendedAt <= settled) {
+      run.push(e);
+    } else {
+      groups.push(...groupRun(run, sizing));
+      run = [];
+    }
+  }
+  groups.push(...groupRun(run, sizing));
+  return { leftovers, groups };
+}
+
+/** A record with the offset it has in its partition. */
+interface OffsetRecord {
+  readonly offset: number;
+  readonly record: StoredRecord;
+}
+
+/** Reads an entry's records with one ranged GET over its chunks, checking every CRC. */
+async function readEntryRecords(ctx: MaintenanceContext, entry: IndexEntry): Promise<OffsetRecord[]> {
+  const start = Math.min(...entry.chunks.map((c) => c.position));
+  const end = Math.max(...entry.chunks.map((c) => c.position + c.length));
+  const bytes = await ctx.objects.getRange(entry.objectKey!, start, end - start);
+  const out: OffsetRecord[] = [];
+  for (const chunk of entry.chunks) {
+    const { records } = decodeChunk(bytes.subarray(chunk.position - start, chunk.position - start + chunk.length), entry.partition);
+    if (records.length !== chunk.records) {
+      throw new EddyError('DATA_CORRUPT', `stored data is corrupt: chunk of ${entry.objectKey} holds ${records.length} records, index says ${chunk.records}`);
+    }
+    const base = entry.baseOffset + chunk.offsetDelta;
+    records.forEach((record, i) => out.push({ offset: base + i, record }));
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+/** The group's records, each offset once, checked dense from g1's base to gk's last offset. */
+function mergeRecords(group: readonly IndexEntry[], lists: readonly OffsetRecord[][]): StoredRecord[] {
+  const first = group[0]!;
+  const last = group[group.length - 1]!;
+  const out: StoredRecord[] = [];
+  let next = first.baseOffset;
+  for (const list of lists) {
+    for (const r of list) {
+      if (r.offset < next) continue; // overlap: already taken from an earlier entry
+      if (r.offset !== next) throw new EddyError('DATA_CORRUPT', `stored data is corrupt: offsets jump from ${next} to ${r.offset} in ${first.topicId}/${first.partition}`);
+      out.push(r.record);
+      next++;
+    }
+  }
+  if (next !== last.lastOffset + 1) {
+    throw new EddyError('DATA_CORRUPT', `stored data is corrupt: entries ${first.baseOffset}..${last.lastOffset} of ${first.topicId}/${first.partition} hold records up to ${next - 1} only`);
+  }
+  return out;
+}
+
+/** Cuts records into chunks of at most `chunkBytes` (one record at least), in order. */
+export function cutChunks(records: readonly StoredRecord[], chunkBytes: number): StoredRecord[][] {
+  const chunks: StoredRecord[][] = [];
+  let cur: StoredRecord[] = [];
+  let size = CHUNK_HEADER_BYTES;
+  for (const r of records) {
+    const bytes = storedRecordBytes(r);
+    if (cur.length > 0 && size + bytes > chunkBytes) {
+      chunks.push(cur);
+      cur = [];
+      size = CHUNK_HEADER_BYTES;
+    }
+    cur.push(r);
+    size += bytes;
+  }
+  if (cur.length > 0) chunks.push(cur);
+  return chunks;
+}
+
+/** Merges one group into one segment (steps 1–5 of the module comment). True when the merge became visible. */
+export async function compactGroup(ctx: MaintenanceContext, group: readonly IndexEntry[]): Promise<boolean> {
+  const first = group[0]!;
+  const last = group[group.length - 1]!;
+  const { topicId, partition } = first;
+
+  // 1. Read and re-cut.
+  const lists = await mapLimit(group, READ_CONCURRENCY, (e) => readEntryRecords(ctx, e));
+  const records = mergeRecords(group, lists);
+  const { bytes, chunks } = encodeObject(cutChunks(records, ctx.options.compactionChunkBytes).map((rs) => ({ partition, records: rs })));
+  let delta = 0;
+  const refs: ChunkRef[] = chunks.map((c) => {
+    const ref = { offsetDelta: delta, position: c.position, length: c.length, records: c.records, maxTimestamp: c.maxTimestamp };
+    delta += c.records;
+    return ref;
+  });
+  const key = segmentKey(topicId, partition, first.baseOffset, ctx.ids.unique());
+
+  // 2. PUT: invisible until the index write below.
+  const startedAt = ctx.clock.now();
+  await ctx.objects.put(key, bytes);
+  const covering: IndexEntry = {
+    topicId,
+    partition,
+    baseOffset: first.baseOffset,
+    lastOffset: last.lastOffset,
+    objectKey: key,
+    chunks: refs,
+    bytes: refs.reduce((n, c) => n + c.length, 0),
+    maxTimestamp: refs.reduce((m, c) => Math.max(m, c.maxTimestamp), 0),
+    appendedAt: ctx.clock.now(),
+    producers: last.producers,
+  };
+
+  // 3. Every member still stored as we read it? (The replace below checks
+  // only g1; this closes the window for the others.)
+  const current = await readEntryRange(ctx.meta, topicId, partition, first.baseOffset, last.baseOffset, group.length);
+  const byBase = new Map(current.map((e) => [e.baseOffset, e]));
+  const intact = group.every((g) => {
+    const now = byBase.get(g.baseOffset);
+    return now !== undefined && sameEntry(now, g);
+  });
+  // GC treats an object older than the grace period as settled: the index
+  // write must land well within it, or GC could mark the segment unreferenced.
+  const inTime = ctx.clock.now() - startedAt <= ctx.options.gcGraceMs / 2;
+  // 4. The one decisive write.
+  if (!intact || !inTime || !(await ctx.meta.replaceEntry(first, covering))) {
+    ctx.report.segmentsAbandoned++;
+    return false;
+  }
+  ctx.report.segmentsWritten++;
+  ctx.report.entriesCompacted += group.length;
+  ctx.report.bytesMerged += group.reduce((n, e) => n + e.bytes, 0);
+
+  // 5. Remove what the covering entry now holds, ascending. A false result
+  // means someone else removed or replaced it; either way it is not ours.
+  const members = new Set(group.map((g) => g.baseOffset));
+  for (const e of current) {
+    if (e.baseOffset <= first.baseOffset || e.lastOffset > covering.lastOffset) continue;
+    if ((await ctx.meta.deleteEntry(e)) && !members.has(e.baseOffset)) ctx.report.leftoversRemoved++;
+  }
+  return true;
+}
+
+/** Removes leftovers of interrupted merges, ascending (each is covered by an earlier entry). */
+export async function removeLeftovers(ctx: MaintenanceContext, leftovers: readonly IndexEntry[]): Promise<void> {
+  for (const e of leftovers) if (await ctx.meta.deleteEntry(e)) ctx.report.leftoversRemoved++;
+}
+
+/** Plans and runs compaction of one partition. */
+export async function compactPartition(ctx: MaintenanceContext, entries: readonly IndexEntry[]): Promise<void> {
+  const plan = planCompaction(entries, ctx.clock.now(), ctx.options);
+  await removeLeftovers(ctx, plan.leftovers);
+  for (const [i, group] of plan.groups.entries()) {
+    if (ctx.clock.now() - ctx.startedAt > ctx.options.compactionBudgetMs) {
+      ctx.report.mergesDeferred += plan.groups.length - i;
+      return;
+    }
+    await compactGroup(ctx, group);
+  }
+}
