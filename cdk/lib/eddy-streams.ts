@@ -585,6 +585,8 @@ export class EddyStreams extends Construct {
     );
     allow('maintenance', ['s3:GetObject', 's3:DeleteObject'], allPrefixes);
     allow('maintenance', ['s3:PutObject'], [objects(OBJECT_PREFIXES.segments)]);
+    // GC's two-phase deletion keeps its marks under gc/ (docs/maintenance.md).
+    allow('maintenance', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects(OBJECT_PREFIXES.gc)]);
     allow('maintenance', ['s3:ListBucket'], [this.bucket.bucketArn]);
   }
 

@@ -78,6 +78,7 @@ const EXPECTED_PERMISSIONS: Readonly<Record<FunctionKind, Readonly<Record<string
     log: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     'bucket/ingest/*': ['s3:DeleteObject', 's3:GetObject'],
     'bucket/segments/*': ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+    'bucket/gc/*': ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
     bucket: ['s3:ListBucket'],
   },
 };
@@ -341,7 +342,7 @@ describe('least privilege', () => {
         .filter(([, actions]) => actions.includes('s3:PutObject'))
         .map(([resource]) => `${k}:${resource}`),
     );
-    expect(sorted(writers)).toEqual(['maintenance:bucket/segments/*', 'produce:bucket/ingest/*']);
+    expect(sorted(writers)).toEqual(['maintenance:bucket/gc/*', 'maintenance:bucket/segments/*', 'produce:bucket/ingest/*']);
   });
 
   it('no Allow statement anywhere in the template uses a wildcard action', () => {

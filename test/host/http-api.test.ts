@@ -5,6 +5,7 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Maintenance } from '../../core/maintenance/index.js';
 import { dispatch } from '../../lambdas/http/handler.js';
 import { call, testHost, unique } from '../helpers/host.js';
 
@@ -162,6 +163,21 @@ describe('errors: a 4xx with the envelope, and nothing written', () => {
     }
     expect((await call(host.url, 'GET', `/v1/topics/${t}/partitions/x/records?offset=0`)).status).toBe(400);
     expect((await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/offsets?at=yesterday`)).status).toBe(400);
+  });
+
+  it('offset before the log start → 416 naming logStartOffset; offsets continue after retention empties a partition', async () => {
+    const t = await topic(1, { retentionMs: 1000 });
+    await call(host.url, 'POST', `/v1/topics/${t}/records`, { encoding: 'utf8', records: [1, 2, 3].map((i) => ({ value: `old${i}`, timestamp: i })) });
+    const maintenance = new Maintenance(host.runtime.engine, { retentionMinAgeMs: 0, compactionMinAgeMs: 0 });
+    const report = await maintenance.runOnce();
+    expect(report.entriesExpired).toBeGreaterThanOrEqual(1);
+    const d = await call(host.url, 'GET', `/v1/topics/${t}`);
+    expect(d.body.partitionOffsets[0]).toMatchObject({ logStartOffset: 3, highWatermark: 3, segments: 0 });
+    const before = await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/records?offset=0`);
+    expect(before).toMatchObject({ status: 416, body: { error: { code: 'OFFSET_OUT_OF_RANGE' } } });
+    expect(before.body.error.message).toContain('logStartOffset=3');
+    const next = await call(host.url, 'POST', `/v1/topics/${t}/records`, { encoding: 'utf8', records: [{ value: 'new' }] });
+    expect(next.body.results).toEqual([{ partition: 0, offset: 3 }]);
   });
 
   it('unknown routes answer like API Gateway', async () => {
