@@ -139,7 +139,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         send(res, 404, JSON.stringify({ Type: 'User', message: `Function not found: ${name}` }), { 'x-amzn-errortype': 'ResourceNotFoundException' });
         return;
       }
-      let payload: unknown = {};
+      let payload: unknown;
       try {
         payload = body.length ? (JSON.parse(Buffer.from(body).toString('utf8')) as unknown) : {};
       } catch {
