@@ -54,6 +54,8 @@ export interface MetadataStore {
    * the last entry with base ≤ offset, then up to `limit - 1` more (consistent reads).
    */
   entriesFrom(topicId: string, partition: number, offset: number, limit: number): Promise<IndexEntry[]>;
+  /** Up to `limit` entries with base offset < `before`, newest first (consistent reads). */
+  entriesBefore(topicId: string, partition: number, before: number, limit: number): Promise<IndexEntry[]>;
   /** How many entries of a partition hold records (head markers excluded). */
   countSegments(topicId: string, partition: number): Promise<number>;
   /** All entries of a partition, ascending by base offset (paged internally). */

@@ -67,6 +67,8 @@ interface PartitionBatch {
   duplicateOf?: number;
   /** The index head read by the sequence check, reused by the first append attempt. */
   head?: IndexEntry | undefined;
+  /** This producer's last batch found further back, when the head no longer tracks it. */
+  remembered?: ProducerState;
 }
 
 export interface ProduceDeps {
@@ -89,8 +91,20 @@ function outOfOrder(partition: number, detail: string): EddyError {
 function checkSequence(batch: PartitionBatch, producer: ProducerBatch, head: IndexEntry | undefined): number | undefined {
   const first = batch.firstSequence!;
   const last = first + batch.records.length - 1;
-  const state = head?.producers[producer.producerId];
-  if (!state || producer.producerEpoch > state.epoch) return undefined;
+  const state = head?.producers[producer.producerId] ?? batch.remembered;
+  if (!state) {
+    // Kafka's rule for an unknown producer: only a fresh sequence starts it.
+    // Anything else may be the retry of a batch we no longer remember, and
+    // appending it could duplicate it.
+    if (first !== 0) {
+      throw new EddyError(
+        'INVALID_REQUEST',
+        `unknown producer ${producer.producerId} in partition ${batch.partition}: sequence ${first} continues a batch this partition no longer remembers; start a new producerEpoch at sequence 0`,
+      );
+    }
+    return undefined;
+  }
+  if (producer.producerEpoch > state.epoch) return undefined;
   if (producer.producerEpoch < state.epoch) {
     throw new EddyError('INVALID_REQUEST', `producer fenced: epoch ${producer.producerEpoch} is older than ${state.epoch}`);
   }
@@ -114,6 +128,30 @@ function nextProducers(head: IndexEntry | undefined, producer: ProducerBatch | u
     for (const id of ids.slice(MAX_TRACKED_PRODUCERS)) delete carried[id];
   }
   return carried;
+}
+
+/** How many index entries behind the head a producer's forgotten state is searched for. */
+export const PRODUCER_LOOKBACK_ENTRIES = 2000;
+
+/**
+ * Finds a producer's last batch in older index entries, for a producer the
+ * head no longer tracks (more than {@link MAX_TRACKED_PRODUCERS} others wrote
+ * since). Every entry a producer appended carries its own state, so the
+ * newest entry mentioning it holds its last batch. Bounded; rare path.
+ */
+async function lookBackForProducer(meta: MetadataStore, head: IndexEntry, producerId: string): Promise<ProducerState | undefined> {
+  let before = head.baseOffset;
+  for (let scanned = 0; scanned < PRODUCER_LOOKBACK_ENTRIES; ) {
+    const page = await meta.entriesBefore(head.topicId, head.partition, before, 100);
+    for (const e of page) {
+      const state = e.producers[producerId];
+      if (state) return state;
+    }
+    if (page.length < 100) return undefined;
+    scanned += page.length;
+    before = page[page.length - 1]!.baseOffset;
+  }
+  return undefined;
 }
 
 /** Validates a request against its topic and splits it into per-partition batches. Writes nothing. */
@@ -179,6 +217,10 @@ export async function produce(deps: ProduceDeps, topic: TopicRecord, request: Pr
       batches.map(async (b) => {
         const head = await deps.meta.headEntry(topic.topicId, b.partition);
         b.head = head;
+        if (head && !head.producers[producer.producerId] && b.firstSequence !== 0) {
+          const remembered = await lookBackForProducer(deps.meta, head, producer.producerId);
+          if (remembered) b.remembered = remembered;
+        }
         const dup = checkSequence(b, producer, head);
         if (dup !== undefined) b.duplicateOf = dup;
       }),
@@ -246,12 +288,37 @@ async function appendChunk(
   objectKey: string,
   chunk: IndexEntry['chunks'][number],
 ): Promise<number> {
-  let ambiguous: EddyError | undefined;
-  // Bases where an attempt of ours may have landed: a conditional put that
-  // timed out, or one the AWS SDK retried after it had applied and so saw its
-  // own item as a lost race. The object key is unique to this request, so an
-  // entry there with our key and position is ours.
   const pending = new Set<number>();
+  try {
+    return await appendLoop(deps, topicId, batch, producer, objectKey, chunk, pending);
+  } catch (err) {
+    // Once an attempt may have landed, no later failure can say "nothing was
+    // applied": the caller must treat the outcome as unknown.
+    if (pending.size > 0 && !(err instanceof EddyError && err.code === 'UNKNOWN_OUTCOME')) {
+      throw new EddyError('UNKNOWN_OUTCOME', `partition ${batch.partition}: an earlier index write may have applied, then: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+async function appendLoop(
+  deps: ProduceDeps,
+  topicId: string,
+  batch: PartitionBatch,
+  producer: ProducerBatch | undefined,
+  objectKey: string,
+  chunk: IndexEntry['chunks'][number],
+  /**
+   * Bases where an attempt of ours may have landed: a conditional put that
+   * timed out, or one the AWS SDK retried after it had applied and so saw its
+   * own item as a lost race. The object key is unique to this request, so an
+   * entry there with our key and position is ours.
+   */
+  pending: Set<number>,
+): Promise<number> {
+  let ambiguous: EddyError | undefined;
   for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
     // A stale head only costs a failed conditional put and a re-read.
     const head = attempt === 0 && 'head' in batch ? batch.head : await deps.meta.headEntry(topicId, batch.partition);

@@ -223,6 +223,20 @@ export function logContract(kind: AdapterKind): void {
       await expectCode(engine.produce({ ...batch(0, 0), records: [{ key: null, value: enc('x') }] }), 'INVALID_REQUEST'); // no explicit partition
     });
 
+    it('remembers an idempotent producer that more than 32 others have pushed out of the head', async () => {
+      const topic = uniqueTopic('lookback');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      const send = (id: string, seq: number) =>
+        engine.produce({ topic, records: [{ key: null, value: enc(`${id}:${seq}`), partition: 0 }], producer: { producerId: id, producerEpoch: 0, sequences: new Map([[0, seq]]) } });
+      await send('slow', 0);
+      const [kept] = await send('slow', 1);
+      for (let i = 0; i < 40; i++) await send(`busy-${i}`, 0);
+      expect(await send('slow', 1)).toEqual([kept]); // a late retry is still recognised
+      const [next] = await send('slow', 2); // and the producer simply continues
+      expect(next!.offset).toBe(42);
+      await expectCode(send('never-seen', 7), 'INVALID_REQUEST'); // an unknown producer must start at 0
+    });
+
     it('reports a corrupted object as DATA_CORRUPT, never as data', async () => {
       const topic = uniqueTopic('corrupt');
       await engine.createTopic({ name: topic, partitions: 1 });

@@ -284,6 +284,22 @@ export class DynamoMetadataStore implements MetadataStore {
     return out;
   }
 
+  async entriesBefore(topicId: string, partition: number, before: number, limit: number): Promise<IndexEntry[]> {
+    const out = await this.read(`read index ${topicId}/${partition}`, () =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.log,
+          KeyConditionExpression: 'pk = :pk AND sk < :sk',
+          ExpressionAttributeValues: { ':pk': S(logPk(topicId, partition)), ':sk': S(logSk(before)) },
+          ScanIndexForward: false,
+          Limit: limit,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map((item) => itemEntry(topicId, partition, item));
+  }
+
   async countSegments(topicId: string, partition: number): Promise<number> {
     let count = 0;
     let start: Item | undefined;

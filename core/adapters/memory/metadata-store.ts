@@ -88,6 +88,14 @@ export class MemoryMetadataStore implements MetadataStore {
     return l.slice(start, start + limit).map(clone);
   }
 
+  async entriesBefore(topicId: string, partition: number, before: number, limit: number): Promise<IndexEntry[]> {
+    return this.log(topicId, partition)
+      .filter((e) => e.baseOffset < before)
+      .reverse()
+      .slice(0, limit)
+      .map(clone);
+  }
+
   async countSegments(topicId: string, partition: number): Promise<number> {
     return this.log(topicId, partition).filter((e) => e.objectKey !== null).length;
   }
