@@ -1,0 +1,29 @@
+/**
+ * `@eddy/sdk`: the TypeScript SDK of Eddy — a thin client mirroring the HTTP
+ * API, a batching idempotent producer and a group consumer, over HTTPS
+ * (SigV4 when credentials exist) or direct Lambda invoke.
+ */
+export { Eddy, type CallOptions, type EddyOptions } from './client.js';
+export { EddyError, ERROR_CODES, isEddyError, isErrorCode, shouldRetry, errorFromResponse, type ErrorCode, type ErrorOutcome, type ErrorPolicy, type EddyErrorOptions } from './errors.js';
+export { DEFAULT_RETRY, NO_RETRY, RetryPolicy, type RetryOptions } from './retry.js';
+export { createDefaultPartitioner, murmur2, partitionForKey, toPositive, type Partitioner, type PartitionerArgs } from './partitioner.js';
+export { Producer, MAX_REQUEST_BYTES, type ProducerBatch, type ProducerOptions, type ProducerRecord, type ProducerStats, type RecordMetadata } from './producer/producer.js';
+export { jsonSerializer, type Message, type MessageValue, type ProducerEncoding, type Serializer } from './producer/message.js';
+export { Consumer } from './consumer/consumer.js';
+export type {
+  Batch,
+  ConsumerEvents,
+  ConsumerOptions,
+  EachBatchPayload,
+  EachMessagePayload,
+  KafkaMessage,
+  RunOptions,
+  SubscribeOptions,
+  TopicPartitionOffset,
+  TopicPartitionsSelector,
+} from './consumer/types.js';
+export { HttpTransport, type HttpTransportOptions, type SigningMode } from './transport/http.js';
+export { LambdaTransport, DEFAULT_FUNCTION_NAMES, functionForRoute, type FunctionKind, type FunctionNames, type LambdaInvoker, type LambdaTransportOptions } from './transport/lambda.js';
+export type { AwsCredentials, AwsCredentialsInput } from './transport/credentials.js';
+export type { HttpMethod, RequestEvent, RequestHooks, Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './transport/types.js';
+export type * from './types.js';

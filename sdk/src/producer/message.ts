@@ -1,0 +1,123 @@
+/**
+ * Producer messages (kafkajs shape) and their encoding into wire records.
+ * Every message is encoded once, when `send` is called, so its exact size on
+ * the wire is known before it is buffered: the size is what memory
+ * accounting, batching and the request limit count.
+ */
+import { EddyError } from '../errors.js';
+
+/** A message value: text, bytes, or anything else serialized by the producer's `serializer` (JSON by default). */
+export type MessageValue = string | Uint8Array | number | boolean | object;
+
+/** One message to produce (kafkajs shape). */
+export interface Message {
+  /** The key: decides the partition (murmur2) and is kept with the record. */
+  readonly key?: string | Uint8Array | null;
+  /** The value. `null` is not supported (Eddy has no tombstones). */
+  readonly value: MessageValue;
+  /** Headers; values are text or bytes. */
+  readonly headers?: Readonly<Record<string, string | Uint8Array>>;
+  /** Explicit partition (wins over the key). */
+  readonly partition?: number;
+  /** Timestamp in ms (number, numeric string or Date). @default the append time */
+  readonly timestamp?: number | string | Date;
+}
+
+/** Turns a non-text, non-bytes value into text or bytes. */
+export type Serializer = (value: unknown) => string | Uint8Array;
+
+/** The default serializer: JSON text. */
+export const jsonSerializer: Serializer = (value) => JSON.stringify(value);
+
+/** Wire encodings the producer can use for keys, values and header values. */
+export type ProducerEncoding = 'base64' | 'utf8';
+
+/** A message encoded for the wire, with its routing data. */
+export interface EncodedMessage {
+  /** Key bytes for the partitioner, or null. */
+  readonly keyBytes: Uint8Array | null;
+  /** The wire record, without its partition. */
+  readonly wire: {
+    readonly key?: string;
+    readonly value: string;
+    readonly headers?: Record<string, string>;
+    readonly timestamp?: number;
+  };
+  /** Bytes of key, value and headers (what the topic's `maxMessageBytes` limits). */
+  readonly payloadBytes: number;
+  /** Bytes the record adds to a request body, partition field and escaping included. */
+  readonly wireBytes: number;
+}
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+function toBytes(v: string | Uint8Array): Uint8Array {
+  return typeof v === 'string' ? utf8.encode(v) : v;
+}
+
+function toWire(bytes: Uint8Array, encoding: ProducerEncoding, field: string): string {
+  if (encoding === 'base64') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    throw new EddyError('INVALID_REQUEST', `${field} is not valid UTF-8 (use encoding 'base64' for binary data)`);
+  }
+}
+
+/**
+ * Encodes a message, failing with `INVALID_REQUEST` on a value or header the
+ * wire cannot carry.
+ */
+export function encodeMessage(message: Message, encoding: ProducerEncoding, serializer: Serializer): EncodedMessage {
+  if (message === null || typeof message !== 'object') throw new EddyError('INVALID_REQUEST', 'a message must be an object');
+  const { key, value, headers, timestamp } = message;
+  if (value === null || value === undefined) {
+    throw new EddyError('INVALID_REQUEST', 'message value is required (Eddy has no tombstones)');
+  }
+  const valueBytes = typeof value === 'string' || value instanceof Uint8Array ? toBytes(value) : toBytes(serializer(value));
+  const keyBytes = key === null || key === undefined ? null : toBytes(key);
+  let payloadBytes = valueBytes.length + (keyBytes?.length ?? 0);
+  let wireHeaders: Record<string, string> | undefined;
+  if (headers) {
+    wireHeaders = {};
+    for (const [name, v] of Object.entries(headers)) {
+      if (typeof v !== 'string' && !(v instanceof Uint8Array)) {
+        throw new EddyError('INVALID_REQUEST', `header ${JSON.stringify(name)} must be a string or bytes`);
+      }
+      const bytes = toBytes(v);
+      payloadBytes += utf8.encode(name).length + bytes.length;
+      wireHeaders[name] = toWire(bytes, encoding, `header ${JSON.stringify(name)}`);
+    }
+  }
+  let ts: number | undefined;
+  if (timestamp !== undefined) {
+    ts = timestamp instanceof Date ? timestamp.getTime() : Number(timestamp);
+    if (!Number.isSafeInteger(ts) || ts < 0) throw new EddyError('INVALID_REQUEST', `invalid timestamp ${String(timestamp)}`);
+  }
+  const wire = {
+    ...(keyBytes ? { key: toWire(keyBytes, encoding, 'key') } : {}),
+    value: toWire(valueBytes, encoding, 'value'),
+    ...(wireHeaders ? { headers: wireHeaders } : {}),
+    ...(ts !== undefined ? { timestamp: ts } : {}),
+  };
+  return { keyBytes, wire, payloadBytes, wireBytes: jsonWireBytes(wire) + PARTITION_FIELD_BYTES };
+}
+
+/** `,"partition":1000` plus the separating comma. */
+const PARTITION_FIELD_BYTES = 18;
+
+/**
+ * Bytes a JSON value takes in a request, counted as it reaches Lambda: API
+ * Gateway embeds the body as a JSON string, so each `"` and `\` is escaped
+ * once more there.
+ */
+export function jsonWireBytes(value: unknown): number {
+  const json = JSON.stringify(value);
+  let escapes = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) escapes++;
+  }
+  return Buffer.byteLength(json) + escapes;
+}

@@ -1,0 +1,138 @@
+/**
+ * HTTPS transport: `fetch` against the API's endpoint, SigV4-signed for the
+ * `execute-api` service when AWS credentials are available (API Gateway
+ * with IAM authorization), unsigned for the local host.
+ */
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { EddyError } from '../errors.js';
+import { parseBody } from './body.js';
+import { defaultRegion, isLocalEndpoint, regionFromHost, type AwsCredentials, type AwsCredentialsInput } from './credentials.js';
+import { networkError } from './network-errors.js';
+import type { Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './types.js';
+
+/**
+ * When requests are SigV4-signed.
+ * - `auto`: sign when credentials can be found, except for a local endpoint (`127.0.0.1`/`localhost`);
+ * - `always`: sign, and fail when no credentials can be found;
+ * - `never`: never sign.
+ */
+export type SigningMode = 'auto' | 'always' | 'never';
+
+/** Options of {@link HttpTransport}. */
+export interface HttpTransportOptions {
+  /** Base URL of the API, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com` (a stage path is kept). */
+  readonly endpoint: string;
+  /** When to sign. @default 'auto' */
+  readonly signing?: SigningMode;
+  /** Signing region. @default from an execute-api host name, else AWS_REGION, else 'us-east-1' */
+  readonly region?: string;
+  /** Credentials for signing. @default the AWS SDK's standard provider chain */
+  readonly credentials?: AwsCredentialsInput;
+  /** The fetch implementation (tests inject one). @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/** Sends API requests over HTTP(S) with `fetch`. */
+export class HttpTransport implements Transport {
+  private readonly base: URL;
+  private readonly fetchImpl: typeof fetch;
+  private readonly signing: SigningMode;
+  private readonly region: string;
+  private readonly credentialsOption: AwsCredentialsInput | undefined;
+  private signer: Promise<SignatureV4 | null> | undefined;
+
+  /** @param options - endpoint, signing and credentials. */
+  constructor(options: HttpTransportOptions) {
+    const base = new URL(options.endpoint);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new RangeError(`endpoint must be an http(s) URL, got ${JSON.stringify(options.endpoint)}`);
+    }
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.base = base;
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.signing = options.signing ?? 'auto';
+    if (!['auto', 'always', 'never'].includes(this.signing)) {
+      throw new RangeError(`signing must be 'auto', 'always' or 'never', got ${JSON.stringify(this.signing)}`);
+    }
+    this.region = options.region ?? regionFromHost(options.endpoint) ?? defaultRegion();
+    this.credentialsOption = options.credentials;
+  }
+
+  /** Whether requests are being signed (resolves credentials on first use). */
+  async isSigning(): Promise<boolean> {
+    return (await this.getSigner()) !== null;
+  }
+
+  /** @inheritdoc */
+  async request(req: TransportRequest, options: TransportRequestOptions): Promise<TransportResponse> {
+    const url = new URL(req.path.replace(/^\//, ''), this.base);
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    let headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+
+    const signer = await this.getSigner();
+    if (signer) {
+      const signed = await signer.sign({
+        method: req.method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: { ...headers, host: url.host },
+        ...(body !== undefined ? { body } : {}),
+      });
+      // fetch sets Host itself, from the same URL that was signed.
+      const { host: _host, ...rest } = signed.headers;
+      headers = rest;
+    }
+
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const what = `${req.method} ${req.path}`;
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.fetchImpl(url, { method: req.method, headers, ...(body !== undefined ? { body } : {}), signal });
+      text = await res.text();
+    } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw networkError(err, what);
+    }
+    return { status: res.status, body: parseBody(text) };
+  }
+
+  private getSigner(): Promise<SignatureV4 | null> {
+    if (!this.signer) {
+      const created = this.createSigner();
+      this.signer = created;
+      // A failed lookup is not cached: credentials may appear later.
+      created.catch(() => {
+        if (this.signer === created) this.signer = undefined;
+      });
+    }
+    return this.signer;
+  }
+
+  private async createSigner(): Promise<SignatureV4 | null> {
+    if (this.signing === 'never') return null;
+    if (this.signing === 'auto' && isLocalEndpoint(this.base.href)) return null;
+    let credentials: AwsCredentials | (() => Promise<AwsCredentials>);
+    if (this.credentialsOption) {
+      credentials = this.credentialsOption;
+    } else {
+      const chain = defaultProvider();
+      try {
+        await chain();
+      } catch (err) {
+        if (this.signing === 'auto') return null;
+        throw new EddyError('INVALID_REQUEST', `signing: 'always' but no AWS credentials were found`, { cause: err });
+      }
+      credentials = chain;
+    }
+    return new SignatureV4({ service: 'execute-api', region: this.region, credentials, sha256: Sha256 });
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Eddy } from '../../src/client.js';
+import { EddyError } from '../../src/errors.js';
+import type { TransportRequest } from '../../src/transport/types.js';
+import { failWith, FakeEddy, loseResponse } from '../support/fake-eddy.js';
+
+const fastRetry = { retries: 3, initialRetryTimeMs: 1, maxRetryTimeMs: 2 };
+
+function setup(): { fake: FakeEddy; eddy: Eddy; seen: TransportRequest[] } {
+  const fake = new FakeEddy();
+  const seen: TransportRequest[] = [];
+  const eddy = new Eddy({ transport: fake, retry: fastRetry, hooks: { onRequest: (r) => seen.push(r) } });
+  return { fake, eddy, seen };
+}
+
+describe('Eddy client', () => {
+  it('mirrors the routes: create, put, get, describe', async () => {
+    const { eddy } = setup();
+    const created = await eddy.createTopic({ name: 'orders', partitions: 2 });
+    expect(created.partitions).toBe(2);
+    const put = await eddy.putRecords({
+      topic: 'orders',
+      records: [
+        { key: new TextEncoder().encode('k'), value: new TextEncoder().encode('hello'), partition: 1, headers: { h: 'djE=' } },
+        { value: Buffer.from('world').toString('base64'), partition: 1 },
+      ],
+    });
+    expect(put.results).toEqual([
+      { partition: 1, offset: 0 },
+      { partition: 1, offset: 1 },
+    ]);
+    const got = await eddy.getRecords({ topic: 'orders', partition: 1, offset: 0 });
+    expect(got.records.map((r) => Buffer.from(r.value as string, 'base64').toString())).toEqual(['hello', 'world']);
+    expect(Buffer.from(got.records[0]!.key!, 'base64').toString()).toBe('k');
+    expect(got.nextOffset).toBe(2);
+    expect((await eddy.describeTopic({ topic: 'orders' })).partitionOffsets[1]!.highWatermark).toBe(2);
+    expect(await eddy.listOffsets({ topic: 'orders', partition: 1, at: 'latest' })).toMatchObject({ offset: 2 });
+  });
+
+  it('rejects with a typed EddyError carrying code, status and retryable', async () => {
+    const { eddy } = setup();
+    const err = await eddy.describeTopic({ topic: 'missing' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EddyError);
+    expect(err).toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION', status: 404, retryable: false });
+  });
+
+  it('retries retryable failures and reports every attempt to the hooks', async () => {
+    const { fake, eddy, seen } = setup();
+    fake.faults.push(failWith('THROTTLED', (r) => r.path === '/v1/topics', 2));
+    expect(await eddy.listTopics()).toEqual({ topics: [] });
+    expect(seen.filter((r) => r.path === '/v1/topics')).toHaveLength(3);
+  });
+
+  it('does not retry a plain putRecords whose outcome is unknown (it could duplicate)', async () => {
+    const { fake, eddy } = setup();
+    fake.createTopic('t', 1);
+    fake.faults.push(loseResponse((r) => r.path.endsWith('/records')));
+    await expect(eddy.putRecords({ topic: 't', records: [{ value: 'eA==' }] })).rejects.toMatchObject({ code: 'UNKNOWN_OUTCOME' });
+    expect(fake.values('t', 0)).toEqual(['x']);
+  });
+
+  it('retries an idempotent putRecords whose outcome is unknown, without duplicating', async () => {
+    const { fake, eddy } = setup();
+    fake.createTopic('t', 1);
+    fake.faults.push(loseResponse((r) => r.path.endsWith('/records')));
+    const out = await eddy.putRecords({ topic: 't', records: [{ value: 'eA==', partition: 0 }], producerId: 'p-1', producerEpoch: 0, sequences: { '0': 0 } });
+    expect(out.results).toEqual([{ partition: 0, offset: 0 }]);
+    expect(fake.values('t', 0)).toEqual(['x']);
+  });
+
+  it('per-call retry: false makes one attempt', async () => {
+    const { fake, eddy, seen } = setup();
+    fake.faults.push(failWith('UNAVAILABLE', () => true, 5));
+    await expect(eddy.listGroups({ retry: false })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('sends group calls with member fields and encodes path segments', async () => {
+    const { eddy, seen } = setup();
+    const hb = await eddy.heartbeat({ group: 'my group', memberEpoch: 0, topics: ['t'] });
+    await eddy.commitOffsets({ group: 'my group', memberId: hb.memberId, memberEpoch: hb.memberEpoch, offsets: [{ topic: 't', partition: 0, offset: 3 }] });
+    expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/groups/my%20group/heartbeat', 'POST /v1/groups/my%20group/offsets']);
+    expect(seen[1]!.body).toEqual({ memberId: hb.memberId, memberEpoch: hb.memberEpoch, offsets: [{ topic: 't', partition: 0, offset: 3 }] });
+  });
+
+  it('validates its options', () => {
+    vi.stubEnv('EDDY_ENDPOINT', '');
+    expect(() => new Eddy({ transport: 'http' })).toThrow(/endpoint/);
+    vi.unstubAllEnvs();
+    expect(() => new Eddy({ transport: 'smoke' as never, endpoint: 'http://x' })).toThrow(/transport/);
+    expect(() => new Eddy({ endpoint: 'ftp://x' })).toThrow(/http/);
+  });
+});

@@ -1,0 +1,162 @@
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EddyError } from '../../src/errors.js';
+import { HttpTransport } from '../../src/transport/http.js';
+
+interface Captured {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+function capturingFetch(status = 200, responseBody = '{"ok":true}'): { fetch: typeof fetch; calls: Captured[] } {
+  const calls: Captured[] = [];
+  const fake = (async (input: string | URL | Request, init?: RequestInit) => {
+    const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+    calls.push({ url: new URL(String(input)), method: init?.method ?? 'GET', headers, body: init?.body as string | undefined });
+    return new Response(status === 204 ? null : responseBody, { status });
+  }) as typeof fetch;
+  return { fetch: fake, calls };
+}
+
+const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+
+const rfc3986 = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+const hmac = (k: string | Buffer, s: string): Buffer => createHmac('sha256', k).update(s).digest();
+
+/** An independent SigV4 check (AWS's documented algorithm), so signing bugs fail here, not against AWS. */
+function expectValidSigV4(c: Captured, secret: string, service: string, region: string): void {
+  const auth = c.headers.authorization!;
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+  expect(m, auth).not.toBeNull();
+  const [, , date, reg, svc, signedHeaders, signature] = m!;
+  expect([reg, svc]).toEqual([region, service]);
+  const amzDate = c.headers['x-amz-date']!;
+  expect(amzDate.startsWith(date!)).toBe(true);
+  const names = signedHeaders!.split(';');
+  expect(names).toContain('host');
+  const headerValue = (n: string): string => (n === 'host' ? c.url.host : c.headers[n]!);
+  const canonicalHeaders = names.map((n) => `${n}:${headerValue(n).trim()}\n`).join('');
+  // Non-S3 services encode each (already encoded) path segment once more.
+  const canonicalUri = c.url.pathname.split('/').map(rfc3986).join('/');
+  const canonicalQuery = [...c.url.searchParams]
+    .map(([k, v]) => [rfc3986(k), rfc3986(v)])
+    .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const canonicalRequest = [c.method, canonicalUri, canonicalQuery, canonicalHeaders, signedHeaders, sha256(c.body ?? '')].join('\n');
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date!), region), service), 'aws4_request');
+  expect(signature).toBe(createHmac('sha256', key).update(stringToSign).digest('hex'));
+}
+
+describe('HttpTransport signing', () => {
+  it('signs for execute-api with the region of the endpoint host, verifiably', async () => {
+    const { fetch, calls } = capturingFetch();
+    const t = new HttpTransport({ endpoint: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod', credentials: creds, fetch });
+    await t.request(
+      { method: 'POST', path: '/v1/groups/my%20group/offsets', query: { topic: 'a b', z: '1' }, body: { offsets: [{ topic: 't', partition: 0, offset: 5 }] } },
+      { timeoutMs: 1000 },
+    );
+    const c = calls[0]!;
+    expect(c.url.href).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/prod/v1/groups/my%20group/offsets?topic=a+b&z=1');
+    expect(c.headers['content-type']).toBe('application/json');
+    expectValidSigV4(c, creds.secretAccessKey, 'execute-api', 'eu-west-1');
+  });
+
+  it('adds the session token of temporary credentials', async () => {
+    const { fetch, calls } = capturingFetch();
+    const t = new HttpTransport({ endpoint: 'https://api.example.com', region: 'us-west-2', credentials: async () => ({ ...creds, sessionToken: 'TOKEN' }), fetch });
+    await t.request({ method: 'GET', path: '/v1/topics' }, { timeoutMs: 1000 });
+    expect(calls[0]!.headers['x-amz-security-token']).toBe('TOKEN');
+    expectValidSigV4(calls[0]!, creds.secretAccessKey, 'execute-api', 'us-west-2');
+  });
+
+  it.each([
+    ['http://127.0.0.1:4000', 'auto', false],
+    ['http://localhost:4000', 'auto', false],
+    ['http://127.0.0.1:4000', 'always', true],
+    ['https://abc.execute-api.us-east-1.amazonaws.com', 'auto', true],
+    ['https://abc.execute-api.us-east-1.amazonaws.com', 'never', false],
+  ] as const)('%s with signing %s signs: %s', async (endpoint, signing, signed) => {
+    const { fetch, calls } = capturingFetch();
+    const t = new HttpTransport({ endpoint, signing, credentials: creds, fetch });
+    await t.request({ method: 'GET', path: '/health' }, { timeoutMs: 1000 });
+    expect('authorization' in calls[0]!.headers).toBe(signed);
+    expect(await t.isSigning()).toBe(signed);
+  });
+
+  it('parses JSON answers, 204 as null, and keeps the status of errors', async () => {
+    const ok = capturingFetch(200, '{"topics":[]}');
+    expect(await new HttpTransport({ endpoint: 'http://127.0.0.1:1', fetch: ok.fetch }).request({ method: 'GET', path: '/v1/topics' }, { timeoutMs: 1000 })).toEqual({ status: 200, body: { topics: [] } });
+    const none = capturingFetch(204);
+    expect(await new HttpTransport({ endpoint: 'http://127.0.0.1:1', fetch: none.fetch }).request({ method: 'DELETE', path: '/v1/topics/x' }, { timeoutMs: 1000 })).toEqual({ status: 204, body: null });
+    const gw = capturingFetch(502, 'Bad Gateway');
+    expect(await new HttpTransport({ endpoint: 'http://127.0.0.1:1', fetch: gw.fetch }).request({ method: 'GET', path: '/x' }, { timeoutMs: 1000 })).toEqual({ status: 502, body: 'Bad Gateway' });
+  });
+});
+
+describe('HttpTransport network failures', () => {
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  afterEach(async () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  });
+
+  async function tcpServer(onSocket: (s: Socket) => void): Promise<string> {
+    const server = createServer((s) => {
+      sockets.add(s);
+      onSocket(s);
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async function closedPort(): Promise<string> {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    await new Promise((r) => server.close(r));
+    return `http://127.0.0.1:${port}`;
+  }
+
+  const post = { method: 'POST', path: '/v1/topics/t/records', body: { records: [{ value: 'eA==' }] } } as const;
+
+  it('a refused connection was never sent: UNAVAILABLE (retryable)', async () => {
+    const t = new HttpTransport({ endpoint: await closedPort() });
+    const err = await t.request(post, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EddyError);
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+  });
+
+  it('a connection reset after the request was sent: UNKNOWN_OUTCOME', async () => {
+    const endpoint = await tcpServer((s) => s.once('data', () => s.destroy()));
+    const err = await new HttpTransport({ endpoint }).request(post, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNKNOWN_OUTCOME' });
+  });
+
+  it('no answer within the time limit: UNKNOWN_OUTCOME', async () => {
+    const endpoint = await tcpServer(() => undefined);
+    const started = Date.now();
+    const err = await new HttpTransport({ endpoint }).request(post, { timeoutMs: 150 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNKNOWN_OUTCOME' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a caller abort rejects with the abort reason, not an EddyError', async () => {
+    const endpoint = await tcpServer(() => undefined);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const err = await new HttpTransport({ endpoint }).request(post, { timeoutMs: 5000, signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(EddyError);
+    expect((err as Error).name).toBe('AbortError');
+  });
+});
