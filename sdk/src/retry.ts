@@ -4,7 +4,7 @@
  * applied only to retryable error codes; `UNKNOWN_OUTCOME` only for
  * idempotent requests (see {@link shouldRetry}).
  */
-import { shouldRetry } from './errors.js';
+import { EddyError, shouldRetry } from './errors.js';
 import { sleep } from './util/async.js';
 
 /** How failed requests are retried. */
@@ -75,16 +75,30 @@ export class RetryPolicy {
    * @param signal - stops waiting and retrying when aborted.
    */
   async run<T>(fn: (attempt: number) => Promise<T>, idempotent: boolean, signal?: AbortSignal): Promise<T> {
+    let outcomeUnknown = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn(attempt);
       } catch (err) {
-        if (attempt >= this.retries || !shouldRetry(err, idempotent) || signal?.aborted) throw err;
+        const last = outcomeUnknown ? keepUnknownOutcome(err) : err;
+        if (err instanceof EddyError && err.outcome === 'unknown') outcomeUnknown = true;
+        if (attempt >= this.retries || !shouldRetry(err, idempotent) || signal?.aborted) throw last;
         await sleep(this.backoff(attempt), signal);
-        if (signal?.aborted) throw err;
+        if (signal?.aborted) throw last;
       }
     }
   }
+}
+
+/**
+ * The error to report when an earlier attempt may have been applied: a clean
+ * failure of a later attempt (`UNAVAILABLE`: "nothing was sent") must not
+ * hide that, or the caller could resend and duplicate.
+ */
+function keepUnknownOutcome(err: unknown): unknown {
+  // Only an error claiming that nothing was applied contradicts what an earlier attempt left open.
+  if (!(err instanceof EddyError) || err.outcome !== 'none') return err;
+  return new EddyError('UNKNOWN_OUTCOME', `${err.message} (after an earlier attempt whose outcome is unknown: it may have been applied)`, { cause: err });
 }
 
 /** A policy that never retries. */

@@ -127,10 +127,14 @@ interface SequenceState {
 interface Batch {
   readonly topic: TopicQueues;
   readonly records: Map<number, PendingRecord[]>;
-  readonly epoch: number;
-  readonly sequences: Record<string, number>;
+  /** Epoch and sequences the batch is sent with (changed only when the server refuses its sequencing). */
+  epoch: number;
+  sequences: Record<string, number>;
   readonly bytes: number;
 }
+
+/** The server's answers to a batch whose sequencing it cannot accept (docs/api.md). */
+const SEQUENCE_REJECTED = /unknown producer|out of order sequence/i;
 
 class BatchFailure {
   constructor(
@@ -384,34 +388,51 @@ export class Producer {
       bytes += partitionBytes;
       if (q.length > 0) break; // the request is full
     }
-    const sequences: Record<string, number> = {};
-    if (this.idempotent) {
-      for (const [p, rs] of records) {
-        const key = `${t.topic}\u0000${p}`;
-        let s = this.sequences.get(key);
-        if (!s || s.epoch !== this.epoch) {
-          s = { epoch: this.epoch, next: 0 };
-          this.sequences.set(key, s);
-        }
-        sequences[String(p)] = s.next;
-        s.next += rs.length;
-      }
-    }
+    const batch: Batch = { topic: t, records, epoch: this.epoch, sequences: {}, bytes };
+    if (this.idempotent) this.assignSequences(batch);
     this.counters.batches++;
-    return { topic: t, records, epoch: this.epoch, sequences, bytes };
+    return batch;
+  }
+
+  /** Gives the batch the next sequence numbers of each of its partitions in the current epoch. */
+  private assignSequences(batch: Batch): void {
+    batch.epoch = this.epoch;
+    batch.sequences = {};
+    for (const [p, rs] of batch.records) {
+      const key = `${batch.topic.topic}\u0000${p}`;
+      let s = this.sequences.get(key);
+      if (!s || s.epoch !== this.epoch) {
+        s = { epoch: this.epoch, next: 0 };
+        this.sequences.set(key, s);
+      }
+      batch.sequences[String(p)] = s.next;
+      s.next += rs.length;
+    }
+  }
+
+  /**
+   * Moves a batch the server refused for its sequencing (and so did not
+   * apply) to a new epoch, where each of its partitions starts at sequence 0:
+   * the server accepts that from a producer it forgot (topic recreated,
+   * producer state aged out) as well as from one it knows (KIP-360).
+   */
+  private resequence(batch: Batch): void {
+    if (this.epoch === batch.epoch) this.epoch++;
+    this.assignSequences(batch);
   }
 
   private async dispatch(batch: Batch): Promise<void> {
     const { topic: t, records } = batch;
     const ordered = [...records.values()].flat();
-    const input: PutRecordsInput = {
+    const wire = ordered.map((r) => ({ ...r.message.wire, partition: r.partition }));
+    const input = (): PutRecordsInput => ({
       topic: t.topic,
       encoding: this.encoding,
-      records: ordered.map((r) => ({ ...r.message.wire, partition: r.partition })),
+      records: wire,
       ...(this.idempotent ? { producerId: this.producerId, producerEpoch: batch.epoch, sequences: batch.sequences } : {}),
-    };
+    });
     try {
-      const out = await this.sendWithRetries(input, [...records.keys()]);
+      const out = await this.sendWithRetries(batch, input);
       if (!Array.isArray(out.results) || out.results.length !== ordered.length) {
         throw new BatchFailure(new EddyError('INTERNAL', `produce answered ${out.results?.length} results for ${ordered.length} records`), true);
       }
@@ -419,7 +440,8 @@ export class Producer {
     } catch (caught) {
       const failure = caught instanceof BatchFailure ? caught : new BatchFailure(caught, true);
       if (this.idempotent) this.afterFailedBatch(batch, failure.outcomeUnknown, failure.error);
-      for (const r of ordered) r.reject(failure.error);
+      const error = failure.outcomeUnknown ? unknownOutcome(failure.error) : failure.error;
+      for (const r of ordered) r.reject(error);
     } finally {
       this.memory.release(ordered.reduce((n, r) => n + r.message.wireBytes, 0));
       for (const p of records.keys()) t.inFlight.delete(p);
@@ -447,27 +469,50 @@ export class Producer {
     }
   }
 
-  private async sendWithRetries(input: PutRecordsInput, partitions: number[]): Promise<PutRecordsOutput> {
+  /**
+   * Sends a batch, retrying what may be retried. Every attempt repeats the
+   * same records with the same epoch and sequences (so the server can
+   * recognise a duplicate), except once after the server refused the
+   * sequencing of a batch none of whose attempts can have been applied.
+   */
+  private async sendWithRetries(batch: Batch, input: () => PutRecordsInput): Promise<PutRecordsOutput> {
     let outcomeUnknown = false;
+    let resequenced = false;
     for (let attempt = 0; ; attempt++) {
       this.counters.requests++;
       if (attempt > 0) this.counters.retries++;
       try {
-        return await this.client.putRecords(input, { retry: false });
+        return await this.client.putRecords(input(), { retry: false });
       } catch (err) {
         if (!isEddyError(err) || err.outcome === 'unknown') outcomeUnknown = true;
+        if (this.idempotent && !outcomeUnknown && !resequenced && isEddyError(err, 'INVALID_REQUEST') && SEQUENCE_REJECTED.test(err.message)) {
+          resequenced = true;
+          this.resequence(batch);
+          continue;
+        }
         let retry = attempt < this.retry.retries && shouldRetry(err, this.idempotent);
         if (attempt < this.retry.retries && isEddyError(err, 'UNKNOWN_TOPIC_OR_PARTITION')) {
           // The cached partition count may be stale (topic recreated): retry only if every partition still exists.
-          this.metadata.invalidate(input.topic);
-          const meta = await this.metadata.refresh(input.topic).catch(() => undefined);
-          retry = meta !== undefined && partitions.every((p) => p < meta.partitions);
+          this.metadata.invalidate(batch.topic.topic);
+          const meta = await this.metadata.refresh(batch.topic.topic).catch(() => undefined);
+          retry = meta !== undefined && [...batch.records.keys()].every((p) => p < meta.partitions);
         }
         if (!retry) throw new BatchFailure(err, outcomeUnknown);
         await sleep(this.retry.backoff(attempt));
       }
     }
   }
+}
+
+/**
+ * The error to report for a batch that may have been applied: the last
+ * attempt's own error when it says so, else `UNKNOWN_OUTCOME` wrapping it —
+ * a clean failure of a retry must not hide that an earlier attempt may have
+ * been applied (resending would duplicate).
+ */
+function unknownOutcome(error: unknown): unknown {
+  if (!isEddyError(error) || error.outcome !== 'none') return error;
+  return new EddyError('UNKNOWN_OUTCOME', `${error.message} (after an earlier attempt whose outcome is unknown: the records may have been appended)`, { cause: error });
 }
 
 function recordMetadata(topic: string, partitions: number[], offsets: number[]): RecordMetadata[] {

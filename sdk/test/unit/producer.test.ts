@@ -257,17 +257,49 @@ describe('Producer retries and idempotence', () => {
     expect(fake.values('t', 0)).toEqual(['a', 'b', 'c']);
   });
 
-  it('raises the epoch when the server rejects its sequencing (topic recreated: unknown producer)', async () => {
+  it('resends under a new epoch when the server no longer knows the producer (topic recreated)', async () => {
     const { fake, eddy } = setup(0);
     fake.createTopic('t', 1);
     const producer = eddy.producer();
     await producer.send({ topic: 't', messages: [{ value: 'a' }] });
     fake.createTopic('t', 1); // deleted and recreated: the server no longer knows this producer
-    await expect(producer.send({ topic: 't', messages: [{ value: 'b' }] })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    const meta = await producer.send({ topic: 't', messages: [{ value: 'b' }] });
+    expect(meta[0]!.offsets).toEqual([0]);
     expect(producer.producerEpoch).toBe(1);
     await producer.send({ topic: 't', messages: [{ value: 'c' }] });
-    expect(fake.values('t', 0)).toEqual(['c']);
-    expect(produceBodies(fake).at(-1)).toMatchObject({ producerEpoch: 1, sequences: { '0': 0 } });
+    expect(fake.values('t', 0)).toEqual(['b', 'c']);
+    expect(produceBodies(fake).map((b) => [b.producerEpoch, b.sequences])).toEqual([
+      [0, { '0': 0 }],
+      [0, { '0': 1 }], // refused: unknown producer
+      [1, { '0': 0 }],
+      [1, { '0': 1 }],
+    ]);
+  });
+
+  it('never resends a refused batch under a new epoch if an earlier attempt may have been applied', async () => {
+    const { fake, eddy } = setup(0);
+    fake.createTopic('t', 1);
+    const producer = eddy.producer({ retry: { retries: 3, initialRetryTimeMs: 1 } });
+    const outOfOrder = { status: 400, body: { error: { code: 'INVALID_REQUEST', message: 'out of order sequence in partition 0', retryable: false } } };
+    let produces = 0;
+    // Attempt 1 applies but its answer is lost; attempt 2 is refused for its sequencing.
+    fake.faults.push((req) => (isProduce(req) && ++produces === 2 ? Promise.resolve(outOfOrder) : undefined), loseResponse(isProduce, 1));
+    const err = await producer.send({ topic: 't', messages: [{ value: 'a' }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNKNOWN_OUTCOME' });
+    expect(produces).toBe(2);
+    expect(fake.values('t', 0)).toEqual(['a']);
+  });
+
+  it('reports UNKNOWN_OUTCOME, not the last clean failure, when an earlier attempt may have been applied', async () => {
+    const { fake, eddy } = setup(0);
+    fake.createTopic('t', 1);
+    const producer = eddy.producer({ retry: { retries: 1, initialRetryTimeMs: 1 } });
+    fake.faults.push(loseResponse(isProduce, 1), failWith('UNAVAILABLE', isProduce, 5));
+    const err = await producer.send({ topic: 't', messages: [{ value: 'a' }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'EddyError', code: 'UNKNOWN_OUTCOME' });
+    expect((err as Error).cause).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(fake.values('t', 0)).toEqual(['a']); // it was applied
+    expect(producer.producerEpoch).toBe(1);
   });
 
   it('refreshes metadata and retries after UNKNOWN_TOPIC_OR_PARTITION when the partition exists', async () => {

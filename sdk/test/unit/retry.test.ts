@@ -59,6 +59,16 @@ describe('RetryPolicy.run', () => {
     expect(b.calls()).toBe(2);
   });
 
+  it('does not let a later clean failure hide that an earlier attempt may have been applied', async () => {
+    const f = failing(['UNKNOWN_OUTCOME', 'UNAVAILABLE', 'UNAVAILABLE']);
+    const err = await fast(2).run(f.fn, true).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNKNOWN_OUTCOME' });
+    expect((err as Error).cause).toMatchObject({ code: 'UNAVAILABLE' });
+    // A final error that is not a claim about the write is kept as it is.
+    const g = failing(['UNKNOWN_OUTCOME', 'OFFSET_OUT_OF_RANGE']);
+    await expect(fast(2).run(g.fn, true)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+  });
+
   it('never retries errors that are not EddyErrors (bugs)', async () => {
     let calls = 0;
     await expect(
