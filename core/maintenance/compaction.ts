@@ -198,7 +198,7 @@ export async function compactGroup(ctx: MaintenanceContext, group: readonly Inde
     bytes: refs.reduce((n, c) => n + c.length, 0),
     maxTimestamp: refs.reduce((m, c) => Math.max(m, c.maxTimestamp), 0),
     appendedAt: ctx.clock.now(),
-    producers: last.producers,
+    producers: mergedProducers(group),
   };
 
   // 3. Every member still stored as we read it? (The replace below checks
@@ -247,4 +247,26 @@ export async function compactPartition(ctx: MaintenanceContext, entries: readonl
     }
     await compactGroup(ctx, group);
   }
+}
+
+/** Most producers a covering entry remembers (written once per merge, so it may be larger than an append's). */
+export const MAX_COMPACTED_PRODUCERS = 1000;
+
+/**
+ * The union of the merged entries' producer states, newest batch per
+ * producer: so a producer pushed out of the append-time state (32 most
+ * recent) is still found by produce's lookback after its entries merge.
+ */
+function mergedProducers(group: readonly IndexEntry[]): IndexEntry['producers'] {
+  const merged: Record<string, IndexEntry['producers'][string]> = {};
+  for (const e of group) {
+    for (const [id, state] of Object.entries(e.producers)) {
+      const known = merged[id];
+      if (!known || state.baseOffset > known.baseOffset) merged[id] = state;
+    }
+  }
+  const ids = Object.keys(merged);
+  if (ids.length <= MAX_COMPACTED_PRODUCERS) return merged;
+  ids.sort((a, b) => merged[b]!.baseOffset - merged[a]!.baseOffset);
+  return Object.fromEntries(ids.slice(0, MAX_COMPACTED_PRODUCERS).map((id) => [id, merged[id]!]));
 }
