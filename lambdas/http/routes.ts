@@ -47,6 +47,9 @@ export interface Route<Q = unknown, B = unknown> {
 
 const route = <Q, B>(r: Route<Q, B>): Route => r as unknown as Route;
 
+/** Largest fetch answer, below Lambda's 6 MB response limit with room for framing. */
+export const MAX_RESPONSE_BYTES = 5_500_000;
+
 /** Max long-poll wait. */
 export const MAX_WAIT_MS = 20_000;
 
@@ -174,18 +177,34 @@ export const ROUTES: readonly Route[] = [
         await rt.notifier.wait(params.topic!, partition, Math.min(deadline - rt.clock.now(), rt.pollIntervalMs));
         result = await rt.engine.fetch(request);
       }
-      return {
-        records: result.records.map((r) => ({
+      // maxBytes bounds stored bytes; base64 and JSON grow them. Stop before
+      // the encoded answer could pass Lambda's 6 MB response limit (at least
+      // one record is always returned, and nextOffset says where to go on).
+      const records = [];
+      let encodedBytes = 200;
+      let nextOffset = result.nextOffset;
+      for (const r of result.records) {
+        const record = {
           offset: r.offset,
           timestamp: r.timestamp,
           key: encodeField(r.key, enc, 'key', r.offset),
           value: encodeField(r.value, enc, 'value', r.offset),
           headers: Object.fromEntries(r.headers.map(([k, v]) => [k, encodeField(v, enc, 'header', r.offset)])),
-        })),
-        nextOffset: result.nextOffset,
-        highWatermark: result.highWatermark,
-        logStartOffset: result.logStartOffset,
-      };
+        };
+        // Exact for base64 (ASCII strings, no escapes); measured for the others.
+        const size =
+          enc === 'base64'
+            ? 90 + String(r.offset).length + String(r.timestamp).length + ((record.key as string | null)?.length ?? 4) + ((record.value as string | null)?.length ?? 4) +
+              r.headers.reduce((n, [k, v]) => n + Buffer.byteLength(k) * 2 + 6 + Math.ceil(v.length / 3) * 4, 0)
+            : Buffer.byteLength(JSON.stringify(record)) + 1;
+        if (records.length > 0 && encodedBytes + size > MAX_RESPONSE_BYTES) {
+          nextOffset = r.offset;
+          break;
+        }
+        encodedBytes += size;
+        records.push(record);
+      }
+      return { records, nextOffset, highWatermark: result.highWatermark, logStartOffset: result.logStartOffset };
     },
   }),
   route({

@@ -83,6 +83,26 @@ describe('routes', () => {
     expect(notJson.status).toBe(400);
   });
 
+  it('keeps a fetch answer under Lambda\'s 6 MB response limit after base64, continuing at nextOffset', async () => {
+    const t = await topic(1);
+    const value = b64(new Uint8Array(400).fill(7));
+    for (let i = 0; i < 5; i++) {
+      const r = await call(host.url, 'POST', `/v1/topics/${t}/records`, { records: Array.from({ length: 2000 }, () => ({ value })) });
+      expect(r.status).toBe(200);
+    }
+    const res = await fetch(`${host.url}/v1/topics/${t}/partitions/0/records?offset=0&maxRecords=10000&maxBytes=4194304`);
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(5_500_000);
+    const body = JSON.parse(text) as { records: Array<{ offset: number }>; nextOffset: number };
+    expect(body.records.length).toBeGreaterThan(5000);
+    expect(body.records.length).toBeLessThan(10_000);
+    expect(body.nextOffset).toBe(body.records.at(-1)!.offset + 1);
+    const rest = await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/records?offset=${body.nextOffset}&maxRecords=10000&maxBytes=4194304`);
+    expect(rest.body.records[0].offset).toBe(body.nextOffset);
+    expect(body.records.length + rest.body.records.length).toBe(10_000);
+  });
+
   it('list offsets: earliest, latest, by timestamp', async () => {
     const t = await topic();
     await call(host.url, 'POST', `/v1/topics/${t}/records`, { encoding: 'utf8', records: [100, 200, 300].map((timestamp) => ({ value: 'v', timestamp })) });
