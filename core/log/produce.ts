@@ -256,7 +256,9 @@ export async function produce(deps: ProduceDeps, topic: TopicRecord, request: Pr
     );
     const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ partition: fresh[i]!.partition, reason: s.reason as unknown }] : []));
     if (failed.length > 0) {
-      const first = failed[0]!.reason;
+      // An ambiguous partition makes the whole answer ambiguous: never report
+      // another partition's clean failure ("nothing applied") in its place.
+      const first = failed.find((f) => f.reason instanceof EddyError && f.reason.code === 'UNKNOWN_OUTCOME')?.reason ?? failed[0]!.reason;
       if (bases.size === 0 && !batches.some((b) => b.duplicateOf !== undefined)) throw first;
       throw new EddyError(
         'UNKNOWN_OUTCOME',

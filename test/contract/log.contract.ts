@@ -196,6 +196,37 @@ export function logContract(kind: AdapterKind): void {
       ]);
     });
 
+    it('reports a multi-partition produce as UNKNOWN_OUTCOME when one partition is ambiguous and another failed cleanly', async () => {
+      const topic = uniqueTopic('mixed-failure');
+      await engine.createTopic({ name: topic, partitions: 2 });
+      const meta = c.metadataStore;
+      let ambiguousDone = false;
+      const mixed = new Proxy(meta, {
+        get(target, prop, receiver) {
+          if (prop === 'appendEntry') {
+            return async (entry: Parameters<MetadataStore['appendEntry']>[0]) => {
+              if (entry.partition === 0) throw new EddyError('UNAVAILABLE', 'injected clean failure');
+              await target.appendEntry(entry);
+              ambiguousDone = true;
+              throw new EddyError('UNKNOWN_OUTCOME', 'injected: applied, then timed out');
+            };
+          }
+          if (prop === 'headEntry' || prop === 'entriesFrom') {
+            // After the ambiguous write, every read fails: the partition can never confirm it.
+            return async (...args: unknown[]) =>
+              ambiguousDone ? Promise.reject(new EddyError('UNAVAILABLE', 'injected read failure')) : (target[prop] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          }
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const flaky = createEngine({ ...c, metadataStore: mixed });
+      await expectCode(
+        flaky.produce({ topic, records: [{ key: null, value: enc('a'), partition: 0 }, { key: null, value: enc('b'), partition: 1 }] }),
+        'UNKNOWN_OUTCOME',
+      );
+    });
+
     it('deduplicates an idempotent producer\'s retried batch and rejects sequence gaps and fenced epochs', async () => {
       const topic = uniqueTopic('idempotent');
       await engine.createTopic({ name: topic, partitions: 2 });
