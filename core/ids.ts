@@ -8,17 +8,21 @@ export const systemIds: Ids = {
   random: () => Math.random(),
 };
 
-/** A deterministic id source: the same seed gives the same ids and jitter. */
-export function seededIds(seed: number): Ids {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
+/** A mulberry32 generator of floats in [0, 1): the same seed gives the same sequence. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A deterministic id source: the same seed gives the same ids and jitter. */
+export function seededIds(seed: number): Ids {
+  const next = mulberry32(seed >>> 0 || 1);
   return {
     unique: () => Array.from({ length: 4 }, () => Math.floor(next() * 0x1_0000_0000).toString(16).padStart(8, '0')).join(''),
     random: next,

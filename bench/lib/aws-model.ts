@@ -20,6 +20,7 @@
  */
 
 /** A latency distribution: log-normal through (p50, p99), plus an optional per-byte cost. */
+import { mulberry32 } from '../../core/ids.js';
 export interface Dist {
   readonly p50: number;
   readonly p99: number;
@@ -48,17 +49,8 @@ const OTHER: Dist = { p50: 10, p99: 40 };
 /** The client → API Gateway → Lambda hop. */
 export const GATEWAY_LATENCY: Dist = { p50: 8, p99: 30, msPerMB: 1000 / 200 };
 
-/** A seeded PRNG (mulberry32), so a seed gives the same delays twice. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, core's), so a seed gives the same delays twice. */
+export const prng: (seed: number) => () => number = mulberry32;
 
 const Z99 = 2.326347874;
 

@@ -290,9 +290,55 @@ async function appendChunk(
   objectKey: string,
   chunk: IndexEntry['chunks'][number],
 ): Promise<number> {
+  let ambiguous: EddyError | undefined;
+  /**
+   * Bases where an attempt of ours may have landed: a conditional put that
+   * timed out, or one the AWS SDK retried after it had applied and so saw its
+   * own item as a lost race. The object key is unique to this request, so an
+   * entry there with our key and position is ours.
+   */
   const pending = new Set<number>();
   try {
-    return await appendLoop(deps, topicId, batch, producer, objectKey, chunk, pending);
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      // A stale head only costs a failed conditional put and a re-read.
+      const head = attempt === 0 && 'head' in batch ? batch.head : await deps.meta.headEntry(topicId, batch.partition);
+      for (const base of pending) {
+        const at = head?.baseOffset === base ? head : (await deps.meta.entriesFrom(topicId, batch.partition, base, 1))[0];
+        if (at?.baseOffset !== base) continue;
+        if (at.objectKey === objectKey && at.chunks[0]?.position === chunk.position) return base;
+        pending.delete(base); // someone else holds that base, so ours can never land there
+      }
+      if (producer) {
+        const dup = checkSequence(batch, producer, head);
+        if (dup !== undefined) return dup;
+      }
+      const baseOffset = head ? head.lastOffset + 1 : 0;
+      const entry: IndexEntry = {
+        topicId,
+        partition: batch.partition,
+        baseOffset,
+        lastOffset: baseOffset + batch.records.length - 1,
+        objectKey,
+        chunks: [chunk],
+        bytes: chunk.length,
+        maxTimestamp: chunk.maxTimestamp,
+        appendedAt: deps.clock.now(),
+        producers: nextProducers(head, producer, batch, baseOffset),
+      };
+      try {
+        if (await deps.meta.appendEntry(entry)) return baseOffset;
+        pending.add(baseOffset);
+      } catch (err) {
+        if (!(err instanceof EddyError) || !err.retryable) throw err;
+        if (err.code === 'UNKNOWN_OUTCOME') {
+          ambiguous = err;
+          pending.add(baseOffset);
+        }
+        if (attempt >= 8) throw err;
+      }
+      await deps.clock.sleep(backoffMs(Math.min(attempt, 6), 5, 200, deps.ids.random));
+    }
+    throw ambiguous ?? new EddyError('UNAVAILABLE', `partition ${batch.partition}: too much contention appending to the index, retry`);
   } catch (err) {
     // Once an attempt may have landed, no later failure can say "nothing was
     // applied": the caller must treat the outcome as unknown.
@@ -303,62 +349,4 @@ async function appendChunk(
     }
     throw err;
   }
-}
-
-async function appendLoop(
-  deps: ProduceDeps,
-  topicId: string,
-  batch: PartitionBatch,
-  producer: ProducerBatch | undefined,
-  objectKey: string,
-  chunk: IndexEntry['chunks'][number],
-  /**
-   * Bases where an attempt of ours may have landed: a conditional put that
-   * timed out, or one the AWS SDK retried after it had applied and so saw its
-   * own item as a lost race. The object key is unique to this request, so an
-   * entry there with our key and position is ours.
-   */
-  pending: Set<number>,
-): Promise<number> {
-  let ambiguous: EddyError | undefined;
-  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-    // A stale head only costs a failed conditional put and a re-read.
-    const head = attempt === 0 && 'head' in batch ? batch.head : await deps.meta.headEntry(topicId, batch.partition);
-    for (const base of pending) {
-      const at = head?.baseOffset === base ? head : (await deps.meta.entriesFrom(topicId, batch.partition, base, 1))[0];
-      if (at?.baseOffset !== base) continue;
-      if (at.objectKey === objectKey && at.chunks[0]?.position === chunk.position) return base;
-      pending.delete(base); // someone else holds that base, so ours can never land there
-    }
-    if (producer) {
-      const dup = checkSequence(batch, producer, head);
-      if (dup !== undefined) return dup;
-    }
-    const baseOffset = head ? head.lastOffset + 1 : 0;
-    const entry: IndexEntry = {
-      topicId,
-      partition: batch.partition,
-      baseOffset,
-      lastOffset: baseOffset + batch.records.length - 1,
-      objectKey,
-      chunks: [chunk],
-      bytes: chunk.length,
-      maxTimestamp: chunk.maxTimestamp,
-      appendedAt: deps.clock.now(),
-      producers: nextProducers(head, producer, batch, baseOffset),
-    };
-    try {
-      if (await deps.meta.appendEntry(entry)) return baseOffset;
-      pending.add(baseOffset);
-    } catch (err) {
-      if (!(err instanceof EddyError) || !err.retryable) throw err;
-      if (err.code === 'UNKNOWN_OUTCOME') {
-        ambiguous = err;
-        pending.add(baseOffset);
-      }
-      if (attempt >= 8) throw err;
-    }
-    await deps.clock.sleep(backoffMs(Math.min(attempt, 6), 5, 200, deps.ids.random));
-  }
-  throw ambiguous ?? new EddyError('UNAVAILABLE', `partition ${batch.partition}: too much contention appending to the index, retry`);
 }

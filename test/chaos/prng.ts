@@ -11,6 +11,7 @@
  */
 
 /** A 32-bit string hash (FNV-1a). */
+import { mulberry32 as coreMulberry32 } from '../../core/ids.js';
 export function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
@@ -35,17 +36,8 @@ export function mix(...words: number[]): number {
 /** A seeded generator of floats in [0, 1) (mulberry32). */
 export type Random = () => number;
 
-/** A mulberry32 generator seeded with `seed`. */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A mulberry32 generator seeded with `seed` (the one core's seeded ids use). */
+export const mulberry32: (seed: number) => Random = coreMulberry32;
 
 /** The generator of decision `n` of stream `stream` under `seed`. */
 export function keyedRandom(seed: number, stream: string, n: number): Random {
