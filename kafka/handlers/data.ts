@@ -1,0 +1,351 @@
+/**
+ * The data path: Metadata, Produce, Fetch, ListOffsets, InitProducerId.
+ *
+ * Every gateway answers as the one broker of the cluster: leader of every
+ * partition, so clients send it everything, and any gateway serves any
+ * partition because all state is in core.
+ */
+import { EddyError } from '../../core/errors.js';
+import type { TopicRecord } from '../../core/model.js';
+import { mapLimit } from '../../core/util.js';
+import type { RequestContext } from '../context.js';
+import { KAFKA_ERRORS, errorMessage, kafkaErrorCode } from '../errors.js';
+import { toNumber, topicUuid } from './util.js';
+
+const E = KAFKA_ERRORS;
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Reads topics once per request; a missing one is remembered as its error. */
+class TopicCache {
+  private readonly topics = new Map<string, Promise<TopicRecord | EddyError>>();
+  constructor(private readonly ctx: RequestContext) {}
+
+  get(name: string): Promise<TopicRecord | EddyError> {
+    let t = this.topics.get(name);
+    if (!t) {
+      t = this.ctx.core.log.topic(name).catch((err: unknown) => {
+        if (err instanceof EddyError) return err;
+        throw err;
+      });
+      this.topics.set(name, t);
+    }
+    return t;
+  }
+}
+
+// ---------------------------------------------------------------- Metadata
+
+interface MetadataRequest {
+  topics: Array<{ topicId?: string; name: string | null }> | null;
+  allowAutoTopicCreation?: boolean;
+}
+
+async function describeForMetadata(ctx: RequestContext, name: string, autoCreate: boolean): Promise<TopicRecord | EddyError> {
+  try {
+    return await ctx.core.log.topic(name);
+  } catch (err) {
+    if (!(err instanceof EddyError) || err.code !== 'UNKNOWN_TOPIC_OR_PARTITION' || !autoCreate) {
+      if (err instanceof EddyError) return err;
+      throw err;
+    }
+  }
+  try {
+    await ctx.core.log.createTopic({ name, partitions: ctx.settings.defaultPartitions });
+    ctx.log.info('kafka: auto-created topic', { topic: name, partitions: ctx.settings.defaultPartitions });
+  } catch (err) {
+    // Another client (or gateway) created it first: fine, read it.
+    if (!(err instanceof EddyError)) throw err;
+    if (err.code !== 'TOPIC_ALREADY_EXISTS') return err;
+  }
+  try {
+    return await ctx.core.log.topic(name);
+  } catch (err) {
+    if (err instanceof EddyError) return err;
+    throw err;
+  }
+}
+
+/** Metadata: this gateway as the only broker; topics with ids; auto-creation per Kafka's default. */
+export async function metadata(req: MetadataRequest, ctx: RequestContext): Promise<unknown> {
+  const { nodeId, advertisedHost, advertisedPort, clusterId } = ctx.settings;
+  // v0 has no null: an empty list means "all topics" there.
+  const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+  const autoCreate = ctx.settings.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation !== false);
+  let names: Array<{ name: string | null; topicId?: string }>;
+  if (all) names = (await ctx.core.log.listTopics()).map((t) => ({ name: t.name }));
+  else names = req.topics!.map((t) => ({ name: t.name, ...(t.topicId ? { topicId: t.topicId } : {}) }));
+  const topics = await mapLimit(names, 16, async ({ name, topicId }) => {
+    const base = { name, topicId: topicId ?? ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
+    if (name === null) return { ...base, errorCode: E.UNKNOWN_TOPIC_ID };
+    const topic = await describeForMetadata(ctx, name, autoCreate && !all);
+    if (topic instanceof EddyError) return { ...base, errorCode: kafkaErrorCode(topic) };
+    return {
+      ...base,
+      errorCode: E.NONE,
+      topicId: topicUuid(topic.topicId),
+      partitions: Array.from({ length: topic.partitions }, (_, p) => ({
+        errorCode: E.NONE,
+        partitionIndex: p,
+        leaderId: nodeId,
+        leaderEpoch: 0,
+        replicaNodes: [nodeId],
+        isrNodes: [nodeId],
+        offlineReplicas: [],
+      })),
+    };
+  });
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId, host: advertisedHost, port: advertisedPort, rack: null }],
+    clusterId,
+    controllerId: nodeId,
+    topics,
+    clusterAuthorizedOperations: -2147483648,
+  };
+}
+
+// ---------------------------------------------------------------- Produce
+
+interface ProduceRequest {
+  transactionalId?: string | null;
+  acks: number;
+  timeoutMs: number;
+  topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Uint8Array | null }> }>;
+}
+
+interface PartitionProduceResponse {
+  index: number;
+  errorCode: number;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: never[];
+  errorMessage: string | null;
+}
+
+function produced(index: number, baseOffset: number, errorCode: number = E.NONE, message: string | null = null): PartitionProduceResponse {
+  return { index, errorCode, baseOffset: BigInt(baseOffset), logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
+}
+
+/**
+ * Produce: each topic's partitions in one core append (one object, one index
+ * write per partition). acks 0, 1 and -1 all wait for the index write; acks=0
+ * then answers nothing, as Kafka does.
+ */
+export async function produce(req: ProduceRequest, ctx: RequestContext): Promise<unknown> {
+  const fail = (errorCode: number, message: string) =>
+    req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => produced(p.index, -1, errorCode, message)) }));
+  let responses;
+  if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
+    responses = fail(E.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, got ${req.acks}`);
+  } else if (req.transactionalId) {
+    responses = fail(E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Eddy does not support transactions yet');
+  } else {
+    responses = await mapLimit(req.topicData, 8, async (t) => {
+      const results = new Map<number, PartitionProduceResponse>();
+      const batches: Array<{ partition: number; batches: Uint8Array }> = [];
+      for (const p of t.partitionData) {
+        if (!p.records || p.records.length === 0) results.set(p.index, produced(p.index, -1, E.CORRUPT_MESSAGE, 'no record batch'));
+        else if (batches.some((b) => b.partition === p.index)) results.set(p.index, produced(p.index, -1, E.INVALID_REQUEST, 'partition named twice'));
+        else batches.push({ partition: p.index, batches: p.records });
+      }
+      if (batches.length > 0) {
+        try {
+          const out = await ctx.core.log.appendBatches({ topic: t.name, partitions: batches });
+          for (const r of out) {
+            results.set(r.partition, 'error' in r ? produced(r.partition, -1, kafkaErrorCode(r.error), r.error.message) : produced(r.partition, r.baseOffset));
+          }
+        } catch (err) {
+          for (const b of batches) results.set(b.partition, produced(b.partition, -1, kafkaErrorCode(err), errorMessage(err)));
+        }
+      }
+      return { name: t.name, partitionResponses: t.partitionData.map((p) => results.get(p.index) ?? produced(p.index, -1, E.UNKNOWN_SERVER_ERROR, 'no result')) };
+    });
+  }
+  if (req.acks === 0) return undefined;
+  return { responses, throttleTimeMs: 0 };
+}
+
+// ---------------------------------------------------------------- Fetch
+
+interface FetchRequest {
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes?: number;
+  isolationLevel?: number;
+  sessionId?: number;
+  sessionEpoch?: number;
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
+}
+
+interface PartitionData {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  abortedTransactions: never[];
+  preferredReadReplica: number;
+  records: Uint8Array;
+}
+
+interface Slot {
+  topic: string;
+  partition: number;
+  offset: number;
+  maxBytes: number;
+  result?: PartitionData;
+  bytes: number;
+}
+
+function partitionData(partitionIndex: number, errorCode: number, hw = -1, logStart = -1, records: Uint8Array = new Uint8Array(0)): PartitionData {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: BigInt(hw),
+    // No transactions yet: read_committed sees what read_uncommitted sees.
+    lastStableOffset: BigInt(hw),
+    logStartOffset: BigInt(logStart),
+    abortedTransactions: [],
+    preferredReadReplica: -1,
+    records,
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/**
+ * Fetch: every partition is read at once; when they hold fewer than
+ * `minBytes`, each long-polls in core and the first with data answers (Kafka
+ * allows an answer with data from some partitions only). Fetch sessions
+ * (KIP-227) are declined: session id 0 tells the client to send full requests.
+ */
+export async function fetch(req: FetchRequest, ctx: RequestContext): Promise<unknown> {
+  const answer = (errorCode: number, responses: unknown[]) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses });
+  if ((req.sessionId ?? 0) !== 0 || (req.sessionEpoch ?? -1) > 0) return answer(E.FETCH_SESSION_ID_NOT_FOUND, []);
+  const topics = new TopicCache(ctx);
+  const slots: Slot[] = [];
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      let offset = -1;
+      try {
+        offset = toNumber(p.fetchOffset);
+      } catch {
+        // out of range: answered below
+      }
+      slots.push({ topic: t.topic, partition: p.partition, offset, maxBytes: Math.max(1, p.partitionMaxBytes), bytes: 0 });
+    }
+  }
+  const read = async (slot: Slot, waitMs: number): Promise<void> => {
+    const topic = await topics.get(slot.topic);
+    if (topic instanceof EddyError) {
+      slot.result = partitionData(slot.partition, kafkaErrorCode(topic));
+      return;
+    }
+    if (slot.offset < 0) {
+      slot.result = partitionData(slot.partition, E.OFFSET_OUT_OF_RANGE);
+      return;
+    }
+    try {
+      const out = await ctx.core.log.readBatches({ topic: slot.topic, partition: slot.partition, offset: slot.offset, maxBytes: slot.maxBytes, ...(waitMs > 0 ? { waitMs } : {}) });
+      const records = concat(out.batches);
+      slot.bytes = records.length;
+      slot.result = partitionData(slot.partition, E.NONE, out.highWatermark, out.logStartOffset, records);
+    } catch (err) {
+      slot.result = partitionData(slot.partition, kafkaErrorCode(err));
+    }
+  };
+  await mapLimit(slots, 16, (s) => read(s, 0));
+  const total = (): number => slots.reduce((n, s) => n + s.bytes, 0);
+  const waitMs = Math.min(Math.max(0, req.maxWaitMs), ctx.settings.maxFetchWaitMs);
+  const pollable = slots.filter((s) => s.result?.errorCode === E.NONE);
+  if (total() < Math.max(1, req.minBytes) && waitMs > 0 && pollable.length > 0 && total() === 0) {
+    // Long poll: the first partition that gets data ends the wait; the others keep their empty first answer.
+    await new Promise<void>((resolve) => {
+      let pending = pollable.length;
+      for (const s of pollable) {
+        const copy: Slot = { ...s };
+        read(copy, waitMs)
+          .then(() => {
+            if (copy.bytes > 0 && s.bytes === 0) {
+              s.result = copy.result;
+              s.bytes = copy.bytes;
+              resolve();
+            }
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            if (--pending === 0) resolve();
+          });
+      }
+    });
+  }
+  // The response's byte budget: whole partitions in request order, the first always (KIP-74).
+  let budget = req.maxBytes ?? 0x7fffffff;
+  let first = true;
+  for (const s of slots) {
+    if (!s.result || s.bytes === 0) continue;
+    if (!first && s.bytes > budget) s.result = { ...s.result, records: new Uint8Array(0) };
+    else budget -= s.bytes;
+    first = false;
+  }
+  const byTopic = new Map<string, PartitionData[]>();
+  for (const s of slots) {
+    const list = byTopic.get(s.topic) ?? [];
+    list.push(s.result ?? partitionData(s.partition, E.UNKNOWN_SERVER_ERROR));
+    byTopic.set(s.topic, list);
+  }
+  return answer(
+    E.NONE,
+    [...byTopic].map(([topic, partitions]) => ({ topic, topicId: ZERO_UUID, partitions })),
+  );
+}
+
+// ---------------------------------------------------------------- ListOffsets
+
+interface ListOffsetsRequest {
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint }> }>;
+}
+
+/** ListOffsets: earliest (-2), latest (-1) or the first offset at or after a timestamp. */
+export async function listOffsets(req: ListOffsetsRequest, ctx: RequestContext): Promise<unknown> {
+  const topics = await mapLimit(req.topics, 8, async (t) => ({
+    name: t.name,
+    partitions: await mapLimit(t.partitions, 16, async (p) => {
+      const row = (errorCode: number, offset = -1, timestamp = -1) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode,
+        oldStyleOffsets: [],
+        timestamp: BigInt(timestamp),
+        offset: BigInt(offset),
+        leaderEpoch: 0,
+      });
+      try {
+        const ts = toNumber(p.timestamp);
+        const at = ts === -2 ? 'earliest' : ts === -1 ? 'latest' : ts >= 0 ? { timestamp: ts } : undefined;
+        if (!at) return row(E.INVALID_REQUEST);
+        const out = await ctx.core.log.listOffset(t.name, p.partitionIndex, at);
+        return row(E.NONE, out.offset, out.timestamp ?? -1);
+      } catch (err) {
+        return row(kafkaErrorCode(err));
+      }
+    }),
+  }));
+  return { throttleTimeMs: 0, topics };
+}
+
+// ---------------------------------------------------------------- InitProducerId
+
+/** InitProducerId: a fresh int64 producer id for an idempotent producer (epoch 0). Transactions are not supported. */
+export async function initProducerId(req: { transactionalId?: string | null }, ctx: RequestContext): Promise<unknown> {
+  if (req.transactionalId) return { throttleTimeMs: 0, errorCode: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+  try {
+    const producerId = await ctx.core.log.initProducerId();
+    return { throttleTimeMs: 0, errorCode: E.NONE, producerId, producerEpoch: 0 };
+  } catch (err) {
+    return { throttleTimeMs: 0, errorCode: kafkaErrorCode(err), producerId: -1n, producerEpoch: -1 };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Kafka test harness: a local host (stand-ins, handlers) with its Kafka
+ * server on free ports, and helpers to run real clients against it.
+ */
+import { spawn } from 'node:child_process';
+import { startKafkaServer, type KafkaServer } from '../../kafka/server.js';
+import { testHost } from '../helpers/host.js';
+import { interimCore } from './interim-core.js';
+
+export { call, unique } from '../helpers/host.js';
+
+/** A local host with a Kafka server. */
+export type KafkaHost = Awaited<ReturnType<typeof testHost>> & { kafka: KafkaServer; broker: string; stop: () => Promise<void> };
+
+/** Starts a local host and its Kafka server on free ports. */
+export async function kafkaHost(): Promise<KafkaHost> {
+  const host = await testHost();
+  const kafka = await startKafkaServer({ core: interimCore(host.runtime), port: 0 });
+  return {
+    ...host,
+    kafka,
+    broker: `127.0.0.1:${kafka.port}`,
+    stop: async () => {
+      await kafka.close();
+      await host.cleanup();
+    },
+  };
+}
+
+/** Output of a child process. */
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command with optional stdin, failing the promise only on spawn errors; kills it after `timeoutMs`. */
+export function run(cmd: string, args: readonly string[], options: { input?: string | Uint8Array; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
