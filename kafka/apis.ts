@@ -28,12 +28,12 @@ export interface ServedApi {
  * Why these floors: Produce needs v3 (record batch v2, the only format Eddy
  * stores) and Fetch v4 (the first that returns it); other floors follow
  * Kafka 4.0's (KIP-896) where kafka-python 2.0 still fits under them.
- * Ceilings: Fetch stops at v12 (v13 names topics by id only), ListOffsets at
- * v6 (v7 adds the max-timestamp lookup, not implemented).
+ * Ceilings: Fetch stops at v13 (names topics by id; @platformatic/kafka
+ * needs it), ListOffsets at v6 (v7 adds the max-timestamp lookup, not implemented).
  */
 const TABLE: Array<[number, string, number, number, Handler]> = [
   [0, 'Produce', 3, 9, data.produce],
-  [1, 'Fetch', 4, 12, data.fetch],
+  [1, 'Fetch', 4, 13, data.fetch],
   [2, 'ListOffsets', 1, 6, data.listOffsets],
   [3, 'Metadata', 0, 12, data.metadata],
   [8, 'OffsetCommit', 2, 9, offsets.offsetCommit],

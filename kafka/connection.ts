@@ -18,6 +18,7 @@ import { SERVED, apiVersionsUnsupported, API_VERSIONS_KEY } from './apis.js';
 import type { ConnectionState, GatewaySettings, KafkaLogger, RequestContext } from './context.js';
 import type { KafkaCore } from './core.js';
 import { KAFKA_ERRORS } from './errors.js';
+import type { TopicIds } from './topic-ids.js';
 import { codecOf, encodeBareError, encodeResponse, readRequestHead } from './wire.js';
 
 /** Frames read ahead of the one being handled before the socket is paused. */
@@ -32,6 +33,7 @@ export interface ConnectionOptions {
   readonly log: KafkaLogger;
   /** Largest frame accepted. */
   readonly maxFrameBytes: number;
+  readonly topicIds: TopicIds;
 }
 
 /** Serves one socket until it closes. */
@@ -151,7 +153,7 @@ export class Connection {
       this.close(`malformed ${api.name} v${apiVersion} request`, { error: String(err) });
       return undefined;
     }
-    const ctx: RequestContext = { core: this.options.core, settings: this.options.settings, connection: this.state, log: this.options.log, apiVersion };
+    const ctx: RequestContext = { core: this.options.core, settings: this.options.settings, connection: this.state, log: this.options.log, apiVersion, topicIds: this.options.topicIds };
     let response: unknown;
     try {
       response = await api.handle(request, ctx);

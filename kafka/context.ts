@@ -3,6 +3,7 @@
  * connection it came in on.
  */
 import type { KafkaCore } from './core.js';
+import type { TopicIds } from './topic-ids.js';
 
 /** A structured logger (the local host's and the Lambda handlers' shape). */
 export interface KafkaLogger {
@@ -55,6 +56,8 @@ export interface RequestContext {
   readonly connection: ConnectionState;
   readonly log: KafkaLogger;
   readonly apiVersion: number;
+  /** The gateway's topic id cache. */
+  readonly topicIds: TopicIds;
 }
 
 /** Key of a member in {@link ConnectionState.members}. */

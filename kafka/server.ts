@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { Connection } from './connection.js';
 import type { GatewaySettings, KafkaLogger } from './context.js';
 import type { KafkaCore } from './core.js';
+import { TopicIds } from './topic-ids.js';
 
 /** Largest request frame accepted by default: 100 MiB, Kafka's `socket.request.max.bytes`. */
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
@@ -60,8 +61,9 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? SILENT;
   const connections = new Set<Connection>();
+  const topicIds = new TopicIds();
   const server: Server = createServer((socket: Socket) => {
-    const connection = new Connection(socket, { core: options.core, settings, log, maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+    const connection = new Connection(socket, { core: options.core, settings, log, maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, topicIds });
     connections.add(connection);
     socket.once('close', () => connections.delete(connection));
   });

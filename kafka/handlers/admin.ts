@@ -111,6 +111,7 @@ export async function createTopics(req: CreateTopicsRequest, ctx: RequestContext
       topicId,
       errorCode,
       errorMessage: message,
+      topicConfigErrorCode: 0,
       numPartitions: errorCode === E.NONE ? partitions : -1,
       replicationFactor: errorCode === E.NONE ? 1 : -1,
       configs: config
@@ -155,11 +156,7 @@ interface DeleteTopicsRequest {
 }
 
 async function nameOfTopicId(ctx: RequestContext, id: string): Promise<string | undefined> {
-  for (const { name } of await ctx.core.log.listTopics()) {
-    const t = await ctx.core.log.topic(name).catch(() => undefined);
-    if (t && topicUuid(t.topicId) === id) return name;
-  }
-  return undefined;
+  return (await ctx.topicIds.resolve(ctx.core, id))?.name;
 }
 
 /** DeleteTopics, by name (all versions) or by topic id (v6). */

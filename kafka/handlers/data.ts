@@ -10,7 +10,7 @@ import type { TopicRecord } from '../../core/model.js';
 import { mapLimit } from '../../core/util.js';
 import type { RequestContext } from '../context.js';
 import { KAFKA_ERRORS, errorMessage, kafkaErrorCode } from '../errors.js';
-import { toNumber, topicUuid } from './util.js';
+import { toNumber } from './util.js';
 
 const E = KAFKA_ERRORS;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -76,13 +76,20 @@ export async function metadata(req: MetadataRequest, ctx: RequestContext): Promi
   else names = req.topics!.map((t) => ({ name: t.name, ...(t.topicId ? { topicId: t.topicId } : {}) }));
   const topics = await mapLimit(names, 16, async ({ name, topicId }) => {
     const base = { name, topicId: topicId ?? ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
-    if (name === null) return { ...base, errorCode: E.UNKNOWN_TOPIC_ID };
-    const topic = await describeForMetadata(ctx, name, autoCreate && !all);
+    let topic: TopicRecord | EddyError;
+    if (name === null) {
+      const byId = topicId && topicId !== ZERO_UUID ? await ctx.topicIds.resolve(ctx.core, topicId) : undefined;
+      if (!byId) return { ...base, errorCode: E.UNKNOWN_TOPIC_ID };
+      topic = byId;
+    } else {
+      topic = await describeForMetadata(ctx, name, autoCreate && !all);
+    }
     if (topic instanceof EddyError) return { ...base, errorCode: kafkaErrorCode(topic) };
     return {
       ...base,
       errorCode: E.NONE,
-      topicId: topicUuid(topic.topicId),
+      name: topic.name,
+      topicId: ctx.topicIds.remember(topic),
       partitions: Array.from({ length: topic.partitions }, (_, p) => ({
         errorCode: E.NONE,
         partitionIndex: p,
@@ -121,10 +128,11 @@ interface PartitionProduceResponse {
   logStartOffset: bigint;
   recordErrors: never[];
   errorMessage: string | null;
+  currentLeader: { leaderId: number; leaderEpoch: number };
 }
 
 function produced(index: number, baseOffset: number, errorCode: number = E.NONE, message: string | null = null): PartitionProduceResponse {
-  return { index, errorCode, baseOffset: BigInt(baseOffset), logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
+  return { index, errorCode, baseOffset: BigInt(baseOffset), logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message, currentLeader: { leaderId: -1, leaderEpoch: -1 } };
 }
 
 /**
@@ -163,7 +171,7 @@ export async function produce(req: ProduceRequest, ctx: RequestContext): Promise
     });
   }
   if (req.acks === 0) return undefined;
-  return { responses, throttleTimeMs: 0 };
+  return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 }
 
 // ---------------------------------------------------------------- Fetch
@@ -175,7 +183,7 @@ interface FetchRequest {
   isolationLevel?: number;
   sessionId?: number;
   sessionEpoch?: number;
-  topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
+  topics: Array<{ topic: string; topicId?: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
 }
 
 interface PartitionData {
@@ -187,10 +195,16 @@ interface PartitionData {
   abortedTransactions: never[];
   preferredReadReplica: number;
   records: Uint8Array;
+  divergingEpoch: { epoch: number; endOffset: bigint };
+  currentLeader: { leaderId: number; leaderEpoch: number };
+  snapshotId: { endOffset: bigint; epoch: number };
 }
 
 interface Slot {
+  /** The topic's name, or `\u0000<id>` for an id that names no topic. */
   topic: string;
+  /** The id the request named it by (v13+). */
+  topicId: string;
   partition: number;
   offset: number;
   maxBytes: number;
@@ -209,6 +223,10 @@ function partitionData(partitionIndex: number, errorCode: number, hw = -1, logSt
     abortedTransactions: [],
     preferredReadReplica: -1,
     records,
+    // Tagged fields (v12+) at their defaults: no divergence, no leader change, no snapshot.
+    divergingEpoch: { epoch: -1, endOffset: -1n },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1n, epoch: -1 },
   };
 }
 
@@ -224,11 +242,17 @@ function concat(parts: Uint8Array[]): Uint8Array {
  * (KIP-227) are declined: session id 0 tells the client to send full requests.
  */
 export async function fetch(req: FetchRequest, ctx: RequestContext): Promise<unknown> {
-  const answer = (errorCode: number, responses: unknown[]) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses });
+  const answer = (errorCode: number, responses: unknown[]) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses, nodeEndpoints: [] });
   if ((req.sessionId ?? 0) !== 0 || (req.sessionEpoch ?? -1) > 0) return answer(E.FETCH_SESSION_ID_NOT_FOUND, []);
   const topics = new TopicCache(ctx);
   const slots: Slot[] = [];
-  for (const t of req.topics) {
+  const byId = ctx.apiVersion >= 13;
+  const names = await mapLimit(req.topics, 16, async (t) => {
+    if (!byId) return t.topic;
+    const topic = await ctx.topicIds.resolve(ctx.core, t.topicId ?? ZERO_UUID);
+    return topic ? topic.name : `\u0000${t.topicId}`;
+  });
+  for (const [i, t] of req.topics.entries()) {
     for (const p of t.partitions) {
       let offset = -1;
       try {
@@ -236,10 +260,14 @@ export async function fetch(req: FetchRequest, ctx: RequestContext): Promise<unk
       } catch {
         // out of range: answered below
       }
-      slots.push({ topic: t.topic, partition: p.partition, offset, maxBytes: Math.max(1, p.partitionMaxBytes), bytes: 0 });
+      slots.push({ topic: names[i]!, topicId: t.topicId ?? ZERO_UUID, partition: p.partition, offset, maxBytes: Math.max(1, p.partitionMaxBytes), bytes: 0 });
     }
   }
   const read = async (slot: Slot, waitMs: number): Promise<void> => {
+    if (slot.topic.startsWith('\u0000')) {
+      slot.result = partitionData(slot.partition, E.UNKNOWN_TOPIC_ID);
+      return;
+    }
     const topic = await topics.get(slot.topic);
     if (topic instanceof EddyError) {
       slot.result = partitionData(slot.partition, kafkaErrorCode(topic));
@@ -292,16 +320,14 @@ export async function fetch(req: FetchRequest, ctx: RequestContext): Promise<unk
     else budget -= s.bytes;
     first = false;
   }
-  const byTopic = new Map<string, PartitionData[]>();
+  const byTopic = new Map<string, { topic: string; topicId: string; partitions: PartitionData[] }>();
   for (const s of slots) {
-    const list = byTopic.get(s.topic) ?? [];
-    list.push(s.result ?? partitionData(s.partition, E.UNKNOWN_SERVER_ERROR));
-    byTopic.set(s.topic, list);
+    const key = byId ? s.topicId : s.topic;
+    let entry = byTopic.get(key);
+    if (!entry) byTopic.set(key, (entry = { topic: s.topic, topicId: s.topicId, partitions: [] }));
+    entry.partitions.push(s.result ?? partitionData(s.partition, E.UNKNOWN_SERVER_ERROR));
   }
-  return answer(
-    E.NONE,
-    [...byTopic].map(([topic, partitions]) => ({ topic, topicId: ZERO_UUID, partitions })),
-  );
+  return answer(E.NONE, [...byTopic.values()]);
 }
 
 // ---------------------------------------------------------------- ListOffsets

@@ -25,7 +25,6 @@ import type { HeartbeatResponse } from '../../core/groups/types.js';
 import { memberKey, type CachedMember, type RequestContext } from '../context.js';
 import { KAFKA_ERRORS, kafkaErrorCode, errorMessage } from '../errors.js';
 import { decodeSubscription, encodeAssignment, encodeSubscription } from '../groups/consumer-protocol.js';
-import { topicUuid } from './util.js';
 
 /** The leader id every JoinGroup answer names: no member has it, so every client acts as a follower. */
 export const NO_LEADER = 'eddy-assigns';
@@ -239,7 +238,7 @@ export async function consumerGroupHeartbeat(req: ConsumerGroupHeartbeatRequest,
       return { throttleTimeMs: 0, errorCode: E.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     }
     remember(ctx, req.groupId, out, topics ?? [], known?.sessionTimeoutMs ?? 45_000, true);
-    const ids = await mapLimit(out.assignment, 16, async (a) => ({ topicId: topicUuid((await ctx.core.log.topic(a.topic)).topicId), partitions: a.partitions }));
+    const ids = await mapLimit(out.assignment, 16, async (a) => ({ topicId: ctx.topicIds.remember(await ctx.core.log.topic(a.topic)), partitions: a.partitions }));
     return {
       throttleTimeMs: 0,
       errorCode: E.NONE,

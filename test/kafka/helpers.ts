@@ -15,7 +15,10 @@ export type KafkaHost = Awaited<ReturnType<typeof testHost>> & { kafka: KafkaSer
 /** Starts a local host and its Kafka server on free ports. */
 export async function kafkaHost(): Promise<KafkaHost> {
   const host = await testHost();
-  const kafka = await startKafkaServer({ core: interimCore(host.runtime), port: 0 });
+  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    if (process.env.EDDY_TEST_KAFKA_LOG) process.stderr.write(`${level} ${msg} ${JSON.stringify(fields ?? {})}\n`);
+  };
+  const kafka = await startKafkaServer({ core: interimCore(host.runtime), port: 0, log: { info: log('info'), warn: log('warn'), error: log('error') } });
   return {
     ...host,
     kafka,
