@@ -374,6 +374,7 @@ export class Writer {
     return this.pos;
   }
 
+  /** Reserves `n` bytes and returns where they start. Call it before touching `buf`/`view`: it may replace them. */
   private ensure(n: number): number {
     const need = this.pos + n;
     if (need > this.buf.length) {
@@ -387,6 +388,11 @@ export class Writer {
     const at = this.pos;
     this.pos = need;
     return at;
+  }
+
+  private byte(value: number): void {
+    const at = this.ensure(1);
+    this.buf[at] = value;
   }
 
   /** The bytes written so far (a view of the internal buffer; the writer must not be reused after). */
@@ -409,47 +415,54 @@ export class Writer {
   /** Writes a signed 8-bit integer. */
   writeInt8(value: number): void {
     this.int(value, -0x80, 0x7f, 'int8');
-    this.view.setInt8(this.ensure(1), value);
+    const at = this.ensure(1);
+    this.view.setInt8(at, value);
   }
 
   /** Writes a signed big-endian 16-bit integer. */
   writeInt16(value: number): void {
     this.int(value, -0x8000, 0x7fff, 'int16');
-    this.view.setInt16(this.ensure(2), value);
+    const at = this.ensure(2);
+    this.view.setInt16(at, value);
   }
 
   /** Writes an unsigned big-endian 16-bit integer. */
   writeUint16(value: number): void {
     this.int(value, 0, 0xffff, 'uint16');
-    this.view.setUint16(this.ensure(2), value);
+    const at = this.ensure(2);
+    this.view.setUint16(at, value);
   }
 
   /** Writes a signed big-endian 32-bit integer. */
   writeInt32(value: number): void {
     this.int(value, -0x80000000, 0x7fffffff, 'int32');
-    this.view.setInt32(this.ensure(4), value);
+    const at = this.ensure(4);
+    this.view.setInt32(at, value);
   }
 
   /** Writes an unsigned big-endian 32-bit integer. */
   writeUint32(value: number): void {
     this.int(value, 0, 0xffffffff, 'uint32');
-    this.view.setUint32(this.ensure(4), value);
+    const at = this.ensure(4);
+    this.view.setUint32(at, value);
   }
 
   /** Writes a signed big-endian 64-bit integer. */
   writeInt64(value: bigint): void {
     if (typeof value !== 'bigint' || BigInt.asIntN(64, value) !== value) throw new KafkaProtocolError('invalid_value', `int64 out of range: ${String(value)}`);
-    this.view.setBigInt64(this.ensure(8), value);
+    const at = this.ensure(8);
+    this.view.setBigInt64(at, value);
   }
 
   /** Writes a big-endian IEEE 754 double. */
   writeFloat64(value: number): void {
-    this.view.setFloat64(this.ensure(8), value);
+    const at = this.ensure(8);
+    this.view.setFloat64(at, value);
   }
 
   /** Writes a boolean as one byte, 1 or 0. */
   writeBool(value: boolean): void {
-    this.buf[this.ensure(1)] = value ? 1 : 0;
+    this.byte(value ? 1 : 0);
   }
 
   /** Writes an unsigned varint (0 .. 2^32 - 1). */
@@ -457,10 +470,10 @@ export class Writer {
     this.int(value, 0, 0xffffffff, 'unsigned varint');
     let v = value;
     while (v >= 0x80) {
-      this.buf[this.ensure(1)] = (v & 0x7f) | 0x80;
+      this.byte((v & 0x7f) | 0x80);
       v = Math.floor(v / 128);
     }
-    this.buf[this.ensure(1)] = v;
+    this.byte(v);
   }
 
   /** Writes a zigzag-encoded signed 32-bit varint. */
@@ -474,10 +487,10 @@ export class Writer {
     if (BigInt.asIntN(64, value) !== value) throw new KafkaProtocolError('invalid_value', `varlong out of range: ${value}`);
     let v = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
     while (v >= 0x80n) {
-      this.buf[this.ensure(1)] = Number(v & 0x7fn) | 0x80;
+      this.byte(Number(v & 0x7fn) | 0x80);
       v >>= 7n;
     }
-    this.buf[this.ensure(1)] = Number(v);
+    this.byte(Number(v));
   }
 
   /** Writes a uuid given as an 8-4-4-4-12 hex string. */
@@ -490,7 +503,8 @@ export class Writer {
 
   /** Writes raw bytes with no prefix. */
   writeRaw(bytes: Uint8Array): void {
-    this.buf.set(bytes, this.ensure(bytes.length));
+    const at = this.ensure(bytes.length);
+    this.buf.set(bytes, at);
   }
 
   /** Writes an int16-length string, or -1 for null. */
