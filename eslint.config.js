@@ -1,5 +1,5 @@
 // Lint, including the dependency direction of DESIGN.md §1 as import rules:
-//   cli → sdk;  lambdas, local host → core;  core → its ports only;  cdk → core/config + core/schema.
+//   cli → sdk;  lambdas, local host, kafka → core;  kafka/protocol → nothing;  core → its ports only;  cdk → core/config + core/schema.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -66,6 +66,13 @@ export default tseslint.config(
   },
   layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**'], 'lambdas depend on core only (DESIGN.md §1)'),
   layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**'], 'the local host serves lambdas over core; it does not use the SDK'),
+  layer(['kafka/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'], 'the Kafka front door depends on core only (DESIGN.md §1)'),
+  // kafka/protocol is bytes ↔ plain objects: no core either, so the codecs stand alone.
+  layer(
+    ['kafka/protocol/**/*.ts'],
+    ['**/core/**', '**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'],
+    'kafka/protocol is self-contained: it imports nothing from core, lambdas, sdk, cli, cdk or local',
+  ),
   layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (DESIGN.md §1)'),
   layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (DESIGN.md §1)'),
   layer(
