@@ -131,8 +131,8 @@ export async function runHotpath(budgetMs = 1000): Promise<HotpathResult> {
 
   // ---- produce, server side: the whole handler on memory adapters, then its parts.
   const settings: Settings = { ...DEFAULTS, dynamodbEndpoint: undefined, s3Endpoint: undefined } as unknown as Settings;
-  const rt = createRuntime({ settings, components: memoryComponents(systemClock, systemIds), log: { log() {}, info() {}, warn() {}, error() {} } });
-  await rt.engine.createTopic({ name: 'hot', partitions: 4 });
+  const rt = createRuntime({ settings, components: memoryComponents(systemClock, systemIds), logger: { log() {}, info() {}, warn() {}, error() {} } });
+  await rt.eddy.log.createTopic({ name: 'hot', partitions: 4 });
   const event = (b: string, base64: boolean): APIGatewayProxyEventV2 =>
     ({
       version: '2.0',

@@ -94,6 +94,33 @@ export interface Ids {
   random(): number;
 }
 
+/**
+ * Wakes long-polling reads when an append lands. Within one process (the
+ * local host, one Lambda container) an append notifies the waiters directly;
+ * across processes nothing is shared, so a waiter also re-reads the index
+ * every poll interval and the notifier only makes the common case faster.
+ */
+export interface Notifier {
+  /** Resolves when `notify` names the partition, when closed, or after `ms`, whichever is first. */
+  wait(topicId: string, partition: number, ms: number): Promise<void>;
+  /** Wakes every waiter on these partitions of a topic. */
+  notify(topicId: string, partitions: Iterable<number>): void;
+  /** Wakes every waiter now and makes later waits return at once (shutdown). */
+  close(): void;
+  /** True once {@link Notifier.close} was called. */
+  readonly closed: boolean;
+}
+
+/** The components core runs on: injected, never constructed inside core. */
+export interface Components {
+  readonly objectStore: ObjectStore;
+  readonly metadataStore: MetadataStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  /** @default an in-process notifier ({@link Notifier}) */
+  readonly notifier?: Notifier;
+}
+
 /** The wall clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),

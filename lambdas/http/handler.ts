@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EddyError, errorEnvelope, toEddyError } from '../../core/errors.js';
 import type { FunctionKind } from '../../core/schema.js';
+import { OPENAPI_PATH, openApiDocument } from './openapi.js';
 import { matchRoute, type ApiRequest, type ApiResponse } from './routes.js';
 import type { Runtime } from './runtime.js';
 
@@ -30,7 +31,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function fail(err: unknown, rt: Runtime, req: { method: string; path: string }): ApiResponse {
   const e = toEddyError(err);
-  if (e.code === 'INTERNAL') rt.log.error('internal error', { method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
+  if (e.code === 'INTERNAL') rt.logger.error('internal error', { method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
   return { statusCode: e.status, body: errorEnvelope(e) };
 }
 
@@ -69,6 +70,7 @@ function validationMessage(issues: ReadonlyArray<{ path: PropertyKey[]; message:
 export async function serve(rt: Runtime, kind: FunctionKind | 'any', req: ApiRequest): Promise<ApiResponse> {
   try {
     if (req.path === '/health' && req.method === 'GET') return { statusCode: 200, body: { status: 'ok' } };
+    if (req.path === OPENAPI_PATH && req.method === 'GET' && (kind === 'admin' || kind === 'any')) return { statusCode: 200, body: openApiDocument() };
     const m = matchRoute(req.method, req.path);
     if (!m || !('route' in m) || (kind !== 'any' && m.route.kind !== kind)) {
       // The shape API Gateway itself answers for a route it does not have.
@@ -143,7 +145,7 @@ export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown):
     } catch (err) {
       res = fail(err, rt, { method: event.requestContext.http.method, path: event.rawPath });
     }
-    rt.log.info('request', { fn: kind, method: event.requestContext.http.method, path: event.rawPath, status: res.statusCode, ms: Date.now() - started });
+    rt.logger.info('request', { fn: kind, method: event.requestContext.http.method, path: event.rawPath, status: res.statusCode, ms: Date.now() - started });
     return {
       statusCode: res.statusCode,
       headers: { 'content-type': 'application/json' },
@@ -154,12 +156,12 @@ export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown):
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(event.query ?? {})) query[k] = String(v);
     const res = await serve(rt, kind, { method: event.method.toUpperCase(), path: event.path, query, body: event.body });
-    rt.log.info('invoke', { fn: kind, method: event.method, path: event.path, status: res.statusCode, ms: Date.now() - started });
+    rt.logger.info('invoke', { fn: kind, method: event.method, path: event.path, status: res.statusCode, ms: Date.now() - started });
     return res;
   }
   if (kind === 'maintenance' && isScheduled(event)) {
-    const report = await rt.maintenance.runOnce();
-    rt.log.info('maintenance', { ...report });
+    const report = await rt.eddy.maintenance.runOnce();
+    rt.logger.info('maintenance', { ...report });
     return report;
   }
   const err = new EddyError('INVALID_REQUEST', 'unrecognised event: send an API Gateway v2 event or {"method","path","query","body"}');

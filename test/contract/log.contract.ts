@@ -3,10 +3,10 @@
  * the AWS adapters on dynalite + s3rver, so the two cannot drift.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type EngineComponents } from '../../core/engine.js';
+import { createLog, type Components, type Log } from '../helpers/core.js';
 import { EddyError } from '../../core/errors.js';
 import type { MetadataStore, ObjectStore } from '../../core/ports.js';
-import { partitionForKey } from '../../core/partitioner.js';
+import { partitionForKey } from '@eddy/api';
 import type { AdapterKind } from '../helpers/standins.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -31,7 +31,7 @@ async function countObjects(store: ObjectStore): Promise<number> {
   return count;
 }
 
-async function readAll(engine: Engine, topic: string, partition: number, from = 0) {
+async function readAll(engine: Log, topic: string, partition: number, from = 0) {
   const out: Array<{ offset: number; value: string | null }> = [];
   let offset = from;
   for (;;) {
@@ -73,12 +73,12 @@ function failingAppends(meta: MetadataStore, error: EddyError): MetadataStore {
 
 export function logContract(kind: AdapterKind): void {
   describe(`log engine contract: ${kind.name}`, () => {
-    let c: EngineComponents;
-    let engine: Engine;
+    let c: Components;
+    let engine: Log;
     beforeAll(async () => {
       await kind.setup();
       c = kind.components();
-      engine = createEngine(c);
+      engine = createLog(c);
     });
     afterAll(() => kind.teardown());
 
@@ -103,7 +103,7 @@ export function logContract(kind: AdapterKind): void {
       for (const p of [0, -1, 1001, 1.5]) await expectCode(engine.createTopic({ name: uniqueTopic('p'), partitions: p }), 'INVALID_PARTITIONS');
       await expectCode(engine.createTopic({ name: uniqueTopic('cfg'), config: { maxMessageBytes: 2 * 1024 * 1024 } }), 'INVALID_REQUEST');
       await expectCode(engine.createTopic({ name: uniqueTopic('cfg'), config: { retentionMs: 0 } }), 'INVALID_REQUEST');
-      expect(await createEngine(c).createTopic({ name: 'a.b_c-D9', partitions: 1000 })).toMatchObject({ partitions: 1000 });
+      expect(await createLog(c).createTopic({ name: 'a.b_c-D9', partitions: 1000 })).toMatchObject({ partitions: 1000 });
     });
 
     it('returns bytes, keys, headers and timestamps exactly as sent (binary too)', async () => {
@@ -174,7 +174,7 @@ export function logContract(kind: AdapterKind): void {
       const topic = uniqueTopic('crash');
       await engine.createTopic({ name: topic, partitions: 1 });
       await engine.produce({ topic, records: [{ key: null, value: enc('before') }] });
-      const broken = createEngine({ ...c, metadataStore: failingAppends(c.metadataStore, new EddyError('UNAVAILABLE', 'injected')) });
+      const broken = createLog({ ...c, metadataStore: failingAppends(c.metadataStore, new EddyError('UNAVAILABLE', 'injected')) });
       const objectsBefore = await countObjects(c.objectStore);
       await expectCode(broken.produce({ topic, records: [{ key: null, value: enc('lost') }] }), 'UNAVAILABLE');
       expect(await countObjects(c.objectStore)).toBe(objectsBefore + 1); // the orphan GC will reclaim
@@ -186,7 +186,7 @@ export function logContract(kind: AdapterKind): void {
     it('recognises its own append after an ambiguous index write: no duplicate, no gap', async () => {
       const topic = uniqueTopic('ambiguous');
       await engine.createTopic({ name: topic, partitions: 1 });
-      const flaky = createEngine({ ...c, metadataStore: ambiguousAppends(c.metadataStore, 1) });
+      const flaky = createLog({ ...c, metadataStore: ambiguousAppends(c.metadataStore, 1) });
       const [r] = await flaky.produce({ topic, records: [{ key: null, value: enc('once') }] });
       expect(r).toEqual({ partition: 0, offset: 0 });
       await engine.produce({ topic, records: [{ key: null, value: enc('next') }] });
@@ -220,7 +220,7 @@ export function logContract(kind: AdapterKind): void {
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
       });
-      const flaky = createEngine({ ...c, metadataStore: mixed });
+      const flaky = createLog({ ...c, metadataStore: mixed });
       await expectCode(
         flaky.produce({ topic, records: [{ key: null, value: enc('a'), partition: 0 }, { key: null, value: enc('b'), partition: 1 }] }),
         'UNKNOWN_OUTCOME',

@@ -39,7 +39,7 @@ describe('an idempotent producer the partition has forgotten (32 other producers
     for (let i = 0; i < 33; i++) {
       await eddy.putRecords({ topic: 'forgotten', encoding: 'utf8', records: [{ value: `other-${i}`, partition: 0 }], producerId: `other-${i}`, producerEpoch: 0, sequences: { 0: 0 } });
     }
-    const report = await new Maintenance(host.runtime.engine, { compactionMinAgeMs: 0, retentionMinAgeMs: 0 }).runOnce();
+    const report = await new Maintenance(host.components, { compactionMinAgeMs: 0, retentionMinAgeMs: 0 }).runOnce();
     expect(report.entriesCompacted).toBeGreaterThan(1);
 
     const outcomes: string[] = [];
