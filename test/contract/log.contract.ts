@@ -244,12 +244,12 @@ export function logContract(kind: AdapterKind): void {
       await engine.produce({ topic, records: [{ key: null, value: enc('other'), partition: 0 }] });
       expect(await engine.produce(batch(0, 0))).toEqual(first); // a retry: same offsets, nothing appended
       expect((await readAll(engine, topic, 0)).map((r) => r.value)).toEqual(['a0', 'a1', 'other']);
-      await expectCode(engine.produce(batch(5, 1)), 'INVALID_REQUEST'); // gap in partition 0
+      await expectCode(engine.produce(batch(5, 1)), 'OUT_OF_ORDER_SEQUENCE'); // gap in partition 0
       const second = await engine.produce(batch(2, 1, 0, 'b'));
       expect(second).toEqual([{ partition: 0, offset: 3 }, { partition: 0, offset: 4 }, { partition: 1, offset: 1 }]);
       const bumped = await engine.produce(batch(0, 0, 1, 'c')); // a new epoch restarts sequences
       expect(bumped[0]!.offset).toBe(5);
-      const fenced = await expectCode(engine.produce(batch(3, 2, 0, 'd')), 'INVALID_REQUEST');
+      const fenced = await expectCode(engine.produce(batch(3, 2, 0, 'd')), 'PRODUCER_FENCED');
       expect(fenced.message).toContain('fenced');
       await expectCode(engine.produce({ ...batch(0, 0), records: [{ key: null, value: enc('x') }] }), 'INVALID_REQUEST'); // no explicit partition
     });
@@ -265,7 +265,7 @@ export function logContract(kind: AdapterKind): void {
       expect(await send('slow', 1)).toEqual([kept]); // a late retry is still recognised
       const [next] = await send('slow', 2); // and the producer simply continues
       expect(next!.offset).toBe(42);
-      await expectCode(send('never-seen', 7), 'INVALID_REQUEST'); // an unknown producer must start at 0
+      await expectCode(send('never-seen', 7), 'UNKNOWN_PRODUCER_ID'); // an unknown producer must start at 0
     });
 
     it('reports a corrupted object as DATA_CORRUPT, never as data', async () => {

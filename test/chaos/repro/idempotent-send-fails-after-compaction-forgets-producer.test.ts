@@ -1,6 +1,6 @@
 /**
  * Reproduces: a correct send from an idempotent SDK producer fails with
- * `INVALID_REQUEST` once its partition has forgotten the producer.
+ * `UNKNOWN_PRODUCER_ID` once its partition has forgotten the producer.
  *
  * A producer appends, then more than 32 other producers append to the same
  * partition (on Lambda every container is a producer), then compaction
@@ -9,7 +9,7 @@
  * core/maintenance/compaction.ts), so the first producer's state is gone
  * from the head and from every older entry. Its next batch (sequence 1) is
  * refused by the unknown-producer rule of core/log/produce.ts
- * (`INVALID_REQUEST`: "start a new producerEpoch at sequence 0"). The SDK
+ * (`UNKNOWN_PRODUCER_ID`: "start a new producerEpoch at sequence 0"). The SDK
  * raises its epoch after that answer, so later sends work, but the refused
  * batch itself fails for good: the application gets a non-retryable error
  * for a well-formed send and its records are dropped. Kafka's producer
