@@ -65,6 +65,12 @@ export interface MetadataStore {
   /** Deletes `entry` if it is still stored unchanged. */
   deleteEntry(entry: IndexEntry): Promise<boolean>;
 
+  /**
+   * Allocates a new int64 producer id (an atomic counter): ids are never
+   * handed out twice, across every process serving the same tables.
+   */
+  allocateProducerId(): Promise<bigint>;
+
   getGroup(group: string): Promise<GroupRecord | undefined>;
   /** Writes a group if its stored version is `record.version - 1` (or absent when version is 1). */
   saveGroup(record: GroupRecord): Promise<boolean>;

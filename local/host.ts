@@ -150,8 +150,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         send(res, 400, JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }), { 'x-amzn-errortype': 'InvalidRequestContentException' });
         return;
       }
-      const result = await dispatch(runtime, kind, payload);
-      send(res, 200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST' });
+      const requestId = randomUUID();
+      const result = await dispatch(runtime, kind, payload, { requestId });
+      send(res, 200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId });
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
@@ -166,7 +167,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     } catch {
       // A malformed path: let the handler answer it.
     }
-    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey))) as { statusCode: number; headers?: Record<string, string>; body?: string };
+    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey), { requestId: randomUUID() })) as { statusCode: number; headers?: Record<string, string>; body?: string };
     send(res, out.statusCode, out.body ?? '', out.headers ?? {});
   };
 

@@ -17,6 +17,7 @@ import { EddyError } from '../errors.js';
 import { checkPartition, listOffset, partitionOffsets, type OffsetSpec } from '../log/fetch.js';
 import type { CommittedOffset, GroupRecord, TopicRecord } from '../model.js';
 import type { Clock, Ids, MetadataStore, ObjectStore } from '../ports.js';
+import { checkGroupSave } from '../invariants.js';
 import { getTopic } from '../topics.js';
 import { backoffMs, mapLimit } from '../util.js';
 import { pairs } from './assignment.js';
@@ -301,8 +302,10 @@ export class GroupCoordinator {
   private async update<T>(group: string, step: (current: GroupState | undefined) => Promise<{ next?: GroupState; result: T }>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const record = await this.meta.getGroup(group);
-      const { next, result } = await step(record ? stateOf(record) : undefined);
+      const current = record ? stateOf(record) : undefined;
+      const { next, result } = await step(current);
       if (!next) return result;
+      checkGroupSave(group, current, next);
       const saved: GroupRecord = { group, version: (record?.version ?? 0) + 1, state: encodeGroupState(next) };
       const size = JSON.stringify(saved.state).length;
       if (size > MAX_GROUP_STATE_BYTES) {

@@ -194,6 +194,11 @@ export class Log {
     return result;
   }
 
+  /** A new int64 producer id for an idempotent producer (Kafka's InitProducerId), never handed out twice. */
+  initProducerId(): Promise<bigint> {
+    return this.meta.allocateProducerId();
+  }
+
   /** Log start and high-water mark of one partition. */
   async partitionOffsets(topicName: string, partition: number): Promise<PartitionOffsets> {
     const topic = await this.topic(topicName);

@@ -20,6 +20,7 @@ import type { IndexEntry, ProducerState, TopicRecord } from '../model.js';
 import { encodeObject, storedRecordBytes, type StoredRecord } from '../codec/format.js';
 import { partitionForKey } from '@eddy/api';
 import type { Clock, Ids, MetadataStore, ObjectStore } from '../ports.js';
+import { checkAppend } from '../invariants.js';
 import { backoffMs } from '../util.js';
 
 /** One record of a produce request, bytes already decoded. */
@@ -325,6 +326,7 @@ async function appendChunk(
         appendedAt: deps.clock.now(),
         producers: nextProducers(head, producer, batch, baseOffset),
       };
+      checkAppend(head, entry);
       try {
         if (await deps.meta.appendEntry(entry)) return baseOffset;
         pending.add(baseOffset);
