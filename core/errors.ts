@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   INVALID_REQUEST: { status: 400, retryable: false, outcome: 'none' },
   INVALID_TOPIC: { status: 400, retryable: false, outcome: 'none' },
   INVALID_PARTITIONS: { status: 400, retryable: false, outcome: 'none' },
+  CORRUPT_MESSAGE: { status: 400, retryable: false, outcome: 'none' },
   UNKNOWN_TOPIC_OR_PARTITION: { status: 404, retryable: false, outcome: 'none' },
   GROUP_NOT_FOUND: { status: 404, retryable: false, outcome: 'none' },
   TOPIC_ALREADY_EXISTS: { status: 409, retryable: false, outcome: 'none' },
