@@ -276,13 +276,70 @@ export function decodeBatches(bytes: Uint8Array, options: DecodeOptions = {}): D
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Reads zigzag varints and length-prefixed bytes from `buf[pos, limit)`.
+ * A class (not closures made per call) so V8 optimises it once for all batches.
+ */
+class RecordReader {
+  pos: number;
+  limit: number;
+  constructor(
+    readonly buf: Uint8Array,
+    pos: number,
+    readonly stored: boolean | undefined,
+    readonly batchAt: number,
+  ) {
+    this.pos = pos;
+    this.limit = buf.length;
+  }
+
+  fail(what: string): EddyError {
+    return failure(this.stored, this.batchAt, what);
+  }
+
+  /** A zigzag varint of at most `maxBytes` bytes (5 for varint, 10 for varlong), exact up to 2^53. */
+  varint(maxBytes: number): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    if (pos >= this.limit) throw this.fail('record overruns its length');
+    let b = buf[pos++]!;
+    if (b < 0x80) {
+      this.pos = pos;
+      return (b >>> 1) ^ -(b & 1);
+    }
+    let result = b & 0x7f;
+    let scale = 0x80;
+    for (let i = 1; ; i++) {
+      if (i >= maxBytes) throw this.fail('varint too long');
+      if (pos >= this.limit) throw this.fail('record overruns its length');
+      b = buf[pos++]!;
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+      scale *= 0x80;
+    }
+    this.pos = pos;
+    if (result > Number.MAX_SAFE_INTEGER) throw this.fail('varlong out of range');
+    return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+  }
+
+  /** Varint length then that many bytes (a view); -1 is null. */
+  bytes(what: string): Uint8Array | null {
+    const length = this.varint(5);
+    if (length === -1) return null;
+    const pos = this.pos;
+    if (length < 0 || length > this.limit - pos) throw this.fail(`${what} length ${length} overruns its record`);
+    this.pos = pos + length;
+    return this.buf.subarray(pos, pos + length);
+  }
+}
+
 function decodeRecords(bytes: Uint8Array, header: BatchHeader, baseOffset: number, options: DecodeOptions): DecodedBatch {
   const { stored } = options;
   const batchAt = header.position;
   const start = batchAt + BATCH_HEADER_BYTES;
   const end = batchAt + header.length;
   let buf = bytes;
-  let pos = start;
+  let from = start;
   let stop = end;
   if (header.compression !== 'none') {
     try {
@@ -291,68 +348,40 @@ function decodeRecords(bytes: Uint8Array, header: BatchHeader, baseOffset: numbe
       if (err instanceof EddyError) throw err;
       throw failure(stored, batchAt, `${header.compression} records do not decompress: ${(err as Error).message}`);
     }
-    pos = 0;
+    from = 0;
     stop = buf.length;
     if (header.recordCount > stop / MIN_RECORD_BYTES) throw failure(stored, batchAt, `${header.recordCount} records cannot fit in ${stop} decompressed bytes`);
   }
-  const bad = (what: string): EddyError => failure(stored, batchAt, what);
-
-  // Zigzag varint / varlong reader over buf[pos, limit); numbers stay exact up to 2^53.
-  let limit = stop;
-  const varint = (maxBytes: number): number => {
-    if (pos >= limit) throw bad('record overruns its length');
-    let b = buf[pos++]!;
-    if (b < 0x80) return (b >>> 1) ^ -(b & 1);
-    let result = b & 0x7f;
-    let scale = 0x80;
-    for (let i = 1; ; i++) {
-      if (i >= maxBytes) throw bad('varint too long');
-      if (pos >= limit) throw bad('record overruns its length');
-      b = buf[pos++]!;
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-      scale *= 0x80;
-    }
-    if (result > Number.MAX_SAFE_INTEGER) throw bad('varlong out of range');
-    return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-  };
-  const bytesField = (what: string): Uint8Array | null => {
-    const length = varint(5);
-    if (length === -1) return null;
-    if (length < 0 || length > limit - pos) throw bad(`${what} length ${length} overruns its record`);
-    const out = buf.subarray(pos, pos + length);
-    pos += length;
-    return out;
-  };
-
+  const r = new RecordReader(buf, from, stored, batchAt);
   const logAppend = header.timestampType === 'LogAppendTime';
   const records: BatchRecord[] = new Array(header.recordCount);
   for (let i = 0; i < header.recordCount; i++) {
-    limit = stop;
-    const length = varint(5);
-    if (length < MIN_RECORD_BYTES - 1 || length > stop - pos) throw bad(`record ${i} length ${length} overruns the batch`);
-    limit = pos + length;
-    pos++; // attributes: unused by every Kafka version so far
-    const timestampDelta = varint(10);
-    const offsetDelta = varint(5);
-    if (offsetDelta !== i) throw bad(`record ${i} has offsetDelta ${offsetDelta}`);
-    const key = bytesField('key');
-    const value = bytesField('value');
-    const headerCount = varint(5);
-    if (headerCount < 0 || headerCount > (limit - pos) / 2) throw bad(`record ${i} header count ${headerCount} overruns its record`);
+    r.limit = stop;
+    const length = r.varint(5);
+    if (length < MIN_RECORD_BYTES - 1 || length > stop - r.pos) throw r.fail(`record ${i} length ${length} overruns the batch`);
+    const limit = r.pos + length;
+    r.limit = limit;
+    r.pos++; // attributes: unused by every Kafka version so far
+    const timestampDelta = r.varint(10);
+    const offsetDelta = r.varint(5);
+    if (offsetDelta !== i) throw r.fail(`record ${i} has offsetDelta ${offsetDelta}`);
+    const key = r.bytes('key');
+    const value = r.bytes('value');
+    const headerCount = r.varint(5);
+    if (headerCount < 0 || headerCount > (limit - r.pos) / 2) throw r.fail(`record ${i} header count ${headerCount} overruns its record`);
     const recordHeaders: Array<[string, Uint8Array | null]> = new Array(headerCount);
     for (let h = 0; h < headerCount; h++) {
-      const name = bytesField('header key');
-      if (name === null) throw bad(`record ${i} has a null header key`);
+      const name = r.bytes('header key');
+      if (name === null) throw r.fail(`record ${i} has a null header key`);
       let text: string;
       try {
         text = utf8Decoder.decode(name);
       } catch {
-        throw bad(`record ${i} header key is not UTF-8`);
+        throw r.fail(`record ${i} header key is not UTF-8`);
       }
-      recordHeaders[h] = [text, bytesField('header value')];
+      recordHeaders[h] = [text, r.bytes('header value')];
     }
-    if (pos !== limit) throw bad(`record ${i} has ${limit - pos} bytes past its headers`);
+    if (r.pos !== limit) throw r.fail(`record ${i} has ${limit - r.pos} bytes past its headers`);
     records[i] = {
       offset: baseOffset + offsetDelta,
       timestamp: logAppend ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
@@ -361,7 +390,7 @@ function decodeRecords(bytes: Uint8Array, header: BatchHeader, baseOffset: numbe
       headers: recordHeaders,
     };
   }
-  if (pos !== stop) throw bad(`${stop - pos} bytes past the last record`);
+  if (r.pos !== stop) throw r.fail(`${stop - r.pos} bytes past the last record`);
   return { header, records };
 }
 
@@ -397,15 +426,63 @@ export interface EncodeBatchInput {
 /** Bytes of the zigzag varint encoding of `n` (an integer, |n| < 2^53). */
 function varintSize(n: number): number {
   let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  let size = 1;
-  while (z >= 0x80) {
+  if (z < 0x80) return 1;
+  if (z < 0x4000) return 2;
+  if (z < 0x200000) return 3;
+  if (z < 0x10000000) return 4;
+  let size = 4;
+  z = Math.floor(z / 0x10000000);
+  while (z > 0) {
     z = Math.floor(z / 0x80);
     size++;
   }
   return size;
 }
 
+/** Writes `n` as a zigzag varint at `pos`; returns the position after it. */
+function putVarint(buf: Uint8Array, pos: number, n: number): number {
+  let z = n >= 0 ? n * 2 : -n * 2 - 1;
+  if (z < 0x80) {
+    buf[pos] = z;
+    return pos + 1;
+  }
+  while (z >= 0x80) {
+    buf[pos++] = (z & 0x7f) | 0x80;
+    z = Math.floor(z / 0x80);
+  }
+  buf[pos++] = z;
+  return pos;
+}
+
+/** Writes a varint length and the bytes (-1 for null) at `pos`; returns the position after them. */
+function putBytes(buf: Uint8Array, pos: number, b: Uint8Array | null): number {
+  if (b === null) {
+    buf[pos] = 1; // zigzag(-1)
+    return pos + 1;
+  }
+  pos = putVarint(buf, pos, b.length);
+  buf.set(b, pos);
+  return pos + b.length;
+}
+
 const utf8 = new TextEncoder();
+/**
+ * UTF-8 of recently seen header names: producers repeat a few names on every
+ * record, and encoding each one again costs more than the rest of the record.
+ */
+const headerNameCache = new Map<string, Uint8Array>();
+const HEADER_NAME_CACHE_MAX = 256;
+
+function headerNameBytes(name: string): Uint8Array {
+  let bytes = headerNameCache.get(name);
+  if (bytes === undefined) {
+    bytes = utf8.encode(name);
+    if (headerNameCache.size >= HEADER_NAME_CACHE_MAX) headerNameCache.clear();
+    headerNameCache.set(name, bytes);
+  }
+  return bytes;
+}
+
 const NO_HEADERS: ReadonlyArray<readonly [string, Uint8Array | null]> = [];
 
 /**
@@ -446,7 +523,7 @@ export function encodeBatch(input: EncodeBatchInput): Uint8Array {
       const keys = new Array<Uint8Array>(headers.length);
       for (let h = 0; h < headers.length; h++) {
         const [name, value] = headers[h]!;
-        const k = utf8.encode(name);
+        const k = headerNameBytes(name);
         keys[h] = k;
         size += varintSize(k.length) + k.length + (value === null ? 1 : varintSize(value.length) + value.length);
       }
@@ -461,37 +538,20 @@ export function encodeBatch(input: EncodeBatchInput): Uint8Array {
   const out0 = new Uint8Array(plain ? BATCH_HEADER_BYTES + recordsSize : recordsSize);
   let pos = plain ? BATCH_HEADER_BYTES : 0;
   const buf = out0;
-  const writeVarint = (n: number): void => {
-    let z = n >= 0 ? n * 2 : -n * 2 - 1;
-    while (z >= 0x80) {
-      buf[pos++] = (z & 0x7f) | 0x80;
-      z = Math.floor(z / 0x80);
-    }
-    buf[pos++] = z;
-  };
-  const writeBytes = (b: Uint8Array | null): void => {
-    if (b === null) {
-      buf[pos++] = 1; // zigzag(-1)
-      return;
-    }
-    writeVarint(b.length);
-    buf.set(b, pos);
-    pos += b.length;
-  };
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
-    writeVarint(bodySizes[i]!);
+    pos = putVarint(buf, pos, bodySizes[i]!);
     buf[pos++] = 0;
-    writeVarint(r.timestamp - minTs);
-    writeVarint(i);
-    writeBytes(r.key);
-    writeBytes(r.value);
+    pos = putVarint(buf, pos, r.timestamp - minTs);
+    pos = putVarint(buf, pos, i);
+    pos = putBytes(buf, pos, r.key);
+    pos = putBytes(buf, pos, r.value);
     const headers = r.headers ?? NO_HEADERS;
-    writeVarint(headers.length);
+    pos = putVarint(buf, pos, headers.length);
     const keys = headerKeys[i];
     for (let h = 0; h < headers.length; h++) {
-      writeBytes(keys![h]!);
-      writeBytes(headers[h]![1]);
+      pos = putBytes(buf, pos, keys![h]!);
+      pos = putBytes(buf, pos, headers[h]![1]);
     }
   }
 

@@ -294,7 +294,7 @@ describe('corrupt batches', () => {
             expect(['CORRUPT_MESSAGE', 'MESSAGE_TOO_LARGE']).toContain((err as EddyError).code);
           }
         }),
-        { numRuns: 200 },
+        { numRuns: 120 },
       );
     },
   );
