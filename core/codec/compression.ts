@@ -251,7 +251,7 @@ function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
     if (flg & 0x04) pos += 4;
     if (pos > bytes.length) throw new Error('lz4: truncated content checksum');
   }
-  if (blocks.length === 0) throw new Error('lz4: no frame');
+  if (bytes.length === 0) throw new Error('lz4: no frame');
   // Linked blocks may refer back into earlier ones, so all decode into one buffer.
   const out = new Uint8Array(Math.min(bound, maxBytes));
   let at = 0;
