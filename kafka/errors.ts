@@ -102,19 +102,16 @@ const TABLE: Record<ErrorCode, Mapping> = {
   UNKNOWN_OUTCOME: { data: 'REQUEST_TIMED_OUT', 'classic-group': 'COORDINATOR_NOT_AVAILABLE', 'consumer-group': 'COORDINATOR_NOT_AVAILABLE' },
   DATA_CORRUPT: { data: 'UNKNOWN_SERVER_ERROR' },
   INTERNAL: { data: 'UNKNOWN_SERVER_ERROR' },
-};
-
-/** Codes added by the raw-batch seam of core; looked up by name so this file compiles before and after it lands. */
-const EXTRA: Record<string, Mapping> = {
   OUT_OF_ORDER_SEQUENCE: { data: 'OUT_OF_ORDER_SEQUENCE_NUMBER' },
   UNKNOWN_PRODUCER_ID: { data: 'UNKNOWN_PRODUCER_ID' },
+  // INVALID_PRODUCER_EPOCH rather than PRODUCER_FENCED (90): every client version knows it.
   PRODUCER_FENCED: { data: 'INVALID_PRODUCER_EPOCH' },
   CORRUPT_MESSAGE: { data: 'CORRUPT_MESSAGE' },
 };
 
 /** The Kafka error name for an Eddy error code in a context. */
 export function kafkaErrorName(code: string, context: ErrorContext = 'data'): KafkaErrorName {
-  const row = (TABLE as Record<string, Mapping>)[code] ?? EXTRA[code];
+  const row = (TABLE as Record<string, Mapping>)[code];
   if (!row) return 'UNKNOWN_SERVER_ERROR';
   return row[context] ?? row.data;
 }

@@ -4,7 +4,7 @@ import type { Runtime } from '../../lambdas/http/runtime.js';
 import type { KafkaCore } from '../../kafka/core.js';
 
 export function interimCore(runtime: Runtime): KafkaCore {
-  const engine = runtime.engine;
+  const engine = runtime.eddy.log;
   const logs = new Map<string, Array<{ base: number; bytes: Buffer; count: number }>>();
   let producerIds = 1000n;
   const log = (topicId: string, p: number) => {
@@ -15,7 +15,7 @@ export function interimCore(runtime: Runtime): KafkaCore {
   };
   const hw = (l: Array<{ base: number; count: number }>) => (l.length ? l[l.length - 1]!.base + l[l.length - 1]!.count : 0);
   return {
-    groups: runtime.groups,
+    groups: runtime.eddy.groups,
     log: {
       topic: (n) => engine.topic(n),
       createTopic: (r) => engine.createTopic(r),

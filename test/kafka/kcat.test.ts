@@ -3,7 +3,7 @@
  * consume, and a group consumer whose offsets land in core.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partitionForKey } from '../../core/partitioner.js';
+import { partitionForKey } from '@eddy/api';
 import { kafkaHost, run, unique, type KafkaHost } from './helpers.js';
 
 let host: KafkaHost;
@@ -17,7 +17,7 @@ const kcat = (args: string[], input?: string) => run('kcat', ['-b', host.broker,
 describe('kcat', () => {
   it('-L lists the gateway as the only broker and leader of every partition', async () => {
     const topic = unique('kc-meta');
-    await host.runtime.engine.createTopic({ name: topic, partitions: 3 });
+    await host.runtime.eddy.log.createTopic({ name: topic, partitions: 3 });
     const out = await kcat(['-L', '-t', topic]);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain(`broker 0 at ${host.broker} (controller)`);
@@ -27,7 +27,7 @@ describe('kcat', () => {
 
   it('-P with keys puts each key where Kafka\'s murmur2 partitioner does; -C reads them back in order', async () => {
     const topic = unique('kc-keys');
-    await host.runtime.engine.createTopic({ name: topic, partitions: 3 });
+    await host.runtime.eddy.log.createTopic({ name: topic, partitions: 3 });
     const keys = Array.from({ length: 24 }, (_, i) => `user-${i}`);
     // librdkafka's default partitioner is CRC32-based; murmur2_random is the Java client's (and kafkajs's).
     const produced = await kcat(['-P', '-t', topic, '-K', ':', '-X', 'partitioner=murmur2_random'], keys.map((k, i) => `${k}:value-${i}\n`).join(''));
@@ -52,13 +52,13 @@ describe('kcat', () => {
   it('-G consumes as a group member and commits where core (and the HTTP API) see it', async () => {
     const topic = unique('kc-group');
     const group = unique('kc-g');
-    await host.runtime.engine.createTopic({ name: topic, partitions: 2 });
+    await host.runtime.eddy.log.createTopic({ name: topic, partitions: 2 });
     const produced = await kcat(['-P', '-t', topic, '-K', ':'], 'a:1\nb:2\nc:3\nd:4\n');
     expect(produced.code).toBe(0);
     const consumed = await kcat(['-G', group, topic, '-e', '-q', '-X', 'auto.offset.reset=earliest', '-f', '%k=%s\\n']);
     expect(consumed.code).toBe(0);
     expect(consumed.stdout.trim().split('\n').sort()).toEqual(['a=1', 'b=2', 'c=3', 'd=4']);
-    const { offsets } = await host.runtime.groups.fetchOffsets(group);
+    const { offsets } = await host.runtime.eddy.groups.fetchOffsets(group);
     expect(offsets.reduce((n, o) => n + o.offset, 0)).toBe(4);
     expect(offsets.every((o) => o.lag === 0)).toBe(true);
   });

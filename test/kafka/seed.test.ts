@@ -72,7 +72,7 @@ describe('the introduction, as written', () => {
     const sent = await produceUntil(producer, () => consumer.stdout().includes('processed 123'));
     expect(consumer.stdout()).toContain('Processing user_registered for user 123');
     // The producer auto-created the topic (Kafka's default), and every send landed in it.
-    const topic = await host.runtime.engine.describeTopic('user-events');
+    const topic = await host.runtime.eddy.log.describeTopic('user-events');
     expect(topic.partitions).toBe(1);
     expect(sent).toBeGreaterThanOrEqual(1);
   });
