@@ -3,7 +3,7 @@
  * server on free ports, and helpers to run real clients against it.
  */
 import { spawn } from 'node:child_process';
-import { startKafkaServer, type KafkaServer } from '../../kafka/server.js';
+import { startKafkaServer, type KafkaServer, type KafkaServerOptions } from '../../kafka/server.js';
 import { testHost } from '../helpers/host.js';
 import { interimCore } from './interim-core.js';
 
@@ -13,12 +13,12 @@ export { call, unique } from '../helpers/host.js';
 export type KafkaHost = Awaited<ReturnType<typeof testHost>> & { kafka: KafkaServer; broker: string; stop: () => Promise<void> };
 
 /** Starts a local host and its Kafka server on free ports. */
-export async function kafkaHost(): Promise<KafkaHost> {
+export async function kafkaHost(options: Partial<Pick<KafkaServerOptions, 'maxFetchWaitMs' | 'autoCreateTopics' | 'defaultPartitions'>> = {}): Promise<KafkaHost> {
   const host = await testHost();
   const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
     if (process.env.EDDY_TEST_KAFKA_LOG) process.stderr.write(`${level} ${msg} ${JSON.stringify(fields ?? {})}\n`);
   };
-  const kafka = await startKafkaServer({ core: interimCore(host.runtime), port: 0, log: { info: log('info'), warn: log('warn'), error: log('error') } });
+  const kafka = await startKafkaServer({ core: interimCore(host.runtime), port: 0, ...options, log: { info: log('info'), warn: log('warn'), error: log('error') } });
   return {
     ...host,
     kafka,
