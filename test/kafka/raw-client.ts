@@ -69,12 +69,12 @@ export class RawClient {
   }
 
   /** Sends a request and decodes its answer. */
-  async request(apiKey: number, apiVersion: number, body: unknown): Promise<{ correlationId: number; body: any }> {
+  async request(apiKey: number, apiVersion: number, body: unknown): Promise<{ correlationId: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests inspect decoded bodies
     const correlationId = this.correlation++;
     this.write(encodeRequestFrame({ requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId: 'raw' }, body));
     const frame = await this.next();
     if (!frame) throw new Error(`connection closed instead of answering api ${apiKey} v${apiVersion}`);
-    return decodeResponseFrame(frame, apiKey, apiVersion) as { correlationId: number; body: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return decodeResponseFrame(frame, apiKey, apiVersion) as { correlationId: number; body: any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- ditto
   }
 
   close(): void {
