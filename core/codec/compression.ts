@@ -24,9 +24,11 @@
  * binary on the data path:
  * - gzip: `node:zlib`;
  * - snappy: `snappyjs` (raw blocks); the xerial framing is parsed here;
- * - lz4: `lz4js` for the blocks; the frame (header, block sizes, end mark,
- *   checksums) is read and written here, because lz4js neither bounds its
- *   output nor writes independent blocks, which Kafka's Java decoder expects;
+ * - lz4: `lz4js` compresses the blocks; the frame (header, block sizes, end
+ *   mark, checksums) is read and written here, because lz4js writes linked
+ *   blocks (Kafka's Java decoder expects independent ones), and blocks are
+ *   decoded here too: lz4js's decoder does not bound its work (a crafted
+ *   block costs 255 times its size in CPU), this one stops at the bound;
  * - zstd: `node:zlib` where it has zstd (Node ≥ 22.15, so on Lambda's
  *   nodejs22.x); elsewhere libzstd through `@toondepauw/node-zstd` (prebuilt
  *   N-API binaries installed from the registry), loaded lazily and only on
@@ -217,6 +219,8 @@ interface Lz4Block {
   readonly start: number;
   readonly size: number;
   readonly stored: boolean;
+  /** The frame's block maximum size. */
+  readonly maxOutput: number;
 }
 
 function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
@@ -245,7 +249,7 @@ function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
       const size = word & 0x7fffffff;
       if (size > maxBlock) throw new Error(`lz4: block of ${size} bytes exceeds the frame's ${maxBlock}`);
       if (pos + size + (blockChecksum ? 4 : 0) > bytes.length) throw new Error('lz4: block overruns its input');
-      blocks.push({ start: pos, size, stored });
+      blocks.push({ start: pos, size, stored, maxOutput: maxBlock });
       bound += stored ? size : Math.min(maxBlock, size * LZ4_MAX_RATIO);
       pos += size + (blockChecksum ? 4 : 0);
     }
@@ -262,14 +266,67 @@ function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
       out.set(bytes.subarray(block.start, block.start + block.size), at);
       at += block.size;
     } else {
-      // lz4js drops writes past the end of `out` and returns where it would
-      // have stopped: past the end means the block expands beyond the bound.
-      const end = lz4.decompressBlock(bytes, out, block.start, block.size, at);
-      if (!(end <= out.length)) throw bound > maxBytes ? tooLarge('lz4', maxBytes) : new Error('lz4: malformed block');
+      const limit = Math.min(out.length, at + block.maxOutput);
+      const end = lz4DecodeBlock(bytes, block.start, block.start + block.size, out, at, limit);
+      if (end < 0) throw limit === out.length && bound > maxBytes ? tooLarge('lz4', maxBytes) : new Error('lz4: block expands beyond its maximum size');
       at = end;
     }
   }
   return at === out.length ? out : out.subarray(0, at);
+}
+
+/**
+ * Decodes one LZ4 block (sequences of: token = literal length (high 4 bits) +
+ * match length - 4 (low 4 bits), each 15 extended by bytes until one is not
+ * 255; literals; 2-byte LE match offset; extension) from `src[s, sEnd)` into
+ * `dst` at `d`, writing no further than `dEnd`. Returns the end position, or
+ * -1 when the block would write past `dEnd`; malformed blocks throw. Matches
+ * may reach back into earlier blocks (linked frames), never before 0.
+ */
+function lz4DecodeBlock(src: Uint8Array, s: number, sEnd: number, dst: Uint8Array, d: number, dEnd: number): number {
+  while (s < sEnd) {
+    const token = src[s++]!;
+    let literals = token >>> 4;
+    if (literals === 15) {
+      let b: number;
+      do {
+        if (s >= sEnd) throw new Error('lz4: truncated literal length');
+        b = src[s++]!;
+        literals += b;
+      } while (b === 255);
+    }
+    if (s + literals > sEnd) throw new Error('lz4: literals overrun the block');
+    if (d + literals > dEnd) return -1;
+    if (literals < 16) for (let i = 0; i < literals; i++) dst[d + i] = src[s + i]!;
+    else dst.set(src.subarray(s, s + literals), d);
+    s += literals;
+    d += literals;
+    if (s === sEnd) break; // the last sequence has literals only
+    if (s + 2 > sEnd) throw new Error('lz4: truncated match offset');
+    const offset = src[s]! | (src[s + 1]! << 8);
+    s += 2;
+    if (offset === 0 || offset > d) throw new Error(`lz4: match offset ${offset} reaches before the output`);
+    let length = token & 15;
+    if (length === 15) {
+      let b: number;
+      do {
+        if (s >= sEnd) throw new Error('lz4: truncated match length');
+        b = src[s++]!;
+        length += b;
+      } while (b === 255);
+    }
+    length += 4;
+    if (d + length > dEnd) return -1;
+    let from = d - offset;
+    if (offset >= length && length > 32) {
+      dst.copyWithin(d, from, from + length);
+      d += length;
+    } else {
+      // Overlapping (a run): byte by byte, each copy reading what the previous wrote.
+      for (const stop = d + length; d < stop; ) dst[d++] = dst[from++]!;
+    }
+  }
+  return d;
 }
 
 function lz4FrameEncode(bytes: Uint8Array): Uint8Array {
