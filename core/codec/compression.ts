@@ -19,9 +19,9 @@
  * ```
  *
  * Why these libraries: Eddy's Lambdas are bundled by esbuild and run on
- * arm64 while they are built on any machine, so every codec a Lambda may need
- * is pure JavaScript or built into Node — nothing here loads a platform
- * binary on the data path:
+ * arm64 while they are built on any machine, so every codec a Lambda needs is
+ * pure JavaScript or built into its Node (22) — the bundle holds no platform
+ * binary:
  * - gzip: `node:zlib`;
  * - snappy: `snappyjs` (raw blocks); the xerial framing is parsed here;
  * - lz4: `lz4js` compresses the blocks; the frame (header, block sizes, end
