@@ -163,7 +163,8 @@ describe('the console on the local host', () => {
     await page.locator('tr[data-offset]').filter({ hasText: 'while tailing' }).waitFor({ timeout: 15_000 });
     await page.getByRole('switch', { name: 'Live tail' }).uncheck();
 
-    await page.locator('tr[data-partition="1"][data-offset="0"]').getByRole('button', { name: /record 1\/0/ }).focus();
+    await page.locator('tr[data-partition="1"][data-offset="0"]').getByRole('button', { name: 'Show record 1/0' }).click();
+    await page.getByTestId('json').waitFor();
     await shot('messages');
   });
 
@@ -176,7 +177,7 @@ describe('the console on the local host', () => {
       await call(host.url, 'POST', `/v1/topics/${TOPIC}/records`, { encoding: 'utf8', records: Array.from({ length: 5 + i * 8 }, (_, j) => ({ value: `tick ${i}.${j}` })) });
       await page.waitForTimeout(700);
     }
-    await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length > 0);
+    await page.locator('.chart canvas').first().waitFor();
     await page.getByText(/now \d+ records\/s/).waitFor();
     const rows = await page.locator('tbody tr').allInnerTexts();
     expect(rows).toHaveLength(PARTITIONS);
@@ -230,7 +231,7 @@ describe('the console on the local host', () => {
 
     // Consume the rest: commit the high watermarks; the page's poll sees lag 0.
     expect((await commit((_p, h) => h)).status).toBe(200);
-    await page.waitForFunction(() => document.querySelector('[data-testid="total-lag"]')?.textContent === '0', undefined, { timeout: 15_000 });
+    await expect.poll(() => page.getByTestId('total-lag').innerText(), { timeout: 15_000 }).toBe('0');
     for (const cell of await page.locator('[data-testid="offsets"] [data-col="lag"]').allInnerTexts()) expect(cell).toBe('0');
     await page.waitForTimeout(2500);
     await shot('group');
@@ -272,7 +273,24 @@ describe('the console on the local host', () => {
     const after = (await call(host.url, 'GET', `/v1/groups/${GROUP}/offsets`)).body as { offsets: Array<{ offset: number; highWatermark: number; lag: number }> };
     expect(after.offsets.map((o) => o.offset)).toEqual([0, 0, 0]);
     const hwTotal = after.offsets.reduce((n, o) => n + o.highWatermark, 0);
-    await page.waitForFunction((n) => document.querySelector('[data-testid="total-lag"]')?.textContent === n, hwTotal.toLocaleString('en-US'), { timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('total-lag').innerText(), { timeout: 10_000 }).toBe(hwTotal.toLocaleString('en-US'));
+  });
+
+  it('follows the system dark mode', async () => {
+    const dark = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    const p = await dark.newPage();
+    watch(p);
+    try {
+      await p.goto(`${host.url}/console/#/groups/${GROUP}`);
+      await p.getByTestId('total-lag').waitFor();
+      const bg = await p.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+      const [r, g, b] = bg.match(/\d+/g)!.map(Number);
+      expect(r! + g! + b!).toBeLessThan(3 * 80);
+      await p.waitForTimeout(2500);
+      await shot('group-dark', p);
+    } finally {
+      await dark.close();
+    }
   });
 
   it('deletes the topic after its name is typed', async () => {
@@ -288,23 +306,6 @@ describe('the console on the local host', () => {
     await confirm.click();
     await row.waitFor({ state: 'detached' });
     expect((await call(host.url, 'GET', `/v1/topics/${TOPIC}`)).status).toBe(404);
-  });
-
-  it('follows the system dark mode', async () => {
-    const dark = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
-    const p = await dark.newPage();
-    watch(p);
-    try {
-      await p.goto(`${host.url}/console/#/groups/${GROUP}`);
-      await p.getByTestId('total-lag').waitFor();
-      const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
-      const [r, g, b] = bg.match(/\d+/g)!.map(Number);
-      expect(r! + g! + b!).toBeLessThan(3 * 80);
-      await p.waitForTimeout(2500);
-      await shot('group-dark', p);
-    } finally {
-      await dark.close();
-    }
   });
 
   it('reported no script errors', () => {

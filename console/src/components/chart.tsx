@@ -42,7 +42,7 @@ export function Chart({ times, series, height, spark = false, label }: ChartProp
     const opts: uPlot.Options = {
       width: Math.max(el.clientWidth, 100),
       height,
-      legend: { show: !spark },
+      legend: { show: !spark && series.length > 1 },
       cursor: spark ? { show: false } : { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
       axes: spark

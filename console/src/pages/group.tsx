@@ -93,9 +93,9 @@ export function GroupPage({ name }: { name: string }) {
               <small>Total lag</small>
               <strong data-testid="total-lag">{num(totalLag(data))}</strong>
             </article>
-            <article class="wide">
-              <small>Lag over time (records behind, every {POLL_MS / 1000}s since this page opened)</small>
-              <Chart times={times} series={series} height={140} label="Consumer lag over time" />
+            <article class="full">
+              <small>Lag over time: records behind, every {POLL_MS / 1000}s since this page opened</small>
+              <Chart times={times} series={series} height={150} label="Consumer lag over time" />
             </article>
           </div>
 
