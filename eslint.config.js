@@ -1,5 +1,5 @@
 // Lint, including the dependency direction of DESIGN.md §1 as import rules:
-//   cli → sdk;  lambdas, local host → core;  core → its ports only;  cdk → core/config + core/schema.
+//   cli → sdk (+ console's static files);  console → HTTP API only;  lambdas, local host → core;  core → its ports only;  cdk → core/config + core/schema.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -67,6 +67,7 @@ export default tseslint.config(
   layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**'], 'lambdas depend on core only (DESIGN.md §1)'),
   layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**'], 'the local host serves lambdas over core; it does not use the SDK'),
   layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (DESIGN.md §1)'),
+  layer(['console/**/*.ts', 'console/**/*.tsx'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**', '**/sdk/**', '@eddy/sdk'], 'the console talks to HTTP API v1 only; its server side is static files (DESIGN.md §7)'),
   layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (DESIGN.md §1)'),
   layer(
     ['cdk/**/*.ts'],

@@ -112,7 +112,7 @@ async function call<T>(method: string, path: string, body?: unknown, signal?: Ab
     throw new ApiError(0, 'NETWORK', `cannot reach ${location.origin}: ${(err as Error).message}`);
   }
   const text = await res.text();
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {

@@ -25,6 +25,11 @@ interface ChartProps {
   label: string;
 }
 
+/** Tick spacings for the time axis, in seconds. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+
+const clock = (s: number): string => new Date(s * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+
 function textColor(el: Element): string {
   return getComputedStyle(el).color || '#888';
 }
@@ -48,7 +53,8 @@ export function Chart({ times, series, height, spark = false, label }: ChartProp
       axes: spark
         ? [{ show: false }, { show: false }]
         : [
-            { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid } },
+            // Whole seconds, as wall-clock times: polls are seconds apart, so uPlot's sub-second ticks would only be noise.
+            { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid }, space: 70, incrs: TIME_STEPS, values: (_u, splits) => splits.map(clock) },
             { stroke: fg, grid: { stroke: grid }, ticks: { stroke: grid }, size: 60 },
           ],
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length]!, width: spark ? 1.5 : 2, fill: spark ? 'rgba(59,130,246,0.15)' : undefined, points: { show: false } }))],
