@@ -93,7 +93,7 @@ async function expectValidSignature(s: Seen): Promise<void> {
   expect(again.headers.authorization).toBe(auth);
 }
 
-describe('eddy console --endpoint', () => {
+describe('eddy console --endpoint', { timeout: 60_000 }, () => {
   it('serves the console itself, without calling the API', async () => {
     const before = seen.length;
     const page = await fetch(`${consoleUrl}/console/`);
