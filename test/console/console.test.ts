@@ -75,6 +75,24 @@ describe('the console on the local host', { timeout: 90_000 }, () => {
     expect(page.url()).toBe(`${host.url}/console/#/topics`);
   });
 
+  it('works from the keyboard: Tab reaches the actions, Enter opens a dialog, Escape closes it', async () => {
+    const focused = (): Promise<string> => page.evaluate<string>('document.activeElement ? document.activeElement.textContent.trim() : ""');
+    const seen: string[] = [];
+    for (let i = 0; i < 12 && !seen.includes('Create topic'); i++) {
+      await page.keyboard.press('Tab');
+      seen.push(await focused());
+    }
+    expect(seen).toEqual(expect.arrayContaining(['Topics', 'Consumer groups', 'Create topic']));
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Create topic' });
+    await dialog.waitFor();
+    // The first field has focus, so typing goes straight in.
+    await page.keyboard.type('typed-name');
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('typed-name');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it("shows the API's error as it is when a topic name is invalid", async () => {
     const direct = await call(host.url, 'POST', '/v1/topics', { name: 'bad name!', partitions: 1 });
     expect(direct.status).toBe(400);
@@ -118,7 +136,9 @@ describe('the console on the local host', { timeout: 90_000 }, () => {
     const row = page.locator('tr[data-partition="1"][data-offset="0"]');
     await row.waitFor();
     expect(await row.innerText()).toContain('customer-7');
-    await row.getByRole('button', { name: 'Show record 1/0' }).click();
+    // Opened from the keyboard.
+    await row.getByRole('button', { name: 'Show record 1/0' }).focus();
+    await page.keyboard.press('Enter');
     const tree = page.getByTestId('json');
     await tree.waitFor();
     const text = await tree.innerText();

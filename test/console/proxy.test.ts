@@ -157,6 +157,14 @@ describe('eddy console --endpoint', { timeout: 60_000 }, () => {
     }
   });
 
+  it('has --help with examples', async () => {
+    const r = await runCli(['console', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: eddy console/);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('--port <port>');
+  });
+
   it('stops on SIGINT with exit code 0', async () => {
     cli.child.kill('SIGINT');
     const done = await cli.done;
