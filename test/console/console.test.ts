@@ -173,6 +173,22 @@ describe('the console on the local host', { timeout: 90_000 }, () => {
     expect(await page.locator('tr[data-offset]').filter({ hasText: '00 ff 10 80' }).count()).toBe(1);
     expect(await page.locator('tr[data-offset]').filter({ hasText: 'just some text' }).count()).toBe(1);
 
+    // Start at an offset, and at a time after everything.
+    await page.locator('select[name="partition"]').selectOption('0');
+    await page.locator('select[name="from"]').selectOption('offset');
+    await page.getByLabel('Offset', { exact: true }).fill('3');
+    await page.getByRole('button', { name: 'Load' }).click();
+    await page.getByText('2 records loaded').waitFor();
+    expect(await page.locator('tr[data-offset]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-offset')))).toEqual(['3', '4']);
+    await page.locator('select[name="from"]').selectOption('time');
+    const later = new Date(Date.now() + 3_600_000).toISOString().slice(0, 19);
+    await page.getByLabel('From time').fill(later);
+    await page.getByRole('button', { name: 'Load' }).click();
+    await page.getByText('No records here.').waitFor();
+    await page.locator('select[name="from"]').selectOption('end');
+    await page.locator('select[name="partition"]').selectOption('all');
+    await page.getByText('15 records loaded').waitFor();
+
     await page.getByRole('searchbox', { name: 'Search loaded records' }).fill('5003');
     await page.getByText('1 of 15 loaded records match').waitFor();
     await page.getByRole('searchbox', { name: 'Search loaded records' }).fill('no such thing');
@@ -277,8 +293,18 @@ describe('the console on the local host', { timeout: 90_000 }, () => {
     await page.getByText('No live members.').waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Reset offsets' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('Reset to').selectOption('earliest');
     // Nothing can be applied before a preview.
+    expect(await dialog.getByRole('button', { name: 'Reset offsets' }).isDisabled()).toBe(true);
+    // To an offset: clamped into each partition's range, as the server does.
+    await dialog.locator('select[name="mode"]').selectOption('offset');
+    await dialog.getByLabel('Offset (every partition)').fill('56');
+    await dialog.getByRole('button', { name: 'Preview (dry run)' }).click();
+    const bounds = ((await call(host.url, 'GET', `/v1/topics/${TOPIC}`)).body as { partitionOffsets: Array<{ highWatermark: number }> }).partitionOffsets;
+    expect(await dialog.getByTestId('reset-preview').locator('[data-col="next"]').allInnerTexts()).toEqual(bounds.map((p) => String(Math.min(56, p.highWatermark))));
+    expect(await dialog.getByRole('button', { name: 'Reset offsets' }).isEnabled()).toBe(true);
+    // Changing the choice invalidates the preview.
+    await dialog.locator('select[name="mode"]').selectOption('earliest');
+    expect(await dialog.getByTestId('reset-preview').count()).toBe(0);
     expect(await dialog.getByRole('button', { name: 'Reset offsets' }).isDisabled()).toBe(true);
     await dialog.getByRole('button', { name: 'Preview (dry run)' }).click();
     const preview = dialog.getByTestId('reset-preview');
