@@ -299,6 +299,7 @@ describe('the console on the local host', { timeout: 90_000 }, () => {
     await dialog.locator('select[name="mode"]').selectOption('offset');
     await dialog.getByLabel('Offset (every partition)').fill('56');
     await dialog.getByRole('button', { name: 'Preview (dry run)' }).click();
+    await dialog.getByTestId('reset-preview').waitFor();
     const bounds = ((await call(host.url, 'GET', `/v1/topics/${TOPIC}`)).body as { partitionOffsets: Array<{ highWatermark: number }> }).partitionOffsets;
     expect(await dialog.getByTestId('reset-preview').locator('[data-col="next"]').allInnerTexts()).toEqual(bounds.map((p) => String(Math.min(56, p.highWatermark))));
     expect(await dialog.getByRole('button', { name: 'Reset offsets' }).isEnabled()).toBe(true);
