@@ -210,9 +210,9 @@ describe('the console on the local host', { timeout: 90_000 }, () => {
     await page.getByTestId('records').waitFor();
     expect(await page.getByTestId('records').innerText()).toBe('16');
     // A steady trickle of records so the sparkline has something to show.
-    for (let i = 0; i < 6; i++) {
-      await call(host.url, 'POST', `/v1/topics/${TOPIC}/records`, { encoding: 'utf8', records: Array.from({ length: 5 + i * 8 }, (_, j) => ({ value: `tick ${i}.${j}` })) });
-      await page.waitForTimeout(700);
+    for (let i = 0; i < 10; i++) {
+      await call(host.url, 'POST', `/v1/topics/${TOPIC}/records`, { encoding: 'utf8', records: Array.from({ length: 5 + ((i * 7) % 30) }, (_, j) => ({ value: `tick ${i}.${j}` })) });
+      await page.waitForTimeout(1000);
     }
     await page.locator('.chart canvas').first().waitFor();
     await page.getByText(/now \d+ records\/s/).waitFor();

@@ -81,6 +81,9 @@ export function MessagesPage({ topic, partition }: { topic: string; partition?: 
   /** Where each partition's next read starts (after a load, and as the tail advances). */
   const positions = useRef(new Map<number, number>());
 
+  // Following a link to another partition of the same topic keeps this page mounted.
+  useEffect(() => setSelected(partition === undefined ? 'all' : Number(partition)), [partition]);
+
   const partitionsOf = (t: TopicDescription): number[] => (selected === 'all' ? t.partitionOffsets.map((p) => p.partition) : [selected]);
 
   const load = async (): Promise<void> => {
