@@ -238,210 +238,23 @@ export class EddyStreams extends Construct {
    */
   constructor(scope: Construct, id: string, props: EddyStreamsProps = {}) {
     super(scope, id);
+    const settings = resolveProps(props);
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
-      fail(`removalPolicy must be RETAIN or DESTROY, got ${JSON.stringify(removalPolicy)}`);
-    }
-    const retain = removalPolicy === RemovalPolicy.RETAIN;
+    const storage = this.createStorage(settings);
+    this.bucket = storage.bucket;
+    this.tableConstructs = storage.tables;
+    this.tables = storage.tables;
 
-    const memorySize = props.memorySize ?? 1024;
-    if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
-      fail(`memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}`);
-    }
-
-    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    if (architecture.name !== lambda.Architecture.ARM_64.name && architecture.name !== lambda.Architecture.X86_64.name) {
-      fail(`architecture must be arm64 or x86_64, got ${JSON.stringify(architecture.name)}`);
-    }
-
-    const maintenanceInterval = props.maintenanceInterval ?? Duration.minutes(5);
-    if (maintenanceInterval.isUnresolved()) fail('maintenanceInterval must be a literal duration');
-    const intervalMs = maintenanceInterval.toMilliseconds();
-    if (intervalMs % 60_000 !== 0 || intervalMs < 60_000 || intervalMs > 86_400_000) {
-      fail(`maintenanceInterval must be whole minutes from 1 minute to 1 day, got ${maintenanceInterval.toHumanString()}`);
-    }
-
-    const gcGrace = props.gcGrace ?? Duration.millis(DEFAULTS.gcGraceMs);
-    if (gcGrace.isUnresolved()) fail('gcGrace must be a literal duration');
-    const longestTimeout = Math.max(API_FUNCTION_TIMEOUT.toMilliseconds(), MAINTENANCE_TIMEOUT.toMilliseconds());
-    if (gcGrace.toMilliseconds() <= longestTimeout) {
-      fail(
-        `gcGrace must be longer than the longest function timeout (${MAINTENANCE_TIMEOUT.toHumanString()}), ` +
-          `got ${gcGrace.toHumanString()}: garbage collection could delete bytes an in-flight read still needs`,
-      );
-    }
-
-    const compactionTargetBytes = props.compactionTargetBytes ?? DEFAULTS.compactionTargetBytes;
-    if (!Number.isSafeInteger(compactionTargetBytes) || compactionTargetBytes < MIB || compactionTargetBytes > 5 * 1024 * MIB) {
-      fail(`compactionTargetBytes must be an integer from 1 MiB to 5 GiB, got ${compactionTargetBytes}`);
-    }
-
-    const logLevel = props.logLevel ?? DEFAULTS.logLevel;
-    if (!LOG_LEVELS.includes(logLevel)) {
-      fail(`logLevel must be one of ${LOG_LEVELS.join('|')}, got ${JSON.stringify(logLevel)}`);
-    }
-
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    if (!Object.values(logs.RetentionDays).includes(logRetention)) {
-      fail(`logRetention must be a logs.RetentionDays value, got ${JSON.stringify(logRetention)}`);
-    }
-
-    const prefix = props.functionNamePrefix;
-    if (prefix !== undefined && !/^[A-Za-z0-9_-]{1,52}$/.test(prefix)) {
-      fail(`functionNamePrefix must be 1-52 letters, digits, '-' or '_', got ${JSON.stringify(prefix)}`);
-    }
-    const functionName = (kind: FunctionKind): string => (prefix === undefined ? FUNCTION_NAMES[kind] : `${prefix}-${kind}`);
-
-    // ---- storage -------------------------------------------------------------
-
-    const bucket = new s3.Bucket(this, 'Bucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // No versioning: objects are immutable once written and deletion is
-      // Eddy's own retention; versions would keep every deleted byte billed.
-      versioned: false,
-      // Retention, compaction and GC are Eddy's job; lifecycle is only a
-      // backstop for uploads a crashed client left half done.
-      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy,
-    });
-    this.bucket = bucket;
-
-    const tables = {} as Record<EddyTableKey, dynamodb.Table>;
-    for (const def of TABLES) {
-      tables[def.settingsKey] = new dynamodb.Table(this, pascal(def.settingsKey), {
-        partitionKey: { name: def.partitionKey.name, type: attributeType(def.partitionKey.type) },
-        ...(def.sortKey ? { sortKey: { name: def.sortKey.name, type: attributeType(def.sortKey.type) } } : {}),
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        deletionProtection: retain,
-        removalPolicy,
-      });
-    }
-    this.tableConstructs = tables;
-    this.tables = tables;
-
-    // ---- functions -----------------------------------------------------------
-
-    const environment: Record<string, string> = {
-      [ENV.topicsTable]: tables.topicsTable.tableName,
-      [ENV.logTable]: tables.logTable.tableName,
-      [ENV.groupsTable]: tables.groupsTable.tableName,
-      [ENV.bucket]: bucket.bucketName,
-      [ENV.logLevel]: logLevel,
-      [ENV.gcGraceMs]: String(gcGrace.toMilliseconds()),
-      [ENV.compactionTargetBytes]: String(compactionTargetBytes),
-    };
-
-    const fns = {} as Record<FunctionKind, NodejsFunction>;
-    for (const kind of Object.keys(FUNCTION_NAMES) as FunctionKind[]) {
-      const logGroup = new logs.LogGroup(this, `${pascal(kind)}Logs`, { retention: logRetention, removalPolicy });
-      fns[kind] = new NodejsFunction(this, `${pascal(kind)}Function`, {
-        functionName: functionName(kind),
-        description: FUNCTION_DESCRIPTIONS[kind],
-        entry: lambdaEntry(kind),
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture,
-        memorySize,
-        timeout: kind === 'maintenance' ? MAINTENANCE_TIMEOUT : API_FUNCTION_TIMEOUT,
-        environment,
-        logGroup,
-        bundling: BUNDLING,
-      });
-    }
-    this.fns = fns;
-    this.functions = fns;
-
+    this.fns = this.createFunctions(settings);
+    this.functions = this.fns;
     this.grantFunctionAccess();
 
-    // ---- HTTP API --------------------------------------------------------------
+    this.httpApi = this.createApi(settings);
+    this.apiEndpoint = this.httpApi.apiEndpoint;
 
-    const httpApi = new apigwv2.HttpApi(this, 'Api', {
-      description: 'Eddy HTTP API v1 (IAM-authorized)',
-      createDefaultStage: false,
-      defaultAuthorizer: new HttpIamAuthorizer(),
-    });
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
-    new apigwv2.HttpStage(this, 'DefaultStage', {
-      httpApi,
-      stageName: STAGE,
-      autoDeploy: true,
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTimeEpoch',
-            route: '$context.routeKey',
-            status: '$context.status',
-            caller: '$context.identity.userArn',
-            ip: '$context.identity.sourceIp',
-            responseLength: '$context.responseLength',
-            latencyMs: '$context.responseLatency',
-            integrationLatencyMs: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
-      },
-    });
+    this.scheduleMaintenance(settings);
 
-    const integrations = {} as Record<string, HttpLambdaIntegration>;
-    for (const route of API_ROUTES) {
-      integrations[route.fn] ??= new HttpLambdaIntegration(`${pascal(route.fn)}Integration`, fns[route.fn], {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      });
-      // IAM authorization comes from the API's default authorizer, which
-      // also covers any route a user adds later.
-      httpApi.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod[route.method]], integration: integrations[route.fn]! });
-    }
-    this.httpApi = httpApi;
-    this.apiEndpoint = httpApi.apiEndpoint;
-
-    // ---- maintenance schedule ---------------------------------------------------
-
-    new events.Rule(this, 'MaintenanceSchedule', {
-      description: `Runs one Eddy maintenance pass every ${maintenanceInterval.toHumanString()}`,
-      schedule: events.Schedule.rate(maintenanceInterval),
-      // The documented direct-invoke payload for one pass (docs/api.md).
-      targets: [new targets.LambdaFunction(fns.maintenance, { event: events.RuleTargetInput.fromObject({ maintenance: {} }), retryAttempts: 0 })],
-    });
-
-    // ---- alarms and dashboard ----------------------------------------------------
-
-    const alarms: cloudwatch.Alarm[] = [];
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string): void => {
-      alarms.push(
-        new cloudwatch.Alarm(this, alarmId, {
-          metric,
-          threshold,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          alarmDescription: description,
-        }),
-      );
-    };
-    for (const kind of Object.keys(fns) as FunctionKind[]) {
-      alarm(
-        `${pascal(kind)}ErrorsAlarm`,
-        this.metricFunctionErrors(kind),
-        1,
-        `${fns[kind].node.id}: invocations failed (crash or timeout; handled request errors are not counted)`,
-      );
-      alarm(`${pascal(kind)}ThrottlesAlarm`, this.metricFunctionThrottles(kind), 1, `${fns[kind].node.id}: invocations throttled (concurrency limit)`);
-    }
-    for (const key of Object.keys(tables) as EddyTableKey[]) {
-      alarm(`${pascal(key)}ThrottlesAlarm`, this.metricTableThrottles(key), 1, `${key}: DynamoDB read or write requests throttled`);
-    }
-    alarm('ApiServerErrorsAlarm', this.metricApiServerErrors(), 5, 'HTTP API: 5 or more 5xx responses in 5 minutes');
-    this.alarms = alarms;
-
+    this.alarms = this.createAlarms();
     this.dashboard = this.createDashboard();
   }
 
@@ -522,6 +335,158 @@ export class EddyStreams extends Construct {
    */
   public metricApiServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.httpApi.metricServerError({ period: Duration.minutes(5), ...props });
+  }
+
+  /** The record bucket and the three tables. */
+  private createStorage(settings: ResolvedProps): { bucket: s3.Bucket; tables: Record<EddyTableKey, dynamodb.Table> } {
+    const { removalPolicy, retain } = settings;
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // No versioning: objects are immutable once written and deletion is
+      // Eddy's own retention; versions would keep every deleted byte billed.
+      versioned: false,
+      // Retention, compaction and GC are Eddy's job; lifecycle is only a
+      // backstop for uploads a crashed client left half done.
+      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy,
+    });
+
+    const tables = {} as Record<EddyTableKey, dynamodb.Table>;
+    for (const def of TABLES) {
+      tables[def.settingsKey] = new dynamodb.Table(this, pascal(def.settingsKey), {
+        partitionKey: { name: def.partitionKey.name, type: attributeType(def.partitionKey.type) },
+        ...(def.sortKey ? { sortKey: { name: def.sortKey.name, type: attributeType(def.sortKey.type) } } : {}),
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: retain,
+        removalPolicy,
+      });
+    }
+    return { bucket, tables };
+  }
+
+  /** One bundled function per API family, each with its own log group; all share one environment. */
+  private createFunctions(settings: ResolvedProps): Record<FunctionKind, NodejsFunction> {
+    const { topicsTable, logTable, groupsTable } = this.tableConstructs;
+    const environment: Record<string, string> = {
+      [ENV.topicsTable]: topicsTable.tableName,
+      [ENV.logTable]: logTable.tableName,
+      [ENV.groupsTable]: groupsTable.tableName,
+      [ENV.bucket]: this.bucket.bucketName,
+      [ENV.logLevel]: settings.logLevel,
+      [ENV.gcGraceMs]: String(settings.gcGrace.toMilliseconds()),
+      [ENV.compactionTargetBytes]: String(settings.compactionTargetBytes),
+    };
+
+    const fns = {} as Record<FunctionKind, NodejsFunction>;
+    for (const kind of Object.keys(FUNCTION_NAMES) as FunctionKind[]) {
+      const logGroup = new logs.LogGroup(this, `${pascal(kind)}Logs`, { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
+      fns[kind] = new NodejsFunction(this, `${pascal(kind)}Function`, {
+        functionName: settings.functionName(kind),
+        description: FUNCTION_DESCRIPTIONS[kind],
+        entry: lambdaEntry(kind),
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: settings.architecture,
+        memorySize: settings.memorySize,
+        timeout: kind === 'maintenance' ? MAINTENANCE_TIMEOUT : API_FUNCTION_TIMEOUT,
+        environment,
+        logGroup,
+        bundling: BUNDLING,
+      });
+    }
+    return fns;
+  }
+
+  /** The IAM-authorized HTTP API: one route per `API_ROUTES` entry, a default stage with access logs. */
+  private createApi(settings: ResolvedProps): apigwv2.HttpApi {
+    const httpApi = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Eddy HTTP API v1 (IAM-authorized)',
+      createDefaultStage: false,
+      defaultAuthorizer: new HttpIamAuthorizer(),
+    });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
+    new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi,
+      stageName: STAGE,
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTimeEpoch',
+            route: '$context.routeKey',
+            status: '$context.status',
+            caller: '$context.identity.userArn',
+            ip: '$context.identity.sourceIp',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    const integrations = {} as Record<string, HttpLambdaIntegration>;
+    for (const route of API_ROUTES) {
+      integrations[route.fn] ??= new HttpLambdaIntegration(`${pascal(route.fn)}Integration`, this.fns[route.fn], {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      });
+      // IAM authorization comes from the API's default authorizer, which
+      // also covers any route a user adds later.
+      httpApi.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod[route.method]], integration: integrations[route.fn]! });
+    }
+    return httpApi;
+  }
+
+  /** The EventBridge rule that runs one maintenance pass per interval. */
+  private scheduleMaintenance(settings: ResolvedProps): void {
+    new events.Rule(this, 'MaintenanceSchedule', {
+      description: `Runs one Eddy maintenance pass every ${settings.maintenanceInterval.toHumanString()}`,
+      schedule: events.Schedule.rate(settings.maintenanceInterval),
+      // The documented direct-invoke payload for one pass (docs/api.md).
+      targets: [
+        new targets.LambdaFunction(this.fns.maintenance, { event: events.RuleTargetInput.fromObject({ maintenance: {} }), retryAttempts: 0 }),
+      ],
+    });
+  }
+
+  /** Errors and throttles per function, throttles per table, API 5xx. */
+  private createAlarms(): cloudwatch.Alarm[] {
+    const alarms: cloudwatch.Alarm[] = [];
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string): void => {
+      alarms.push(
+        new cloudwatch.Alarm(this, alarmId, {
+          metric,
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: description,
+        }),
+      );
+    };
+    for (const kind of Object.keys(this.fns) as FunctionKind[]) {
+      alarm(
+        `${pascal(kind)}ErrorsAlarm`,
+        this.metricFunctionErrors(kind),
+        1,
+        `${this.fns[kind].node.id}: invocations failed (crash or timeout; handled request errors are not counted)`,
+      );
+      alarm(`${pascal(kind)}ThrottlesAlarm`, this.metricFunctionThrottles(kind), 1, `${this.fns[kind].node.id}: invocations throttled (concurrency limit)`);
+    }
+    for (const key of Object.keys(this.tableConstructs) as EddyTableKey[]) {
+      alarm(`${pascal(key)}ThrottlesAlarm`, this.metricTableThrottles(key), 1, `${key}: DynamoDB read or write requests throttled`);
+    }
+    alarm('ApiServerErrorsAlarm', this.metricApiServerErrors(), 5, 'HTTP API: 5 or more 5xx responses in 5 minutes');
+    return alarms;
   }
 
   private grantAccess(grantee: iam.IGrantable, access: Access, options: EddyGrantOptions): iam.Grant {
@@ -638,6 +603,89 @@ export class EddyStreams extends Construct {
     );
     return dashboard;
   }
+}
+
+/** {@link EddyStreamsProps} with defaults applied, validated. */
+interface ResolvedProps {
+  readonly removalPolicy: RemovalPolicy;
+  readonly retain: boolean;
+  readonly memorySize: number;
+  readonly architecture: lambda.Architecture;
+  readonly maintenanceInterval: Duration;
+  readonly gcGrace: Duration;
+  readonly compactionTargetBytes: number;
+  readonly logLevel: EddyLogLevel;
+  readonly logRetention: logs.RetentionDays;
+  readonly functionName: (kind: FunctionKind) => string;
+}
+
+/** Applies defaults and validates every prop, failing with the bad value named. */
+function resolveProps(props: EddyStreamsProps): ResolvedProps {
+  const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+  if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
+    fail(`removalPolicy must be RETAIN or DESTROY, got ${JSON.stringify(removalPolicy)}`);
+  }
+
+  const memorySize = props.memorySize ?? 1024;
+  if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
+    fail(`memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}`);
+  }
+
+  const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+  if (architecture.name !== lambda.Architecture.ARM_64.name && architecture.name !== lambda.Architecture.X86_64.name) {
+    fail(`architecture must be arm64 or x86_64, got ${JSON.stringify(architecture.name)}`);
+  }
+
+  const maintenanceInterval = props.maintenanceInterval ?? Duration.minutes(5);
+  if (maintenanceInterval.isUnresolved()) fail('maintenanceInterval must be a literal duration');
+  const intervalMs = maintenanceInterval.toMilliseconds();
+  if (intervalMs % 60_000 !== 0 || intervalMs < 60_000 || intervalMs > 86_400_000) {
+    fail(`maintenanceInterval must be whole minutes from 1 minute to 1 day, got ${maintenanceInterval.toHumanString()}`);
+  }
+
+  const gcGrace = props.gcGrace ?? Duration.millis(DEFAULTS.gcGraceMs);
+  if (gcGrace.isUnresolved()) fail('gcGrace must be a literal duration');
+  const longestTimeout = Math.max(API_FUNCTION_TIMEOUT.toMilliseconds(), MAINTENANCE_TIMEOUT.toMilliseconds());
+  if (gcGrace.toMilliseconds() <= longestTimeout) {
+    fail(
+      `gcGrace must be longer than the longest function timeout (${MAINTENANCE_TIMEOUT.toHumanString()}), ` +
+        `got ${gcGrace.toHumanString()}: garbage collection could delete bytes an in-flight read still needs`,
+    );
+  }
+
+  const compactionTargetBytes = props.compactionTargetBytes ?? DEFAULTS.compactionTargetBytes;
+  if (!Number.isSafeInteger(compactionTargetBytes) || compactionTargetBytes < MIB || compactionTargetBytes > 5 * 1024 * MIB) {
+    fail(`compactionTargetBytes must be an integer from 1 MiB to 5 GiB, got ${compactionTargetBytes}`);
+  }
+
+  const logLevel = props.logLevel ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    fail(`logLevel must be one of ${LOG_LEVELS.join('|')}, got ${JSON.stringify(logLevel)}`);
+  }
+
+  const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+  if (!Object.values(logs.RetentionDays).includes(logRetention)) {
+    fail(`logRetention must be a logs.RetentionDays value, got ${JSON.stringify(logRetention)}`);
+  }
+
+  const prefix = props.functionNamePrefix;
+  if (prefix !== undefined && !/^[A-Za-z0-9_-]{1,52}$/.test(prefix)) {
+    fail(`functionNamePrefix must be 1-52 letters, digits, '-' or '_', got ${JSON.stringify(prefix)}`);
+  }
+  const functionName = (kind: FunctionKind): string => (prefix === undefined ? FUNCTION_NAMES[kind] : `${prefix}-${kind}`);
+
+  return {
+    removalPolicy,
+    retain: removalPolicy === RemovalPolicy.RETAIN,
+    memorySize,
+    architecture,
+    maintenanceInterval,
+    gcGrace,
+    compactionTargetBytes,
+    logLevel,
+    logRetention,
+    functionName,
+  };
 }
 
 function attributeType(type: 'S' | 'N' | 'B'): dynamodb.AttributeType {
