@@ -27,10 +27,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../../core/config.js';
 import { FUNCTION_NAMES, OBJECT_PREFIXES, TABLES, type FunctionKind, type TableDefinition } from '../../core/schema.js';
-import { API_ROUTES, INVOKE_ACCESS, iamPaths, type Access } from './routes.js';
+import { API_ROUTES, INVOKE_ACCESS, iamPaths, routeGranted, type Access } from './routes.js';
 
 /** Log levels the handlers accept in `EDDY_LOG_LEVEL`. */
 export type EddyLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -120,8 +123,52 @@ export interface EddyStreamsProps {
    */
   readonly functionNamePrefix?: string;
 
+  /**
+   * Where every alarm sends its ALARM state change: an SNS topic (wrapped in
+   * an `SnsAction`) or any `IAlarmAction`. `EddyStack` builds an email-subscribed
+   * topic for it from `-c eddy:alarmEmail=…` (docs/deploy.md).
+   *
+   * @default - no action: the alarms only change state (add actions later through `alarms`)
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction | sns.ITopic;
+
+  /**
+   * Request rate (per second, steady) and burst of the API's default stage,
+   * across all callers: a guard against a runaway client spending the
+   * account's Lambda concurrency and DynamoDB capacity.
+   *
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly apiThrottle?: EddyApiThrottle;
+
+  /**
+   * Reserved concurrency per function: a ceiling that keeps one function from
+   * starving the others (and the rest of the account), and a floor it can
+   * always get. Reserving needs headroom: accounts must keep 100 (new accounts
+   * with a limit of 10: all 10) unreserved, so none is reserved by default.
+   * `{ maintenance: 1 }` also keeps two passes from ever overlapping.
+   *
+   * @default - none reserved
+   */
+  readonly reservedConcurrency?: Partial<Readonly<Record<FunctionKind, number>>>;
+
+  /**
+   * X-Ray tracing of the functions.
+   *
+   * @default lambda.Tracing.ACTIVE
+   */
+  readonly tracing?: lambda.Tracing;
+
   // A custom domain (apigatewayv2.DomainName + ACM certificate) is deliberately
   // not offered yet; callers use the execute-api endpoint.
+}
+
+/** Throttling of the HTTP API's default stage (see {@link EddyStreamsProps.apiThrottle}). */
+export interface EddyApiThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Requests allowed in a burst above the steady rate. */
+  readonly burstLimit: number;
 }
 
 /** Options of {@link EddyStreams.grantProduce}, {@link EddyStreams.grantConsume} and {@link EddyStreams.grantAdmin}. */
@@ -131,9 +178,10 @@ export interface EddyGrantOptions {
    * no `lambda:InvokeFunction`, because a direct invoke cannot be limited to a
    * topic.
    *
-   * @default - every topic, and direct invoke of the grant's functions. IAM's
-   * `*` matches across `/`, so an unscoped topic-describe grant
-   * (`GET /v1/topics/*`) also covers the record and offset routes under it.
+   * @default - every topic, and direct invoke of the grant's functions.
+   * Unscoped produce and admin grants describe topics through
+   * `GET /v1/topics/{topic}/description` only: IAM's `*` matches across `/`,
+   * so `GET /v1/topics/*` would also cover the record and offset routes.
    */
   readonly topics?: readonly string[];
   /**
@@ -223,8 +271,14 @@ export class EddyStreams extends Construct {
   public readonly httpApi: apigwv2.HttpApi;
   /** Base URL of the API, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
   public readonly apiEndpoint: string;
-  /** The alarms Eddy defines (errors, throttles, API 5xx); add actions to route them. */
+  /** The alarms Eddy defines (errors, throttles, API 5xx, maintenance dead letters), all wired to `alarmAction`. */
   public readonly alarms: readonly cloudwatch.Alarm[];
+  /**
+   * Where a maintenance invocation that failed (or that EventBridge could not
+   * deliver) ends up, for inspection; a pass is never retried, the next one
+   * runs on schedule.
+   */
+  public readonly maintenanceDeadLetterQueue: sqs.IQueue;
   /** A one-screen dashboard of the API, functions and tables. */
   public readonly dashboard: cloudwatch.Dashboard;
 
@@ -245,6 +299,7 @@ export class EddyStreams extends Construct {
     this.tableConstructs = storage.tables;
     this.tables = storage.tables;
 
+    this.maintenanceDeadLetterQueue = this.createDeadLetterQueue(settings);
     this.fns = this.createFunctions(settings);
     this.functions = this.fns;
     this.grantFunctionAccess();
@@ -254,7 +309,7 @@ export class EddyStreams extends Construct {
 
     this.scheduleMaintenance(settings);
 
-    this.alarms = this.createAlarms();
+    this.alarms = this.createAlarms(settings);
     this.dashboard = this.createDashboard();
   }
 
@@ -384,7 +439,23 @@ export class EddyStreams extends Construct {
     const fns = {} as Record<FunctionKind, NodejsFunction>;
     for (const kind of Object.keys(FUNCTION_NAMES) as FunctionKind[]) {
       const logGroup = new logs.LogGroup(this, `${pascal(kind)}Logs`, { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
+      // An own role instead of the default one with AWSLambdaBasicExecutionRole,
+      // whose logs actions cover every log group in the account: Lambda writes
+      // this function's logs to this log group only.
+      const role = new iam.Role(this, `${pascal(kind)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Eddy ${kind} function`,
+      });
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+      const reserved = settings.reservedConcurrency[kind];
       fns[kind] = new NodejsFunction(this, `${pascal(kind)}Function`, {
+        role,
+        tracing: settings.tracing,
+        ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
+        ...(kind === 'maintenance'
+          ? // A failed pass is not retried (the next one is minutes away); its event is kept for inspection.
+            { deadLetterQueue: this.maintenanceDeadLetterQueue, retryAttempts: 0 }
+          : {}),
         functionName: settings.functionName(kind),
         description: FUNCTION_DESCRIPTIONS[kind],
         entry: lambdaEntry(kind),
@@ -415,6 +486,7 @@ export class EddyStreams extends Construct {
       httpApi,
       stageName: STAGE,
       autoDeploy: true,
+      throttle: { rateLimit: settings.apiThrottle.rateLimit, burstLimit: settings.apiThrottle.burstLimit },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -453,13 +525,28 @@ export class EddyStreams extends Construct {
       schedule: events.Schedule.rate(settings.maintenanceInterval),
       // The documented direct-invoke payload for one pass (docs/api.md).
       targets: [
-        new targets.LambdaFunction(this.fns.maintenance, { event: events.RuleTargetInput.fromObject({ maintenance: {} }), retryAttempts: 0 }),
+        new targets.LambdaFunction(this.fns.maintenance, {
+          event: events.RuleTargetInput.fromObject({ maintenance: {} }),
+          retryAttempts: 0,
+          // Events EventBridge could not deliver (throttled, function missing).
+          deadLetterQueue: this.maintenanceDeadLetterQueue,
+        }),
       ],
     });
   }
 
-  /** Errors and throttles per function, throttles per table, API 5xx. */
-  private createAlarms(): cloudwatch.Alarm[] {
+  /** The dead-letter queue of the scheduled maintenance invoke. */
+  private createDeadLetterQueue(settings: ResolvedProps): sqs.Queue {
+    return new sqs.Queue(this, 'MaintenanceDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: settings.removalPolicy,
+    });
+  }
+
+  /** Errors and throttles per function, throttles per table, API 5xx, maintenance dead letters; each wired to `alarmAction`. */
+  private createAlarms(settings: ResolvedProps): cloudwatch.Alarm[] {
     const alarms: cloudwatch.Alarm[] = [];
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string): void => {
       alarms.push(
@@ -486,6 +573,13 @@ export class EddyStreams extends Construct {
       alarm(`${pascal(key)}ThrottlesAlarm`, this.metricTableThrottles(key), 1, `${key}: DynamoDB read or write requests throttled`);
     }
     alarm('ApiServerErrorsAlarm', this.metricApiServerErrors(), 5, 'HTTP API: 5 or more 5xx responses in 5 minutes');
+    alarm(
+      'MaintenanceDeadLettersAlarm',
+      this.maintenanceDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
+      1,
+      'Maintenance: a failed or undeliverable pass is waiting in the dead-letter queue',
+    );
+    if (settings.alarmAction) for (const a of alarms) a.addAlarmAction(settings.alarmAction);
     return alarms;
   }
 
@@ -500,7 +594,8 @@ export class EddyStreams extends Construct {
     check('topics', TOPIC_NAME);
     check('groups', GROUP_NAME);
 
-    const routeArns = API_ROUTES.filter((r) => r.access.includes(access)).flatMap((r) =>
+    const scoped = options.topics !== undefined;
+    const routeArns = API_ROUTES.filter((r) => routeGranted(r, access, scoped)).flatMap((r) =>
       iamPaths(r.path, options).map((p) => this.httpApi.arnForExecuteApi(r.method, p, STAGE)),
     );
     const grant = iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: routeArns });
@@ -528,26 +623,20 @@ export class EddyStreams extends Construct {
     allow('fetch', ['dynamodb:Query'], [logTable.tableArn]);
     allow('fetch', ['s3:GetObject'], allPrefixes);
 
-    // groups: owns the groups table; reads topics and high-water marks for lag.
-    allow(
-      'groups',
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'],
-      [groupsTable.tableArn],
-    );
+    // groups: owns the groups table; reads topics and high-water marks for lag,
+    // and chunks to find the first offset at a timestamp (offsets reset `{to:{timestamp}}`).
+    allow('groups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'], [groupsTable.tableArn]);
     allow('groups', ['dynamodb:GetItem'], [topicsTable.tableArn]);
     allow('groups', ['dynamodb:Query'], [logTable.tableArn]);
+    allow('groups', ['s3:GetObject'], allPrefixes);
 
     // admin: owns topics; reads partition offsets; never touches record bytes.
-    allow('admin', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'], [topicsTable.tableArn]);
+    allow('admin', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'], [topicsTable.tableArn]);
     allow('admin', ['dynamodb:Query'], [logTable.tableArn]);
 
     // maintenance: retention, compaction (writes segments), GC (lists and deletes objects).
-    allow('maintenance', ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'], [topicsTable.tableArn]);
-    allow(
-      'maintenance',
-      ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-      [logTable.tableArn],
-    );
+    allow('maintenance', ['dynamodb:Scan', 'dynamodb:DeleteItem'], [topicsTable.tableArn]);
+    allow('maintenance', ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [logTable.tableArn]);
     allow('maintenance', ['s3:GetObject', 's3:DeleteObject'], allPrefixes);
     allow('maintenance', ['s3:PutObject'], [objects(OBJECT_PREFIXES.segments)]);
     // GC's two-phase deletion keeps its marks under gc/ (docs/maintenance.md).
@@ -617,6 +706,10 @@ interface ResolvedProps {
   readonly logLevel: EddyLogLevel;
   readonly logRetention: logs.RetentionDays;
   readonly functionName: (kind: FunctionKind) => string;
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+  readonly apiThrottle: EddyApiThrottle;
+  readonly reservedConcurrency: Partial<Readonly<Record<FunctionKind, number>>>;
+  readonly tracing: lambda.Tracing;
 }
 
 /** Applies defaults and validates every prop, failing with the bad value named. */
@@ -674,7 +767,24 @@ function resolveProps(props: EddyStreamsProps): ResolvedProps {
   }
   const functionName = (kind: FunctionKind): string => (prefix === undefined ? FUNCTION_NAMES[kind] : `${prefix}-${kind}`);
 
+  const apiThrottle = props.apiThrottle ?? { rateLimit: 1000, burstLimit: 2000 };
+  if (!Number.isFinite(apiThrottle.rateLimit) || apiThrottle.rateLimit <= 0 || !Number.isInteger(apiThrottle.burstLimit) || apiThrottle.burstLimit <= 0) {
+    fail(`apiThrottle needs a positive rateLimit and a positive integer burstLimit, got ${JSON.stringify(apiThrottle)}`);
+  }
+
+  const reservedConcurrency = props.reservedConcurrency ?? {};
+  for (const [kind, n] of Object.entries(reservedConcurrency)) {
+    if (!(kind in FUNCTION_NAMES)) fail(`reservedConcurrency names an unknown function ${JSON.stringify(kind)}`);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1)) fail(`reservedConcurrency.${kind} must be a positive integer, got ${n}`);
+  }
+
+  const alarmAction = props.alarmAction === undefined ? undefined : isTopic(props.alarmAction) ? new SnsAction(props.alarmAction) : props.alarmAction;
+
   return {
+    alarmAction,
+    apiThrottle,
+    reservedConcurrency,
+    tracing: props.tracing ?? lambda.Tracing.ACTIVE,
     removalPolicy,
     retain: removalPolicy === RemovalPolicy.RETAIN,
     memorySize,
@@ -686,6 +796,10 @@ function resolveProps(props: EddyStreamsProps): ResolvedProps {
     logRetention,
     functionName,
   };
+}
+
+function isTopic(x: cloudwatch.IAlarmAction | sns.ITopic): x is sns.ITopic {
+  return 'topicArn' in x;
 }
 
 function attributeType(type: 'S' | 'N' | 'B'): dynamodb.AttributeType {
