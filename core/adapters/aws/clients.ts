@@ -80,15 +80,15 @@ export function createAwsClients(settings: Pick<Settings, 's3Endpoint' | 'dynamo
     ...(options.credentials ? { credentials: options.credentials } : {}),
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? 10_000, connectionTimeout: 3_000 },
   };
-  let s3: S3Client | undefined;
+  const built: { s3?: S3Client } = {};
   // The SDK's view of its endpoint: set explicitly, or found in its own
   // configuration (`serviceConfiguredEndpoint`, resolved once and cached).
   const customEndpoint = async (): Promise<boolean> => {
     if (settings.s3Endpoint !== undefined) return true;
-    const config = s3?.config as { isCustomEndpoint?: boolean; serviceConfiguredEndpoint?: () => Promise<string | undefined> } | undefined;
+    const config = built.s3?.config as { isCustomEndpoint?: boolean; serviceConfiguredEndpoint?: () => Promise<string | undefined> } | undefined;
     return config?.isCustomEndpoint === true || (await config?.serviceConfiguredEndpoint?.()) !== undefined;
   };
-  s3 = new S3Client({
+  const s3 = new S3Client({
     ...common,
     ...(settings.s3Endpoint ? { endpoint: settings.s3Endpoint } : {}),
     // The SDK calls these providers per request (its config value providers
@@ -97,6 +97,7 @@ export function createAwsClients(settings: Pick<Settings, 's3Endpoint' | 'dynamo
     requestChecksumCalculation: async () => ((await customEndpoint()) ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED'),
     responseChecksumValidation: async () => ((await customEndpoint()) ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED'),
   });
+  built.s3 = s3;
   const dynamodb = new DynamoDBClient({ ...common, ...(settings.dynamodbEndpoint ? { endpoint: settings.dynamodbEndpoint } : {}) });
   if (options.counter) {
     countRequests(s3 as unknown as StackClient, 's3', options.counter);
