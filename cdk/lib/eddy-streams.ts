@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -311,6 +311,8 @@ export class EddyStreams extends Construct {
 
     this.alarms = this.createAlarms(settings);
     this.dashboard = this.createDashboard();
+
+    this.acknowledgeNagFindings();
   }
 
   /**
@@ -581,6 +583,42 @@ export class EddyStreams extends Construct {
     );
     if (settings.alarmAction) for (const a of alarms) a.addAlarmAction(settings.alarmAction);
     return alarms;
+  }
+
+  /**
+   * The cdk-nag AwsSolutions findings Eddy keeps on purpose, each with its
+   * reason (test/cdk/nag.test.ts runs the pack; anything else it finds fails).
+   * Plain `Validations` acknowledgments: the construct does not depend on cdk-nag.
+   */
+  private acknowledgeNagFindings(): void {
+    const ack = (scope: Construct, rule: string, reason: string): void => {
+      Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
+    };
+    ack(
+      this.bucket,
+      'S1',
+      'No S3 server access logs: every request to the bucket is made by Eddy\'s own functions, whose callers the API access log ' +
+        'records with their IAM identity; a second bucket of per-request logs would add cost and nothing an audit needs ' +
+        '(CloudTrail data events are the option for that).',
+    );
+    const bucketArn = `<${Stack.of(this).resolve(Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement)) as string}.Arn>`;
+    for (const fn of Object.values(this.fns)) {
+      ack(
+        fn,
+        'L1',
+        'Node.js 22 on purpose: the deploy check (test/deploy) runs the bundles on the pinned Node 22 from npm before they ship; ' +
+          'moving to a newer runtime moves both together.',
+      );
+      ack(fn.role!, 'IAM5[Resource::*]', 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.');
+      for (const prefix of Object.values(OBJECT_PREFIXES)) {
+        ack(
+          fn.role!,
+          `IAM5[Resource::${bucketArn}/${prefix}*]`,
+          `Objects under Eddy's own ${prefix} key prefix: each object's key is generated when it is written (a unique id), ` +
+            'so the prefix is the narrowest resource that can name them.',
+        );
+      }
+    }
   }
 
   private grantAccess(grantee: iam.IGrantable, access: Access, options: EddyGrantOptions): iam.Grant {

@@ -140,7 +140,7 @@ describe('deploy check: what grantProduce, grantConsume and grantAdmin allow ove
     for (const [kind, fn] of Object.entries(stack.eddy.functions)) {
       functionArns[kind] = resolver.getAtt(stack.getLogicalId(fn.node.defaultChild as CfnElement), 'Arn');
     }
-  });
+  }, SYNTH_TIMEOUT);
 
   const arn = (method: string, p: string): string => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/$default/${method}${p}`;
   /** Concrete request paths for a route: named and other topics and groups. */
