@@ -150,10 +150,10 @@ describe('alarmAction, throttling, reserved concurrency, tracing (issue 19 items
     'any IAlarmAction works too, and without one no alarm has an action',
     () => {
       const stack = new Stack(testApp(false), 'AlarmActionTest');
-      const action: cloudwatch.IAlarmAction = { bind: () => ({ alarmActionArn: 'arn:aws:automate:eu-west-1:ec2:recover' }) };
+      const action: cloudwatch.IAlarmAction = { bind: () => ({ alarmActionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:pager' }) };
       new EddyStreams(stack, 'Eddy', { alarmAction: action });
       for (const a of Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))) {
-        expect(a.Properties.AlarmActions).toEqual(['arn:aws:automate:eu-west-1:ec2:recover']);
+        expect(a.Properties.AlarmActions).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:pager']);
       }
       const bare = build({});
       for (const a of Object.values(Template.fromStack(bare.stack).findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmActions).toBeUndefined();
