@@ -93,7 +93,13 @@ describe('deploy check: the synthesized bundles within their synthesized IAM pol
     async () => {
       const logTableArn = base.calls.find((c) => c.action === 'dynamodb:PutItem' && c.fn === FUNCTION_NAMES.produce)!.resource;
       const [removed, added] = await Promise.all([
-        runDeployCheck({ template, outdir, mutatePolicies: withoutAction(FUNCTION_NAMES.maintenance, 's3:ListBucket') }),
+        // The first maintenance pass is enough to meet the missing permission (GC lists first).
+        runDeployCheck({
+          template,
+          outdir,
+          mutatePolicies: withoutAction(FUNCTION_NAMES.maintenance, 's3:ListBucket'),
+          only: (s) => s.kind === 'scheduled' && !s.clockOffsetMs,
+        }),
         runDeployCheck({ template, outdir, mutatePolicies: withStatement(FUNCTION_NAMES.produce, 'dynamodb:UpdateItem', logTableArn) }),
       ]);
 
