@@ -28,13 +28,15 @@ function isReport(out: unknown): out is MaintenanceReport {
  * Scheduled events run one pass and fail the invocation if it hit any error;
  * direct invokes of the maintenance function's routes answer as usual.
  */
-export function maintenanceHandler(makeRuntime: () => Runtime): (event: unknown) => Promise<unknown> {
+export function maintenanceHandler(makeRuntime: () => Runtime): (event: unknown, context?: { awsRequestId?: string }) => Promise<unknown> {
   let rt: Runtime | undefined;
-  return async (event) => {
+  return async (event, context) => {
+    const coldStart = rt === undefined;
     rt ??= makeRuntime();
-    const out = await dispatch(rt, 'maintenance', event);
+    const requestId = context?.awsRequestId;
+    const out = await dispatch(rt, 'maintenance', event, { ...(requestId ? { requestId } : {}), coldStart });
     if (isReport(out) && out.errors.length > 0) {
-      rt.log.error('maintenance failed', { errors: out.errors });
+      rt.logger.child({ fn: 'maintenance', ...(requestId ? { requestId } : {}) }).error('maintenance failed', { errors: out.errors });
       throw new MaintenanceFailedError(out);
     }
     return out;

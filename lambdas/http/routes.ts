@@ -118,7 +118,7 @@ export const ROUTES: readonly Route[] = [
     path: '/v1/topics/{topic}/description',
     summary: 'Describe a topic (the path produce and admin grants allow)',
     status: 200,
-    run: (rt, { params }) => rt.engine.describeTopic(params.topic!),
+    run: (rt, { params }) => rt.eddy.log.describeTopic(params.topic!),
   }),
   route({
     kind: 'admin',

@@ -25,7 +25,7 @@ function setup(failListing: boolean): { handler: (event: unknown) => Promise<unk
   }
   const lines: Array<Record<string, unknown>> = [];
   const log = createLogger('info', (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
-  const handler = maintenanceHandler(() => createRuntime({ settings: readSettings({}), components, log }));
+  const handler = maintenanceHandler(() => createRuntime({ settings: readSettings({}), components, logger: log }));
   return { handler, lines };
 }
 
