@@ -128,6 +128,17 @@ export const ROUTES: readonly Route[] = [
   }),
   route({
     kind: 'admin',
+    method: 'GET',
+    // The same answer as GET /v1/topics/{topic}, on a path whose IAM pattern
+    // (GET/v1/topics/*/description) cannot match a record read: what an
+    // unscoped produce or admin grant allows (cdk/lib/routes.ts, docs/deploy.md).
+    path: '/v1/topics/{topic}/description',
+    summary: 'Describe a topic (the path produce and admin grants allow)',
+    status: 200,
+    run: (rt, { params }) => rt.eddy.log.describeTopic(params.topic!),
+  }),
+  route({
+    kind: 'admin',
     method: 'PATCH',
     path: '/v1/topics/{topic}',
     summary: 'Grow partitions or change config',
