@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeObject } from '../../core/codec/format.js';
 import { decodeBatches, encodeBatch, readBatchHeaders } from '../../core/codec/record-batch.js';
-import { EddyError } from '../../core/errors.js';
+import type { EddyError } from '../../core/errors.js';
 import { createEddy, type Components, type Log } from '../../core/index.js';
 import { ingestKey } from '../../core/layout.js';
 import type { AdapterKind } from '../helpers/standins.js';
