@@ -23,6 +23,7 @@ import { createLogger, type Level, type Logger } from '../lambdas/http/log.js';
 import { matchRoute } from '../lambdas/http/routes.js';
 import { createRuntime, type Runtime } from '../lambdas/http/runtime.js';
 import { serveConsole } from '../console/serve.js';
+import { startKafkaServer, type KafkaServer, type KafkaServerOptions } from '../kafka/server.js';
 import { startStandins, type Standins } from './standins.js';
 
 /** Options for {@link startLocalHost}. */
@@ -44,6 +45,13 @@ export interface LocalHostOptions {
   readonly instrument?: (clients: AwsClients) => void;
   /** Settings overrides (e.g. gcGraceMs) on top of the stand-ins' settings. */
   readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes'>>;
+  /**
+   * Port of the Kafka protocol server on 127.0.0.1; 0 picks a free one;
+   * undefined runs none. `npm start` passes `EDDY_KAFKA_PORT` (default 9092).
+   */
+  readonly kafkaPort?: number;
+  /** The Kafka server's other options (advertised address, topic auto-creation). */
+  readonly kafka?: Pick<KafkaServerOptions, 'advertisedHost' | 'advertisedPort' | 'autoCreateTopics' | 'defaultPartitions' | 'maxFetchWaitMs'>;
 }
 
 /** A running local host. */
@@ -55,6 +63,8 @@ export interface LocalHost {
   /** The components the handlers run on (AWS adapters over the stand-ins). */
   readonly components: Components;
   readonly standins: Standins;
+  /** The Kafka protocol server, when `kafkaPort` was given. */
+  readonly kafka?: KafkaServer;
   /** Runs one maintenance pass now. */
   runMaintenance(): Promise<unknown>;
   /** Stops accepting, finishes in-flight requests, stops the stand-ins. */
@@ -191,6 +201,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     server.listen(options.port ?? DEFAULTS.port, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const kafka =
+    options.kafkaPort === undefined
+      ? undefined
+      : await startKafkaServer({ core: runtime.eddy, host: '127.0.0.1', port: options.kafkaPort, ...options.kafka, log }).catch((err: unknown) => {
+          server.close();
+          throw err;
+        });
 
   let maintenanceRunning: Promise<unknown> | undefined;
   const runMaintenance = (): Promise<unknown> =>
@@ -211,11 +228,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     runtime,
     components,
     standins,
+    ...(kafka ? { kafka } : {}),
     runMaintenance,
     async close() {
       if (timer) clearInterval(timer);
       // Pending long polls answer now with what they have, instead of holding the shutdown.
       runtime.notifier.close();
+      await kafka?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));

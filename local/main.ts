@@ -8,10 +8,19 @@ const env = process.env;
 // Node 20 is supported here; the AWS SDK's advance notice about Node 22 is noise for a local run.
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { startLocalHost } = await import('./host.js');
+const { readKafkaSettings } = await import('../kafka/config.js');
 const level = (env[ENV.logLevel] ?? 'info') as 'debug' | 'info' | 'warn' | 'error';
 
 try {
+  const kafka = readKafkaSettings(env);
   const host = await startLocalHost({
+    ...(kafka.port !== undefined ? { kafkaPort: kafka.port } : {}),
+    kafka: {
+      autoCreateTopics: kafka.autoCreateTopics,
+      defaultPartitions: kafka.defaultPartitions,
+      ...(kafka.advertisedHost ? { advertisedHost: kafka.advertisedHost } : {}),
+      ...(kafka.advertisedPort ? { advertisedPort: kafka.advertisedPort } : {}),
+    },
     port: intSetting(env, 'PORT', DEFAULTS.port),
     dataDir: env[ENV.dataDir] || DEFAULTS.dataDir,
     maintenanceIntervalMs: intSetting(env, ENV.maintenanceIntervalMs, DEFAULTS.maintenanceIntervalMs),
@@ -24,6 +33,9 @@ try {
       `  HTTP API v1      ${host.url}/v1/topics   (OpenAPI: ${host.url}/v1/openapi.json)`,
       `  Lambda Invoke    ${host.url}/2015-03-31/functions/eddy-produce/invocations`,
       `  Console          ${host.url}/console`,
+      host.kafka
+        ? `  Kafka protocol   127.0.0.1:${host.kafka.port}   (advertised as ${host.kafka.settings.advertisedHost}:${host.kafka.settings.advertisedPort}; ${ENV.kafkaPort}=0 turns it off)`
+        : `  Kafka protocol   off (${ENV.kafkaPort}=0)`,
       `Try:`,
       `  npx eddy topics create orders --partitions 3`,
       `  curl -s -X POST ${host.url}/v1/topics -H 'content-type: application/json' -d '{"name":"orders","partitions":3}'`,
@@ -47,6 +59,6 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
-  process.stderr.write(e.code === 'EADDRINUSE' ? `port in use: set PORT to another port (${e.message})\n` : `eddy: could not start: ${e.message ?? String(err)}\n`);
+  process.stderr.write(e.code === 'EADDRINUSE' ? `port in use: set PORT (HTTP) or ${ENV.kafkaPort} (Kafka, 0 turns it off) to another port (${e.message})\n` : `eddy: could not start: ${e.message ?? String(err)}\n`);
   process.exit(1);
 }

@@ -30,4 +30,16 @@ export const ENV = {
   compactionTargetBytes: 'EDDY_COMPACTION_TARGET_BYTES',
   /** SDK and CLI: the API endpoint. */
   endpoint: 'EDDY_ENDPOINT',
+  /** Local host: port of the Kafka protocol server on 127.0.0.1 (default 9092; 0 turns it off). `eddy gateway`: its listening port. */
+  kafkaPort: 'EDDY_KAFKA_PORT',
+  /** Kafka server: the `host:port` clients are told to connect to (Metadata, FindCoordinator). */
+  kafkaAdvertised: 'EDDY_KAFKA_ADVERTISED',
+  /** Kafka server: the advertised host alone (default: the listening host). */
+  kafkaAdvertisedHost: 'EDDY_KAFKA_ADVERTISED_HOST',
+  /** Kafka server: the advertised port alone (default: the listening port). */
+  kafkaAdvertisedPort: 'EDDY_KAFKA_ADVERTISED_PORT',
+  /** Kafka server: create topics a Metadata request names (true | false, default true, as Kafka's auto.create.topics.enable). */
+  kafkaAutoCreateTopics: 'EDDY_KAFKA_AUTO_CREATE_TOPICS',
+  /** Kafka server: partitions of an auto-created topic (default 1, as Kafka's num.partitions). */
+  kafkaDefaultPartitions: 'EDDY_KAFKA_DEFAULT_PARTITIONS',
 } as const;

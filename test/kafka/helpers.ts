@@ -1,33 +1,25 @@
 /**
  * Kafka test harness: a local host (stand-ins, handlers) with its Kafka
- * server on free ports, and helpers to run real clients against it.
+ * server, both on free ports, and helpers to run real clients against it.
  */
 import { spawn } from 'node:child_process';
-import { startKafkaServer, type KafkaServer, type KafkaServerOptions } from '../../kafka/server.js';
+import type { KafkaServer, KafkaServerOptions } from '../../kafka/server.js';
 import { testHost } from '../helpers/host.js';
-import { interimCore } from './interim-core.js';
 
 export { call, unique } from '../helpers/host.js';
 
 /** A local host with a Kafka server. */
 export type KafkaHost = Awaited<ReturnType<typeof testHost>> & { kafka: KafkaServer; broker: string; stop: () => Promise<void> };
 
-/** Starts a local host and its Kafka server on free ports. */
-export async function kafkaHost(options: Partial<Pick<KafkaServerOptions, 'maxFetchWaitMs' | 'autoCreateTopics' | 'defaultPartitions'>> = {}): Promise<KafkaHost> {
-  const host = await testHost();
-  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
-    if (process.env.EDDY_TEST_KAFKA_LOG) process.stderr.write(`${level} ${msg} ${JSON.stringify(fields ?? {})}\n`);
-  };
-  const kafka = await startKafkaServer({ core: interimCore(host.runtime), port: 0, ...options, log: { info: log('info'), warn: log('warn'), error: log('error') } });
-  return {
-    ...host,
-    kafka,
-    broker: `127.0.0.1:${kafka.port}`,
-    stop: async () => {
-      await kafka.close();
-      await host.cleanup();
-    },
-  };
+/** Starts a local host and its Kafka server on free ports (`EDDY_TEST_KAFKA_LOG=1` shows the host's log). */
+export async function kafkaHost(options: Pick<KafkaServerOptions, 'maxFetchWaitMs' | 'autoCreateTopics' | 'defaultPartitions'> = {}): Promise<KafkaHost> {
+  const host = await testHost({
+    kafkaPort: 0,
+    kafka: options,
+    ...(process.env.EDDY_TEST_KAFKA_LOG ? { logWrite: (l: string) => process.stderr.write(`${l}\n`) } : {}),
+  });
+  const kafka = host.kafka!;
+  return { ...host, kafka, broker: `127.0.0.1:${kafka.port}`, stop: () => host.cleanup() };
 }
 
 /** Output of a child process. */
