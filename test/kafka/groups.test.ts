@@ -46,6 +46,8 @@ async function member(group: string, topic: string, others: Member[]): Promise<M
   consumers.push(consumer);
   const m: Member = { consumer, held: [], seen: [] };
   consumer.on(consumer.events.REBALANCING, () => (m.held = []));
+  // A stopping consumer stops fetching before it leaves the group.
+  consumer.on(consumer.events.STOP, () => (m.held = []));
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     m.held = [...(e.payload.memberAssignment[topic] ?? [])];
     for (const o of others) for (const p of o.held) if (o !== m && m.held.includes(p)) overlaps.push(`partition ${p}`);
