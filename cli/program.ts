@@ -8,6 +8,7 @@ import { examples } from './command.js';
 import { consoleCommand } from './commands/console.js';
 import { consumeCommand } from './commands/consume.js';
 import { devCommand } from './commands/dev.js';
+import { gatewayCommand } from './commands/gateway.js';
 import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--region <region>', 'AWS region for SigV4 signing and Lambda [default from the endpoint, else AWS_REGION]'))
     .addOption(new Option('--signing <mode>', 'SigV4-sign HTTP requests: auto signs when AWS credentials exist (never for localhost)').choices(['auto', 'always', 'never']));
   program.addCommand(devCommand());
+  program.addCommand(gatewayCommand());
   program.addCommand(topicsCommand());
   program.addCommand(produceCommand());
   program.addCommand(consumeCommand());
