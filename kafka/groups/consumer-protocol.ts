@@ -13,8 +13,32 @@ export function decodeSubscription(bytes: Uint8Array | null | undefined): string
   try {
     return codec.decodeSubscription(bytes).subscription.topics;
   } catch {
-    return undefined;
+    return topicsOnly(bytes);
   }
+}
+
+/**
+ * Every version starts `int16 version, [string] topics`; some clients
+ * (@platformatic/kafka) declare a version whose later fields they do not
+ * write. Eddy needs only the topics.
+ */
+function topicsOnly(bytes: Uint8Array): string[] | undefined {
+  if (bytes.length < 6) return undefined;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 2;
+  const count = buf.readInt32BE(pos);
+  pos += 4;
+  if (count < 0 || count > bytes.length) return undefined;
+  const topics: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (pos + 2 > buf.length) return undefined;
+    const len = buf.readInt16BE(pos);
+    pos += 2;
+    if (len < 0 || pos + len > buf.length) return undefined;
+    topics.push(buf.toString('utf8', pos, pos + len));
+    pos += len;
+  }
+  return topics;
 }
 
 /** Encodes a subscription (v0) for DescribeGroups. */
