@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '@eddy/api';
-import { kafkaHost, run, unique, type KafkaHost } from './helpers.js';
+import { call, kafkaHost, run, unique, type KafkaHost } from './helpers.js';
 
 let host: KafkaHost;
 beforeAll(async () => {
@@ -61,5 +61,20 @@ describe('kcat', () => {
     const { offsets } = await host.runtime.eddy.groups.fetchOffsets(group);
     expect(offsets.reduce((n, o) => n + o.offset, 0)).toBe(4);
     expect(offsets.every((o) => o.lag === 0)).toBe(true);
+  });
+
+  it.each(['gzip', 'snappy', 'lz4', 'zstd'])('-z %s: compressed batches are stored, served and read back (over HTTP too)', async (codec) => {
+    const topic = unique(`kc-${codec}`);
+    await host.runtime.eddy.log.createTopic({ name: topic, partitions: 1 });
+    const lines = Array.from({ length: 50 }, (_, i) => `k${i}:${'payload-'.repeat(8)}${i}\n`).join('');
+    const produced = await kcat(['-P', '-t', topic, '-K', ':', '-z', codec, '-X', 'linger.ms=50'], lines);
+    expect(produced.stderr).toBe('');
+    expect(produced.code).toBe(0);
+    const consumed = await kcat(['-C', '-t', topic, '-e', '-q', '-f', '%o %k %s\\n']);
+    const rows = consumed.stdout.trim().split('\n');
+    expect(rows).toHaveLength(50);
+    rows.forEach((row, i) => expect(row).toBe(`${i} k${i} ${'payload-'.repeat(8)}${i}`));
+    const http = await call(host.url, 'GET', `/v1/topics/${topic}/partitions/0/records?offset=0&encoding=utf8&maxRecords=100`);
+    expect(http.body.records.map((r: { key: string }) => r.key)).toEqual(Array.from({ length: 50 }, (_, i) => `k${i}`));
   });
 });
