@@ -161,13 +161,47 @@ class ModuleGen {
   private readonly runtimeImports = new Set<string>();
   private readonly typeImports = new Set<string>(['Reader', 'Writer']);
 
-  /** @param prefix per message, distinguishing the private read/write functions of a shared file */
-  constructor(private readonly messages: ReadonlyArray<{ message: Message; prefix: string }>) {}
+  /** TypeScript name of each struct, by `<message>/<struct>`. */
+  private readonly names = new Map<string, string>();
+  /** The message being emitted. */
+  private current: Message | undefined;
+
+  /**
+   * @param messages the messages of the module; `prefix` distinguishes their private read/write
+   *   functions. A struct defined by two of them with the same fields is emitted once; with
+   *   different fields, the later one is renamed `<Message><Struct>`.
+   */
+  constructor(private readonly messages: ReadonlyArray<{ message: Message; prefix: string }>) {
+    const signatures = new Map<string, string>();
+    // Two structs are the same only if the structs they contain are the same too.
+    const deep = (message: Message, name: string): string => {
+      const st = message.structs.get(name) as Struct;
+      const nested = (t: TypeRef): string | null => (t.kind === 'struct' ? deep(message, t.name) : t.kind === 'array' ? nested(t.element) : null);
+      return JSON.stringify(st.fields.map((f) => ({ ...f, about: undefined, nested: nested(f.type) })));
+    };
+    for (const { message } of messages) {
+      for (const st of message.structs.values()) {
+        const signature = deep(message, st.name);
+        const taken = signatures.get(st.name);
+        const name = taken === undefined || taken === signature ? st.name : `${message.name}${st.name}`;
+        if (taken === undefined) signatures.set(st.name, signature);
+        this.names.set(`${message.name}/${st.name}`, name);
+      }
+    }
+  }
+
+  /** The TypeScript name of a struct of the message being emitted. */
+  private ts(struct: string): string {
+    const m = this.current as Message;
+    const name = this.names.get(`${m.name}/${struct}`);
+    if (name === undefined) throw new Error(`${m.name}: unknown struct ${struct}`);
+    return name;
+  }
 
   private tsType(t: TypeRef): string {
     if (t.kind === 'primitive') return PRIMITIVE_TS[t.name] as string;
     if (t.kind === 'array') return `${this.tsType(t.element)}[]`;
-    return t.name;
+    return this.ts(t.name);
   }
 
   private fieldType(f: Field): string {
@@ -187,7 +221,7 @@ class ModuleGen {
     }
     if (t.kind === 'struct') {
       if (d !== undefined) throw new Error(`${m.name}.${owner}.${f.name}: unsupported struct default ${d}`);
-      return `default${t.name}()`;
+      return `default${this.ts(t.name)}()`;
     }
     switch (t.name) {
       case 'bool':
@@ -275,22 +309,18 @@ class ModuleGen {
 
   private emitInterface(m: Message, s: Struct): void {
     const flexibleEver = m.flexibleVersions !== null;
-    const signature = JSON.stringify(s.fields.map((f) => ({ ...f, about: undefined })));
-    const seen = this.emittedTypes.get(s.name);
-    if (seen !== undefined) {
-      if (seen !== signature) throw new Error(`struct ${s.name} is defined differently in two messages of one module`);
-      return;
-    }
-    this.emittedTypes.set(s.name, signature);
+    const name = this.ts(s.name);
+    if (this.emittedTypes.has(name)) return;
+    this.emittedTypes.set(name, s.name);
     const top = s.name === m.name;
     const lines = this.lines;
     if (top) {
       const key = m.apiKey === undefined ? '' : ` (API key ${m.apiKey})`;
       lines.push(`/** ${m.name}${key}: versions ${formatRange(m.validVersions)}, flexible ${formatRange(m.flexibleVersions)}. */`);
     } else {
-      lines.push(`/** ${s.name}, part of ${m.name}. */`);
+      lines.push(`/** ${name}, part of ${m.name}. */`);
     }
-    lines.push(`export interface ${s.name} {`);
+    lines.push(`export interface ${name} {`);
     for (const f of s.fields) {
       const notes = [`versions ${formatRange(f.versions)}`];
       if (f.nullableVersions) notes.push(`nullable ${formatRange(f.nullableVersions)}`);
@@ -307,8 +337,8 @@ class ModuleGen {
       this.typeImports.add('RawTaggedField');
     }
     lines.push('}', '');
-    lines.push(`/** A new ${s.name} with every field at its schema default. */`);
-    lines.push(`export function default${s.name}(): ${s.name} {`);
+    lines.push(`/** A new ${name} with every field at its schema default. */`);
+    lines.push(`export function default${name}(): ${name} {`);
     lines.push(`  return { ${s.fields.map((f) => `${f.prop}: ${this.defaultExpr(m, s.name, f)}`).join(', ')} };`);
     lines.push('}', '');
   }
@@ -364,11 +394,11 @@ class ModuleGen {
       }
       lines.push(...wrapped.flatMap((l) => (l.trim() === '\u0000' ? inner.map((x) => l.replace('\u0000', x)) : [l])));
     }
-    lines.push(`  const o: ${s.name} = { ${s.fields.map((f) => `${f.prop}: ${local(f)}`).join(', ')} };`);
+    lines.push(`  const o: ${this.ts(s.name)} = { ${s.fields.map((f) => `${f.prop}: ${local(f)}`).join(', ')} };`);
     if (m.flexibleVersions !== null) lines.push('  if (unknown) o.unknownTaggedFields = unknown;');
     lines.push('  return o;', '}', '');
     const usesV = lines.slice(start).some((l) => /\bv\b/.test(l));
-    lines.splice(start, 0, `function read${prefix}${s.name}(r: Reader, ${usesV ? 'v' : '_v'}: number): ${s.name} {`);
+    lines.splice(start, 0, `function read${prefix}${s.name}(r: Reader, ${usesV ? 'v' : '_v'}: number): ${this.ts(s.name)} {`);
   }
 
   private emitWrite(m: Message, prefix: string, s: Struct): void {
@@ -414,7 +444,7 @@ class ModuleGen {
     lines.push('}', '');
     const usesV = lines.slice(start).some((l) => /\bv\b/.test(l));
     const usesO = lines.slice(start).some((l) => /\bo\b/.test(l));
-    lines.splice(start, 0, `function write${prefix}${s.name}(w: Writer, ${usesV ? 'v' : '_v'}: number, ${usesO ? 'o' : '_o'}: ${s.name}): void {`);
+    lines.splice(start, 0, `function write${prefix}${s.name}(w: Writer, ${usesV ? 'v' : '_v'}: number, ${usesO ? 'o' : '_o'}: ${this.ts(s.name)}): void {`);
   }
 
   /** The flexible versions within the valid ones (where tagged fields exist). */
@@ -426,6 +456,7 @@ class ModuleGen {
   /** Emits the structs, readers and writers of every message, then the public entry points. */
   body(): string[] {
     for (const { message, prefix } of this.messages) {
+      this.current = message;
       for (const s of message.structs.values()) this.emitInterface(message, s);
       for (const s of message.structs.values()) {
         this.emitRead(message, prefix, s);
