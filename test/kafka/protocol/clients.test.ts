@@ -1,7 +1,8 @@
 // Bytes real clients put on the wire, captured from their own encoders: kafkajs 2.2.4
 // (src/protocol/request.js: whole request frames after the size prefix), @platformatic/kafka 1.35.0
 // (the createRequest of each API module: request bodies, flexible versions) and librdkafka 2.0.2
-// (kcat 1.7.1 -L against a listener, which also accepted the responses below). Each must decode
+// (kcat 1.7.1 -L) and kafka-python 2.0.2 (KafkaConsumer.topics()) against a listener, which also
+// accepted the responses below. Each must decode
 // completely, to the values noted, and re-encode to the same bytes.
 import { describe, expect, test } from 'vitest';
 import { decodeRequestFrame, encodeRequestFrame, encodeResponseFrame, apis, API_KEYS, Reader, Writer, type AnyApiCodec } from '../../../kafka/protocol/index.js';
@@ -91,6 +92,50 @@ describe('librdkafka 2.0.2 (kcat -L)', () => {
     ];
     expect(hexOf(encodeResponseFrame(3, 4, 3, response))).toBe(
       '000000720000000300000000000000010000000100093132372e302e302e3100004a94ffff0004656464790000000100000001000000066f7264657273000000000200000000000000000001000000010000000100000001000000010000000000010000000100000001000000010000000100000001',
+    );
+  });
+});
+
+describe('kafka-python 2.0.2 (KafkaConsumer.topics())', () => {
+  const metadata = (port: number) => {
+    const response = apis[API_KEYS.Metadata].defaultResponse();
+    response.brokers = [{ nodeId: 1, host: '127.0.0.1', port, rack: null }];
+    response.clusterId = 'eddy';
+    response.controllerId = 1;
+    response.topics = [
+      {
+        errorCode: 0,
+        name: 'orders',
+        topicId: '0123abcd-4567-89ef-0123-456789abcdef',
+        isInternal: false,
+        partitions: [0, 1].map((p) => ({ errorCode: 0, partitionIndex: p, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] })),
+        topicAuthorizedOperations: -2147483648,
+      },
+    ];
+    return response;
+  };
+
+  test('ApiVersions v0 request and the v0 response it accepted', () => {
+    const { header, body } = decodeRequestFrame(bytes('001200000000000100126b61666b612d707974686f6e2d322e302e32'));
+    expect(header).toEqual({ requestApiKey: 18, requestApiVersion: 0, correlationId: 1, clientId: 'kafka-python-2.0.2' });
+    expect(body).toEqual({ clientSoftwareName: '', clientSoftwareVersion: '' });
+    const response = apis[API_KEYS.ApiVersions].defaultResponse();
+    response.apiKeys = [[18, 0, 4], [3, 0, 12], [0, 0, 11], [1, 0, 17], [2, 0, 10], [8, 0, 9], [9, 0, 9], [10, 0, 6], [11, 0, 9], [12, 0, 4], [13, 0, 5], [14, 0, 5], [19, 0, 7]].map(
+      ([apiKey, minVersion, maxVersion]) => ({ apiKey: apiKey as number, minVersion: minVersion as number, maxVersion: maxVersion as number }),
+    );
+    expect(hexOf(encodeResponseFrame(18, 0, 1, response))).toBe(
+      '000000580000000100000000000d00120000000400030000000c00000000000b00010000001100020000000a000800000009000900000009000a00000006000b00000009000c00000004000d00000005000e00000005001300000007',
+    );
+  });
+
+  test('Metadata v0 (empty list = all topics) and v1 (null = all topics) requests, and the responses it accepted', () => {
+    expect(decodeRequestFrame(bytes('000300000000000200126b61666b612d707974686f6e2d322e302e3200000000')).body).toMatchObject({ topics: [] });
+    expect(decodeRequestFrame(bytes('000300010000000300126b61666b612d707974686f6e2d322e302e32ffffffff')).body).toMatchObject({ topics: null });
+    expect(hexOf(encodeResponseFrame(3, 0, 2, metadata(19093)))).toBe(
+      '0000006100000002000000010000000100093132372e302e302e3100004a9500000001000000066f72646572730000000200000000000000000001000000010000000100000001000000010000000000010000000100000001000000010000000100000001',
+    );
+    expect(hexOf(encodeResponseFrame(3, 1, 3, metadata(19093)))).toBe(
+      '0000006800000003000000010000000100093132372e302e302e3100004a95ffff0000000100000001000000066f7264657273000000000200000000000000000001000000010000000100000001000000010000000000010000000100000001000000010000000100000001',
     );
   });
 });
