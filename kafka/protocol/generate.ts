@@ -126,6 +126,17 @@ function byVersion(valid: VersionRange, indent: string, stmt: (v: number) => str
   return out;
 }
 
+/**
+ * Indents `body` into the function and, unless every version is flexible, wraps it in an
+ * `if` on the flexible versions (the tagged-field section exists only there).
+ */
+function inFlexible(m: Message, body: readonly string[]): string[] {
+  const marker = '\u0000';
+  return byVersion(m.validVersions, '  ', (v) => (inRange(m.flexibleVersions, v) ? marker : null)).flatMap((line) =>
+    line.trim() === marker ? body.map((b) => line.replace(marker, b)) : [line],
+  );
+}
+
 const PRIMITIVE_TS: Record<string, string> = {
   bool: 'boolean',
   int8: 'number',
@@ -385,14 +396,13 @@ class ModuleGen {
         }
         inner.push('    default:', '      return false;', '  }', '});');
       }
-      const wrapped = byVersion(valid, '  ', (v) => (inRange(m.flexibleVersions, v) ? '\u0000' : null));
-      if (wrapped.length === 1) {
+      if (inFlexible(m, inner).length === inner.length) {
         // Flexible in every version: the section is always there.
         inner[0] = `const ${(inner[0] as string).replace('unknown = ', 'unknown: RawTaggedField[] | undefined = ')}`;
       } else {
         lines.push('  let unknown: RawTaggedField[] | undefined;');
       }
-      lines.push(...wrapped.flatMap((l) => (l.trim() === '\u0000' ? inner.map((x) => l.replace('\u0000', x)) : [l])));
+      lines.push(...inFlexible(m, inner));
     }
     lines.push(`  const o: ${this.ts(s.name)} = { ${s.fields.map((f) => `${f.prop}: ${local(f)}`).join(', ')} };`);
     if (m.flexibleVersions !== null) lines.push('  if (unknown) o.unknownTaggedFields = unknown;');
@@ -435,11 +445,7 @@ class ModuleGen {
         }
         inner.push('w.writeTaggedFields(tags, o.unknownTaggedFields);');
       }
-      const wrapped = byVersion(valid, '  ', (v) => (inRange(m.flexibleVersions, v) ? '\u0000' : null));
-      for (const l of wrapped) {
-        if (l.trim() === '\u0000') lines.push(...inner.map((x) => l.replace('\u0000', x)));
-        else lines.push(l);
-      }
+      lines.push(...inFlexible(m, inner));
     }
     lines.push('}', '');
     const usesV = lines.slice(start).some((l) => /\bv\b/.test(l));
