@@ -3,7 +3,8 @@
  * SyncGroup each member's assignment as opaque `bytes`; inside, a classic consumer writes
  * `int16 version` followed by ConsumerProtocolSubscription / ConsumerProtocolAssignment of that
  * version (never flexible). As in Kafka's `ConsumerProtocol`, a version newer than the newest
- * known one is parsed with the newest known format (later versions only append fields).
+ * known one is parsed with the newest known format (later versions only append fields), and,
+ * more lenient than Kafka, a body shorter than its declared version parses as an older one.
  */
 import { KafkaProtocolError, Reader, Writer } from './primitives.js';
 import {
@@ -20,17 +21,36 @@ export const SUBSCRIPTION_MAX_VERSION = 3;
 /** Newest ConsumerProtocolAssignment version these codecs know. */
 export const ASSIGNMENT_MAX_VERSION = 3;
 
-function version(reader: Reader, what: string, max: number): { wire: number; parseAs: number } {
+function wireVersion(reader: Reader, what: string): number {
   const wire = reader.readInt16();
   if (wire < 0) throw new KafkaProtocolError('unsupported_version', `${what} version ${wire} is negative`);
-  return { wire, parseAs: Math.min(wire, max) };
+  return wire;
 }
 
-/** Decodes a member's subscription bytes (JoinGroup protocol metadata). */
+/**
+ * Parses at `min(wire, max)`; if the bytes end early, at each lower version in turn. Clients
+ * outside the JVM do not always write every field of the version they declare (kafkajs's
+ * `MemberMetadata.encode` writes the v0 layout whatever version a custom assigner gives), and
+ * Eddy only needs the v0 fields to assign. The first version whose fields fit is used.
+ */
+function lenient<T>(bytes: Uint8Array, what: string, max: number, decode: (reader: Reader, version: number) => T): { version: number; value: T } {
+  const wire = wireVersion(new Reader(bytes), what);
+  let last: unknown;
+  for (let v = Math.min(wire, max); v >= 0; v--) {
+    try {
+      return { version: wire, value: decode(new Reader(bytes, 2), v) };
+    } catch (e) {
+      if (!(e instanceof KafkaProtocolError) || (e.kind !== 'truncated' && e.kind !== 'invalid_length')) throw e;
+      last = e;
+    }
+  }
+  throw last;
+}
+
+/** Decodes a member's subscription bytes (JoinGroup protocol metadata); `version` is the one on the wire. */
 export function decodeSubscription(bytes: Uint8Array): { version: number; subscription: ConsumerProtocolSubscription } {
-  const r = new Reader(bytes);
-  const v = version(r, 'ConsumerProtocolSubscription', SUBSCRIPTION_MAX_VERSION);
-  return { version: v.wire, subscription: decodeConsumerProtocolSubscription(r, v.parseAs) };
+  const { version, value } = lenient(bytes, 'ConsumerProtocolSubscription', SUBSCRIPTION_MAX_VERSION, decodeConsumerProtocolSubscription);
+  return { version, subscription: value };
 }
 
 /** Encodes a subscription as JoinGroup protocol metadata (version prefix included). */
@@ -41,11 +61,10 @@ export function encodeSubscription(version: number, subscription: ConsumerProtoc
   return w.finish();
 }
 
-/** Decodes a member's assignment bytes (SyncGroup assignment). */
+/** Decodes a member's assignment bytes (SyncGroup assignment); `version` is the one on the wire. */
 export function decodeAssignment(bytes: Uint8Array): { version: number; assignment: ConsumerProtocolAssignment } {
-  const r = new Reader(bytes);
-  const v = version(r, 'ConsumerProtocolAssignment', ASSIGNMENT_MAX_VERSION);
-  return { version: v.wire, assignment: decodeConsumerProtocolAssignment(r, v.parseAs) };
+  const { version, value } = lenient(bytes, 'ConsumerProtocolAssignment', ASSIGNMENT_MAX_VERSION, decodeConsumerProtocolAssignment);
+  return { version, assignment: value };
 }
 
 /** Encodes an assignment as SyncGroup assignment bytes (version prefix included). */

@@ -93,12 +93,23 @@ function apiOrThrow(apiKey: number, apiVersion: number): AnyApiCodec {
   return api;
 }
 
-function framed(write: (w: Writer) => void): Uint8Array {
+function framedChunks(write: (w: Writer) => void): Uint8Array[] {
   const w = new Writer(1024);
-  w.writeInt32(0);
   write(w);
-  w.patchInt32(0, w.length - 4);
-  return w.finish();
+  const size = new Uint8Array(4);
+  new DataView(size.buffer).setInt32(0, w.length);
+  return [size, ...w.finishChunks()];
+}
+
+function framed(write: (w: Writer) => void): Uint8Array {
+  const chunks = framedChunks(write);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Builds a whole request frame (size, header in the right version, body). */
@@ -114,6 +125,19 @@ export function encodeRequestFrame(header: RequestHeader, body: unknown): Uint8A
 export function encodeResponseFrame(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Uint8Array {
   const api = apiOrThrow(apiKey, apiVersion);
   return framed((w) => {
+    writeResponseHeader(w, apiKey, apiVersion, correlationId);
+    api.encodeResponse(w, apiVersion, body);
+  });
+}
+
+/**
+ * Like {@link encodeResponseFrame}, as chunks to write in order (e.g. `socket.cork()`, a `write` per
+ * chunk, `socket.uncork()`), without copying record batches of `ZERO_COPY_BYTES` (16 KiB) or more into
+ * one buffer. The chunks reference those batches: do not modify them until written.
+ */
+export function encodeResponseFrameChunks(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Uint8Array[] {
+  const api = apiOrThrow(apiKey, apiVersion);
+  return framedChunks((w) => {
     writeResponseHeader(w, apiKey, apiVersion, correlationId);
     api.encodeResponse(w, apiVersion, body);
   });

@@ -126,6 +126,17 @@ function byVersion(valid: VersionRange, indent: string, stmt: (v: number) => str
   return out;
 }
 
+/**
+ * Indents `body` into the function and, unless every version is flexible, wraps it in an
+ * `if` on the flexible versions (the tagged-field section exists only there).
+ */
+function inFlexible(m: Message, body: readonly string[]): string[] {
+  const marker = '\u0000';
+  return byVersion(m.validVersions, '  ', (v) => (inRange(m.flexibleVersions, v) ? marker : null)).flatMap((line) =>
+    line.trim() === marker ? body.map((b) => line.replace(marker, b)) : [line],
+  );
+}
+
 const PRIMITIVE_TS: Record<string, string> = {
   bool: 'boolean',
   int8: 'number',
@@ -161,13 +172,47 @@ class ModuleGen {
   private readonly runtimeImports = new Set<string>();
   private readonly typeImports = new Set<string>(['Reader', 'Writer']);
 
-  /** @param prefix per message, distinguishing the private read/write functions of a shared file */
-  constructor(private readonly messages: ReadonlyArray<{ message: Message; prefix: string }>) {}
+  /** TypeScript name of each struct, by `<message>/<struct>`. */
+  private readonly names = new Map<string, string>();
+  /** The message being emitted. */
+  private current: Message | undefined;
+
+  /**
+   * @param messages the messages of the module; `prefix` distinguishes their private read/write
+   *   functions. A struct defined by two of them with the same fields is emitted once; with
+   *   different fields, the later one is renamed `<Message><Struct>`.
+   */
+  constructor(private readonly messages: ReadonlyArray<{ message: Message; prefix: string }>) {
+    const signatures = new Map<string, string>();
+    // Two structs are the same only if the structs they contain are the same too.
+    const deep = (message: Message, name: string): string => {
+      const st = message.structs.get(name) as Struct;
+      const nested = (t: TypeRef): string | null => (t.kind === 'struct' ? deep(message, t.name) : t.kind === 'array' ? nested(t.element) : null);
+      return JSON.stringify(st.fields.map((f) => ({ ...f, about: undefined, nested: nested(f.type) })));
+    };
+    for (const { message } of messages) {
+      for (const st of message.structs.values()) {
+        const signature = deep(message, st.name);
+        const taken = signatures.get(st.name);
+        const name = taken === undefined || taken === signature ? st.name : `${message.name}${st.name}`;
+        if (taken === undefined) signatures.set(st.name, signature);
+        this.names.set(`${message.name}/${st.name}`, name);
+      }
+    }
+  }
+
+  /** The TypeScript name of a struct of the message being emitted. */
+  private ts(struct: string): string {
+    const m = this.current as Message;
+    const name = this.names.get(`${m.name}/${struct}`);
+    if (name === undefined) throw new Error(`${m.name}: unknown struct ${struct}`);
+    return name;
+  }
 
   private tsType(t: TypeRef): string {
     if (t.kind === 'primitive') return PRIMITIVE_TS[t.name] as string;
     if (t.kind === 'array') return `${this.tsType(t.element)}[]`;
-    return t.name;
+    return this.ts(t.name);
   }
 
   private fieldType(f: Field): string {
@@ -187,7 +232,7 @@ class ModuleGen {
     }
     if (t.kind === 'struct') {
       if (d !== undefined) throw new Error(`${m.name}.${owner}.${f.name}: unsupported struct default ${d}`);
-      return `default${t.name}()`;
+      return `default${this.ts(t.name)}()`;
     }
     switch (t.name) {
       case 'bool':
@@ -275,22 +320,18 @@ class ModuleGen {
 
   private emitInterface(m: Message, s: Struct): void {
     const flexibleEver = m.flexibleVersions !== null;
-    const signature = JSON.stringify(s.fields.map((f) => ({ ...f, about: undefined })));
-    const seen = this.emittedTypes.get(s.name);
-    if (seen !== undefined) {
-      if (seen !== signature) throw new Error(`struct ${s.name} is defined differently in two messages of one module`);
-      return;
-    }
-    this.emittedTypes.set(s.name, signature);
+    const name = this.ts(s.name);
+    if (this.emittedTypes.has(name)) return;
+    this.emittedTypes.set(name, s.name);
     const top = s.name === m.name;
     const lines = this.lines;
     if (top) {
       const key = m.apiKey === undefined ? '' : ` (API key ${m.apiKey})`;
       lines.push(`/** ${m.name}${key}: versions ${formatRange(m.validVersions)}, flexible ${formatRange(m.flexibleVersions)}. */`);
     } else {
-      lines.push(`/** ${s.name}, part of ${m.name}. */`);
+      lines.push(`/** ${name}, part of ${m.name}. */`);
     }
-    lines.push(`export interface ${s.name} {`);
+    lines.push(`export interface ${name} {`);
     for (const f of s.fields) {
       const notes = [`versions ${formatRange(f.versions)}`];
       if (f.nullableVersions) notes.push(`nullable ${formatRange(f.nullableVersions)}`);
@@ -307,8 +348,8 @@ class ModuleGen {
       this.typeImports.add('RawTaggedField');
     }
     lines.push('}', '');
-    lines.push(`/** A new ${s.name} with every field at its schema default. */`);
-    lines.push(`export function default${s.name}(): ${s.name} {`);
+    lines.push(`/** A new ${name} with every field at its schema default. */`);
+    lines.push(`export function default${name}(): ${name} {`);
     lines.push(`  return { ${s.fields.map((f) => `${f.prop}: ${this.defaultExpr(m, s.name, f)}`).join(', ')} };`);
     lines.push('}', '');
   }
@@ -355,20 +396,19 @@ class ModuleGen {
         }
         inner.push('    default:', '      return false;', '  }', '});');
       }
-      const wrapped = byVersion(valid, '  ', (v) => (inRange(m.flexibleVersions, v) ? '\u0000' : null));
-      if (wrapped.length === 1) {
+      if (inFlexible(m, inner).length === inner.length) {
         // Flexible in every version: the section is always there.
         inner[0] = `const ${(inner[0] as string).replace('unknown = ', 'unknown: RawTaggedField[] | undefined = ')}`;
       } else {
         lines.push('  let unknown: RawTaggedField[] | undefined;');
       }
-      lines.push(...wrapped.flatMap((l) => (l.trim() === '\u0000' ? inner.map((x) => l.replace('\u0000', x)) : [l])));
+      lines.push(...inFlexible(m, inner));
     }
-    lines.push(`  const o: ${s.name} = { ${s.fields.map((f) => `${f.prop}: ${local(f)}`).join(', ')} };`);
+    lines.push(`  const o: ${this.ts(s.name)} = { ${s.fields.map((f) => `${f.prop}: ${local(f)}`).join(', ')} };`);
     if (m.flexibleVersions !== null) lines.push('  if (unknown) o.unknownTaggedFields = unknown;');
     lines.push('  return o;', '}', '');
     const usesV = lines.slice(start).some((l) => /\bv\b/.test(l));
-    lines.splice(start, 0, `function read${prefix}${s.name}(r: Reader, ${usesV ? 'v' : '_v'}: number): ${s.name} {`);
+    lines.splice(start, 0, `function read${prefix}${s.name}(r: Reader, ${usesV ? 'v' : '_v'}: number): ${this.ts(s.name)} {`);
   }
 
   private emitWrite(m: Message, prefix: string, s: Struct): void {
@@ -405,16 +445,12 @@ class ModuleGen {
         }
         inner.push('w.writeTaggedFields(tags, o.unknownTaggedFields);');
       }
-      const wrapped = byVersion(valid, '  ', (v) => (inRange(m.flexibleVersions, v) ? '\u0000' : null));
-      for (const l of wrapped) {
-        if (l.trim() === '\u0000') lines.push(...inner.map((x) => l.replace('\u0000', x)));
-        else lines.push(l);
-      }
+      lines.push(...inFlexible(m, inner));
     }
     lines.push('}', '');
     const usesV = lines.slice(start).some((l) => /\bv\b/.test(l));
     const usesO = lines.slice(start).some((l) => /\bo\b/.test(l));
-    lines.splice(start, 0, `function write${prefix}${s.name}(w: Writer, ${usesV ? 'v' : '_v'}: number, ${usesO ? 'o' : '_o'}: ${s.name}): void {`);
+    lines.splice(start, 0, `function write${prefix}${s.name}(w: Writer, ${usesV ? 'v' : '_v'}: number, ${usesO ? 'o' : '_o'}: ${this.ts(s.name)}): void {`);
   }
 
   /** The flexible versions within the valid ones (where tagged fields exist). */
@@ -426,6 +462,7 @@ class ModuleGen {
   /** Emits the structs, readers and writers of every message, then the public entry points. */
   body(): string[] {
     for (const { message, prefix } of this.messages) {
+      this.current = message;
       for (const s of message.structs.values()) this.emitInterface(message, s);
       for (const s of message.structs.values()) {
         this.emitRead(message, prefix, s);

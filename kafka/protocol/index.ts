@@ -15,6 +15,8 @@
  *     const request = api.decodeRequest(reader, header.requestApiVersion);   // throws KafkaProtocolError
  *     ...
  *     socket.write(encodeResponseFrame(api.key, header.requestApiVersion, header.correlationId, response));
+ *     // or, for big Fetch responses, without copying record batches:
+ *     // for (const chunk of encodeResponseFrameChunks(...same arguments)) socket.write(chunk);
  *   }
  *
  * - `API_KEYS`: API name → key (`API_KEYS.Metadata === 3`); `apis`: key → codec, statically typed
@@ -37,7 +39,7 @@
  *   end or allocate from an unchecked length. Decoded bytes are views into the input buffer.
  * - JoinGroup/SyncGroup member metadata: `decodeSubscription` / `decodeAssignment` and encoders.
  */
-export { KafkaProtocolError, Reader, Writer, ZERO_UUID } from './primitives.js';
+export { KafkaProtocolError, Reader, Writer, ZERO_COPY_BYTES, ZERO_UUID } from './primitives.js';
 export type { KafkaProtocolErrorKind, RawTaggedField, TaggedFieldEntry } from './primitives.js';
 export type { ApiCodec, AnyApiCodec } from './runtime.js';
 export * from './generated/registry.js';
@@ -62,6 +64,7 @@ export {
   encodeFrame,
   encodeRequestFrame,
   encodeResponseFrame,
+  encodeResponseFrameChunks,
   decodeRequestFrame,
   decodeResponseFrame,
 } from './frame.js';

@@ -357,11 +357,25 @@ export class Reader {
 /** One entry of a tagged-field section to write: either a writer callback or raw bytes. */
 export type TaggedFieldEntry = { readonly tag: number; readonly write: (writer: Writer) => void } | RawTaggedField;
 
-/** Writes Kafka primitives into a buffer that grows as needed. */
+/** Byte fields at least this long are referenced by the writer instead of copied (see {@link Writer.finishChunks}). */
+export const ZERO_COPY_BYTES = 16 * 1024;
+
+/**
+ * Writes Kafka primitives into a buffer that grows as needed. Byte fields of
+ * {@link ZERO_COPY_BYTES} or more (record batches, in practice) are not copied: the writer keeps a
+ * reference and {@link Writer.finishChunks} returns them as separate chunks, so a multi-megabyte
+ * Fetch response goes to the socket without being copied into one buffer first. The caller must
+ * not modify such bytes until the output has been written.
+ */
 export class Writer {
   private buf: Uint8Array;
   private view: DataView;
   private pos = 0;
+  /** Start, in `buf`, of the bytes not yet moved to `chunks`. */
+  private start = 0;
+  /** Finished output, in order: views of earlier buffers and referenced byte fields. */
+  private chunks: Uint8Array[] = [];
+  private chunked = 0;
 
   /** @param initialCapacity bytes to allocate up front @default 256 */
   constructor(initialCapacity = 256) {
@@ -371,22 +385,25 @@ export class Writer {
 
   /** Bytes written so far. */
   get length(): number {
-    return this.pos;
+    return this.chunked + this.pos - this.start;
   }
 
   /** Reserves `n` bytes and returns where they start. Call it before touching `buf`/`view`: it may replace them. */
   private ensure(n: number): number {
     const need = this.pos + n;
     if (need > this.buf.length) {
-      let size = this.buf.length * 2;
-      while (size < need) size *= 2;
+      const used = this.pos - this.start;
+      let size = Math.max(this.buf.length * 2, 256);
+      while (size < used + n) size *= 2;
       const next = new Uint8Array(size);
-      next.set(this.buf.subarray(0, this.pos));
+      next.set(this.buf.subarray(this.start, this.pos));
       this.buf = next;
       this.view = new DataView(next.buffer);
+      this.start = 0;
+      this.pos = used;
     }
     const at = this.pos;
-    this.pos = need;
+    this.pos += n;
     return at;
   }
 
@@ -395,15 +412,39 @@ export class Writer {
     this.buf[at] = value;
   }
 
-  /** The bytes written so far (a view of the internal buffer; the writer must not be reused after). */
-  finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+  private flush(): void {
+    if (this.pos > this.start) {
+      this.chunks.push(this.buf.subarray(this.start, this.pos));
+      this.chunked += this.pos - this.start;
+      this.start = this.pos;
+    }
   }
 
-  /** Overwrites a big-endian int32 at an earlier position (for size prefixes written after the fact). */
-  patchInt32(at: number, value: number): void {
-    if (at < 0 || at + 4 > this.pos) throw new RangeError(`patch position ${at} outside the ${this.pos} written byte(s)`);
-    this.view.setInt32(at, value);
+  /**
+   * The output as a list of chunks to write in order (no copy of large byte fields). The writer
+   * must not be used afterwards.
+   */
+  finishChunks(): Uint8Array[] {
+    this.flush();
+    return this.chunks.slice();
+  }
+
+  /**
+   * The output as one array (copied together only when large byte fields were referenced; it may
+   * share memory with the writer's buffer or with a written byte field). The writer must not be
+   * used afterwards.
+   */
+  finish(): Uint8Array {
+    if (this.chunks.length === 0) return this.buf.subarray(this.start, this.pos);
+    const chunks = this.finishChunks();
+    if (chunks.length === 1) return chunks[0] as Uint8Array;
+    const out = new Uint8Array(this.chunked);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 
   private int(value: number, min: number, max: number, what: string): void {
@@ -501,8 +542,14 @@ export class Writer {
     for (let i = 0; i < 16; i++) this.buf[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   }
 
-  /** Writes raw bytes with no prefix. */
+  /** Writes raw bytes with no prefix (referenced, not copied, from {@link ZERO_COPY_BYTES} up). */
   writeRaw(bytes: Uint8Array): void {
+    if (bytes.length >= ZERO_COPY_BYTES) {
+      this.flush();
+      this.chunks.push(bytes);
+      this.chunked += bytes.length;
+      return;
+    }
     const at = this.ensure(bytes.length);
     this.buf.set(bytes, at);
   }

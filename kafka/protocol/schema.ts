@@ -165,7 +165,8 @@ export function resolveMessage(spec: MessageSpec): Message {
         nullableVersions: parseVersions(f.nullableVersions),
         taggedVersions: parseVersions(f.taggedVersions),
         tag: f.tag ?? null,
-        default: f.default,
+        // A few definitions write a JSON boolean or number rather than a string.
+        default: f.default === undefined ? undefined : String(f.default),
         ignorable: f.ignorable ?? false,
         flexibleVersions: f.flexibleVersions === undefined ? undefined : parseVersions(f.flexibleVersions),
         about: f.about,

@@ -3,7 +3,7 @@
 // a field present in a version gets a random value (null only where that version allows it), a
 // field absent from it gets the schema default, which is what decoding must give back.
 import fc from 'fast-check';
-import { inRange, nullable, present, type Field, type Message, type Struct, type TypeRef } from '../../../kafka/protocol/schema.js';
+import { inRange, nullable, present, tagged, type Field, type Message, type Struct, type TypeRef } from '../../../kafka/protocol/schema.js';
 
 const HEX = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -46,9 +46,17 @@ const uuid = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 });
 
-function typeArb(m: Message, t: TypeRef, v: number, depth: number): fc.Arbitrary<unknown> {
-  if (t.kind === 'array') return fc.array(typeArb(m, t.element, v, depth + 1), { maxLength: depth > 2 ? 1 : 3 });
-  if (t.kind === 'struct') return structArb(m, struct(m, t.name), v, depth + 1);
+/** What to generate besides plain fields. */
+export interface ArbOptions {
+  /** Random values for tagged fields (else their defaults, so they are not sent) @default true */
+  readonly tagged?: boolean;
+  /** Unknown tagged fields now and then @default true */
+  readonly unknownTags?: boolean;
+}
+
+function typeArb(m: Message, t: TypeRef, v: number, depth: number, options: ArbOptions): fc.Arbitrary<unknown> {
+  if (t.kind === 'array') return fc.array(typeArb(m, t.element, v, depth + 1, options), { maxLength: depth > 2 ? 1 : 3 });
+  if (t.kind === 'struct') return structArb(m, struct(m, t.name), v, depth + 1, options);
   switch (t.name) {
     case 'bool':
       return fc.boolean();
@@ -76,9 +84,9 @@ function typeArb(m: Message, t: TypeRef, v: number, depth: number): fc.Arbitrary
   }
 }
 
-function fieldArb(m: Message, f: Field, v: number, depth: number): fc.Arbitrary<unknown> {
-  if (!present(f, v)) return fc.constant(defaultValue(m, f));
-  const base = typeArb(m, f.type, v, depth);
+function fieldArb(m: Message, f: Field, v: number, depth: number, options: ArbOptions): fc.Arbitrary<unknown> {
+  if (!present(f, v) || (options.tagged === false && tagged(f, v))) return fc.constant(defaultValue(m, f));
+  const base = typeArb(m, f.type, v, depth, options);
   return nullable(f, v) ? fc.option(base, { nil: null, freq: 4 }) : base;
 }
 
@@ -92,15 +100,15 @@ function unknownTagsArb(s: Struct): fc.Arbitrary<Array<{ tag: number; data: Uint
 }
 
 /** A random value of struct `s` as it can travel in version `v`. */
-export function structArb(m: Message, s: Struct, v: number, depth = 0): fc.Arbitrary<Record<string, unknown>> {
-  const record = fc.record(Object.fromEntries(s.fields.map((f) => [f.prop, fieldArb(m, f, v, depth)]))) as fc.Arbitrary<Record<string, unknown>>;
-  if (!inRange(m.flexibleVersions, v)) return record;
+export function structArb(m: Message, s: Struct, v: number, depth = 0, options: ArbOptions = {}): fc.Arbitrary<Record<string, unknown>> {
+  const record = fc.record(Object.fromEntries(s.fields.map((f) => [f.prop, fieldArb(m, f, v, depth, options)]))) as fc.Arbitrary<Record<string, unknown>>;
+  if (!inRange(m.flexibleVersions, v) || options.unknownTags === false) return record;
   return fc.tuple(record, fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: unknownTagsArb(s) })).map(([o, unknown]) =>
     unknown.length > 0 ? { ...o, unknownTaggedFields: unknown } : o,
   );
 }
 
 /** A random top-level message of version `v`. */
-export function messageArb(m: Message, v: number): fc.Arbitrary<Record<string, unknown>> {
-  return structArb(m, struct(m, m.name), v);
+export function messageArb(m: Message, v: number, options: ArbOptions = {}): fc.Arbitrary<Record<string, unknown>> {
+  return structArb(m, struct(m, m.name), v, 0, options);
 }

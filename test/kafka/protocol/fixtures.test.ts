@@ -296,6 +296,17 @@ describe('consumer protocol (JoinGroup metadata, SyncGroup assignment)', () => {
     expect(encodeAssignment(1, decoded.assignment)).toEqual(bytes);
   });
 
+  test('a subscription declaring v1 but written in the v0 layout (kafkajs MemberMetadata with a custom version) still parses', () => {
+    const bytes = hex(`
+      00 01              // version 1, but no owned_partitions follow
+      00 00 00 01 00 06 6f 72 64 65 72 73  // topics: ["orders"]
+      00 00 00 00        // user_data: empty
+    `);
+    expect(decodeSubscription(bytes)).toEqual({ version: 1, subscription: { topics: ['orders'], userData: new Uint8Array(0), ownedPartitions: [], generationId: -1, rackId: null } });
+    expect(() => decodeSubscription(hex('00 00 00 00'))).toThrow(expect.objectContaining({ kind: 'truncated' }));
+    expect(() => decodeSubscription(hex('ff ff'))).toThrow(expect.objectContaining({ kind: 'unsupported_version' }));
+  });
+
   test('a subscription of a newer version parses with the newest known format, as Kafka does', () => {
     const v3 = encodeSubscription(3, { topics: ['a'], userData: null, ownedPartitions: [], generationId: 4, rackId: 'r1' });
     const v9 = Uint8Array.from(v3);

@@ -1,7 +1,18 @@
 // The wire primitives: byte layouts from the protocol guide, round trips, and the typed errors.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { KafkaProtocolError, Reader, Writer, ZERO_UUID } from '../../../kafka/protocol/index.js';
+import { defaultPartitionData } from '../../../kafka/protocol/generated/fetch.js';
+import {
+  apis,
+  API_KEYS,
+  encodeResponseFrame,
+  encodeResponseFrameChunks,
+  KafkaProtocolError,
+  Reader,
+  Writer,
+  ZERO_COPY_BYTES,
+  ZERO_UUID,
+} from '../../../kafka/protocol/index.js';
 
 const bytesOf = (write: (w: Writer) => void): string => {
   const w = new Writer(1);
@@ -96,6 +107,46 @@ describe('layouts', () => {
         expect(r.remaining).toBe(0);
       }),
     );
+  });
+});
+
+describe('zero-copy chunks', () => {
+  test('large byte fields are referenced, small ones copied; chunks and finish() agree', () => {
+    const sizes = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: ZERO_COPY_BYTES - 1, max: ZERO_COPY_BYTES + 3000 }));
+    fc.assert(
+      fc.property(fc.array(sizes, { maxLength: 8 }), fc.integer({ min: 1, max: 64 }), (lengths, capacity) => {
+        const fields = lengths.map((n, i) => new Uint8Array(n).fill(i + 1));
+        const w = new Writer(capacity);
+        for (const f of fields) w.writeCompactBytes(f);
+        w.writeInt32(7);
+        const expectedLength = w.length;
+        const chunks = w.finishChunks();
+        for (const f of fields) if (f.length >= ZERO_COPY_BYTES) expect(chunks.includes(f)).toBe(true);
+        const joined = Buffer.concat(chunks);
+        expect(joined.length).toBe(expectedLength);
+        const r = new Reader(new Uint8Array(joined.buffer, joined.byteOffset, joined.length));
+        // Buffer.equals: a deep toEqual over 16 KiB arrays is needlessly slow.
+        for (const f of fields) expect(Buffer.from(r.readCompactBytes()).equals(f)).toBe(true);
+        expect(r.readInt32()).toBe(7);
+        expect(r.remaining).toBe(0);
+        const again = new Writer(capacity);
+        for (const f of fields) again.writeCompactBytes(f);
+        again.writeInt32(7);
+        expect(Buffer.from(again.finish()).equals(joined)).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  test('a Fetch response frame as chunks equals the one-piece frame and references the record batches', () => {
+    const records = new Uint8Array(ZERO_COPY_BYTES * 2).fill(7);
+    const response = apis[API_KEYS.Fetch].defaultResponse();
+    response.responses = [{ topic: 't', topicId: ZERO_UUID, partitions: [{ ...defaultPartitionData(), records }] }];
+    for (const v of [4, 12, 16]) {
+      const chunks = encodeResponseFrameChunks(1, v, 9, response);
+      expect(chunks.includes(records)).toBe(true);
+      expect(Buffer.concat(chunks).equals(Buffer.from(encodeResponseFrame(1, v, 9, response)))).toBe(true);
+    }
   });
 });
 

@@ -74,3 +74,27 @@ describe('data schemas and headers', () => {
     test.each(versions(m))(`${name} v%i round-trips`, (v) => roundTrip(m, v, decode, encode));
   }
 });
+
+test('fields a version lacks are skipped on encode and decode to their default (one response, many versions)', () => {
+  const api = apis[API_KEYS.Metadata];
+  const response = api.defaultResponse();
+  response.topics = [
+    {
+      errorCode: 0,
+      name: 'orders',
+      topicId: '0123abcd-4567-89ef-0123-456789abcdef', // versions 10+
+      isInternal: false,
+      partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 7, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }],
+      topicAuthorizedOperations: -2147483648,
+    },
+  ];
+  const at = (v: number) => {
+    const w = new Writer();
+    api.encodeResponse(w, v, response);
+    return api.decodeResponse(new Reader(w.finish().slice()), v);
+  };
+  expect(at(9).topics[0]?.topicId).toBe('00000000-0000-0000-0000-000000000000');
+  expect(at(10).topics[0]?.topicId).toBe('0123abcd-4567-89ef-0123-456789abcdef');
+  expect(at(6).topics[0]?.partitions[0]?.leaderEpoch).toBe(-1); // LeaderEpoch is 7+, default -1
+  expect(at(7).topics[0]?.partitions[0]?.leaderEpoch).toBe(7);
+});
