@@ -8,7 +8,8 @@
  * Response header v0:    int32 correlation_id
  * Response header v1:    v0 + tagged fields            (flexible versions; never for ApiVersions, KIP-511)
  */
-import { Reader, Writer } from './protocol/primitives.js';
+import { encodeResponseFrame } from './protocol/frame.js';
+import { Reader } from './protocol/primitives.js';
 import { apis } from './protocol/generated/registry.js';
 import type { AnyApiCodec } from './protocol/runtime.js';
 
@@ -52,16 +53,9 @@ export function readRequestHead(frame: Uint8Array): RequestHead {
   return { apiKey, apiVersion, correlationId, clientId, body: r };
 }
 
-/** Encodes a whole response frame (size prefix, header, body). */
+/** Encodes a whole response frame (size prefix, header in its version — always v0 for ApiVersions — and body). */
 export function encodeResponse(apiKey: number, version: number, correlationId: number, body: unknown): Uint8Array {
-  const codec = codecOf(apiKey)!;
-  const w = new Writer(256);
-  w.writeInt32(0);
-  w.writeInt32(correlationId);
-  if (apiKey !== API_VERSIONS_KEY && flexible(apiKey, version)) w.writeUnsignedVarint(0);
-  codec.encodeResponse(w, version, body);
-  w.patchInt32(0, w.length - 4);
-  return w.finish();
+  return encodeResponseFrame(apiKey, version, correlationId, body);
 }
 
 /**
@@ -71,9 +65,9 @@ export function encodeResponse(apiKey: number, version: number, correlationId: n
  * that does not know its API, and the connection stays usable.
  */
 export function encodeBareError(correlationId: number, errorCode: number): Uint8Array {
-  const w = new Writer(16);
-  w.writeInt32(6);
-  w.writeInt32(correlationId);
-  w.writeInt16(errorCode);
-  return w.finish();
+  const out = Buffer.alloc(10);
+  out.writeInt32BE(6, 0);
+  out.writeInt32BE(correlationId, 4);
+  out.writeInt16BE(errorCode, 8);
+  return new Uint8Array(out);
 }
