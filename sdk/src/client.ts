@@ -15,6 +15,8 @@ import { LambdaTransport, type FunctionNames, type LambdaInvoker } from './trans
 import type { RequestHooks, Transport, TransportRequest } from './transport/types.js';
 import type {
   AlterTopicInput,
+  EddyApi,
+  CallOptions,
   CommitOffsetsInput,
   CommitOffsetsOutput,
   CreateTopicInput,
@@ -71,15 +73,7 @@ export interface EddyOptions {
   readonly hooks?: RequestHooks;
 }
 
-/** Per-call options accepted by every client method. */
-export interface CallOptions {
-  /** Aborts the call. */
-  readonly signal?: AbortSignal;
-  /** Retry policy of this call, or false for a single attempt. @default the client's */
-  readonly retry?: RetryOptions | RetryPolicy | false;
-  /** Time limit of each attempt. @default the client's `requestTimeoutMs` (plus `waitMs` for fetches) */
-  readonly timeoutMs?: number;
-}
+export type { CallOptions } from './types.js';
 
 interface InternalCall extends CallOptions {
   /** Whether repeating the request is safe when its outcome is unknown. */
@@ -100,7 +94,7 @@ const enc = encodeURIComponent;
  * await eddy.createTopic({ name: 'orders', partitions: 3 });
  * ```
  */
-export class Eddy {
+export class Eddy implements EddyApi {
   /** The transport requests travel through. */
   readonly transport: Transport;
   /** The client's default retry policy. */

@@ -13,7 +13,7 @@
  * only offsets whose messages the handler finished are committed; after a
  * crash the new owner resumes at the last commit.
  */
-import type { Eddy } from '../client.js';
+import type { EddyApi } from '../types.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { RetryPolicy } from '../retry.js';
 import type { FetchedRecord, GetRecordsOutput, OffsetCommit, TopicPartitions } from '../types.js';
@@ -86,7 +86,7 @@ export class Consumer {
    * @param options - group, session, fetch sizes, retries.
    */
   constructor(
-    private readonly client: Eddy,
+    private readonly client: EddyApi,
     options: ConsumerOptions = {},
   ) {
     if (options.groupId !== undefined && (typeof options.groupId !== 'string' || options.groupId === '')) {

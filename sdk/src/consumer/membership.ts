@@ -13,7 +13,7 @@
  * partition can start from the committed offset without reprocessing
  * anything this member processed.
  */
-import type { Eddy } from '../client.js';
+import type { EddyApi } from '../types.js';
 import { isEddyError } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import type { HeartbeatOutput, TopicPartitions } from '../types.js';
@@ -21,7 +21,7 @@ import type { HeartbeatOutput, TopicPartitions } from '../types.js';
 /** What membership needs from its consumer. */
 export interface MembershipContext {
   /** The client heartbeats go through. */
-  readonly client: Eddy;
+  readonly client: EddyApi;
   /** The group. */
   readonly group: string;
   /** The session timeout sent with every heartbeat. */

@@ -9,7 +9,7 @@
  * the handler is no longer running for this partition, so the caller can
  * commit `processed` knowing it is final.
  */
-import type { Eddy } from '../client.js';
+import type { EddyApi } from '../types.js';
 import { isEddyError } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import type { GetRecordsOutput } from '../types.js';
@@ -18,7 +18,7 @@ import { deferred, isAbortError, sleep, type Deferred } from '../util/async.js';
 /** What a runner needs from its consumer. */
 export interface RunnerContext {
   /** The client fetches go through. */
-  readonly client: Eddy;
+  readonly client: EddyApi;
   /** Retries of fetches, and the backoff after a failed batch. */
   readonly retry: RetryPolicy;
   /** Long-poll wait of each fetch. */
