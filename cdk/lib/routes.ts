@@ -1,7 +1,7 @@
 /**
  * The HTTP API's routes, which function serves each, and who may call it.
  *
- * Transcribed from DESIGN.md §3 and docs/api.md ("Which function serves which
+ * Transcribed from docs/design.md §8 and docs/api.md ("Which function serves which
  * route"). Every route is IAM-authorized; `access` decides which of
  * `grantProduce` / `grantConsume` / `grantAdmin` allows `execute-api:Invoke`
  * on it.

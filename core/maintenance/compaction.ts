@@ -22,7 +22,7 @@
  * 5. Delete g2…gk (and any leftovers inside the range), ascending, each
  *    conditional on being unchanged. Between 4 and 5 both the covering entry
  *    and the covered ones exist: readers take each offset once and prefer
- *    nothing, so overlap is harmless (DESIGN.md §2, trap 2). Deleting in
+ *    nothing, so overlap is harmless (docs/design.md §6, trap 2). Deleting in
  *    ascending order keeps every offset held by the last entry whose base is
  *    at or below it, so a fetch never meets a hole. A crash in 5 leaves
  *    leftovers fully covered by the new entry; the next run removes them.

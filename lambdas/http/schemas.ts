@@ -1,5 +1,5 @@
 /**
- * Request schemas of HTTP API v1 (DESIGN.md §3), one per route part. The
+ * Request schemas of HTTP API v1 (docs/design.md §8), one per route part. The
  * handlers validate with these and `GET /v1/openapi.json` is generated from
  * them, so the document cannot drift from what the handlers accept.
  */

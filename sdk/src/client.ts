@@ -1,5 +1,5 @@
 /**
- * The thin client: one method per route of the HTTP API v1 (DESIGN.md §3),
+ * The thin client: one method per route of the HTTP API v1 (docs/design.md §8),
  * Kinesis-style, over either transport, with typed errors and retries of
  * retryable failures. The batching producer and the group consumer are built
  * on it (`eddy.producer()`, `eddy.consumer()`).

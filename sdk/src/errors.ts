@@ -1,5 +1,5 @@
 /**
- * The SDK's error model, mirroring the API's (DESIGN.md §3): one error class
+ * The SDK's error model, mirroring the API's (docs/design.md §9): one error class
  * carrying the API `code`, and one table giving each code its HTTP status,
  * whether a client may retry it, and what is known about the write it
  * interrupted. The table is the server's own, from `@eddy/api`.

@@ -1,5 +1,5 @@
 /**
- * Request and response shapes of the HTTP API v1 (DESIGN.md §3, docs/api.md),
+ * Request and response shapes of the HTTP API v1 (docs/design.md §8, docs/api.md),
  * as the thin {@link Eddy} client takes and returns them. Offsets are numbers.
  */
 

@@ -22,7 +22,7 @@ const SYNTH_TIMEOUT = 120_000;
 afterAll(removeTestApps);
 const KINDS = Object.keys(FUNCTION_NAMES) as FunctionKind[];
 
-/** Routes and their functions, transcribed from DESIGN.md §3 and docs/api.md (not from cdk/lib/routes.ts). */
+/** Routes and their functions, transcribed from docs/design.md §8 and docs/api.md (not from cdk/lib/routes.ts). */
 const EXPECTED_ROUTES: Readonly<Record<string, FunctionKind>> = {
   'GET /health': 'admin',
   'GET /v1/openapi.json': 'admin',

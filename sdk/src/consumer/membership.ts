@@ -1,5 +1,5 @@
 /**
- * Group membership, KIP-848 style (DESIGN.md §3): the server assigns
+ * Group membership, KIP-848 style (docs/design.md §7): the server assigns
  * partitions inside heartbeat answers and raises the member epoch whenever
  * the assignment it returns changes; a heartbeat carrying that epoch
  * acknowledges the assignment, including the release of every partition no
