@@ -78,6 +78,12 @@ export default tseslint.config(
   layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (docs/design.md)'),
   layer(['console/**/*.ts', 'console/**/*.tsx'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**', '**/kafka/**', '**/sdk/**', '@eddy/sdk'], 'the console talks to HTTP API v1 only; its server side is static files (docs/console.md)'),
   layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (docs/design.md)'),
+  // kafka/protocol is bytes ↔ plain objects: no core either, so the codecs stand alone.
+  layer(
+    ['kafka/protocol/**/*.ts'],
+    ['**/core/**', '**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'],
+    'kafka/protocol is self-contained: it imports nothing from core, lambdas, sdk, cli, cdk or local',
+  ),
   layer(
     ['cdk/**/*.ts'],
     ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/local/**', '**/core/engine*', '**/core/log/**', '**/core/adapters/**'],
