@@ -7,7 +7,7 @@
  * The AWS SDK's own retries are off (`maxAttempts: 1`): whether a request may
  * be repeated depends on its idempotence, which only the Eddy client knows.
  */
-import { FUNCTION_NAMES, type ApiFunctionKind } from '@eddy/api';
+import { FUNCTION_NAMES, functionForRoute, type ApiFunctionKind } from '@eddy/api';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { EddyError } from '../errors.js';
 import { parseBody } from './body.js';
@@ -51,13 +51,8 @@ export interface LambdaTransportOptions {
   readonly client?: LambdaInvoker;
 }
 
-/** Which function serves a route (docs/api.md). */
-export function functionForRoute(method: string, path: string): FunctionKind {
-  if (path.startsWith('/v1/groups')) return 'groups';
-  if (/^\/v1\/topics\/[^/]+\/records$/.test(path) && method === 'POST') return 'produce';
-  if (/^\/v1\/topics\/[^/]+\/partitions\//.test(path)) return 'fetch';
-  return 'admin';
-}
+/** Which function serves a route: the route manifest of `@eddy/api`. */
+export { functionForRoute } from '@eddy/api';
 
 /** Maps an error of the Lambda API (not of Eddy) onto Eddy's codes. */
 function lambdaApiError(err: unknown, what: string): EddyError | undefined {
