@@ -1,9 +1,57 @@
 #!/usr/bin/env node
-// The `eddy` command: runs the TypeScript CLI (cli/main.ts) through tsx, so a
-// checkout needs no build step. The AWS SDK's Node-version warning is noise
-// on every invocation of a CLI; it is silenced before the SDK loads.
-import { register } from 'tsx/esm/api';
+// The `eddy` command. Runs the compiled CLI in dist/cli/ (built by `npm ci`
+// through the `prepare` script), rebuilding it first when any source under
+// cli/ or sdk/src/ is newer, so a checkout being edited never runs stale
+// code. Without esbuild it falls back to running the TypeScript through tsx
+// (slower to start). The AWS SDK's Node-version warning is noise on every
+// invocation of a CLI; it is silenced before the SDK loads.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-register();
-await import('../main.ts');
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** The newest modification time under `dir` (0 when it does not exist). */
+function newest(dir) {
+  let latest = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) latest = Math.max(latest, newest(path));
+    else if (e.name.endsWith('.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+function builtAt() {
+  try {
+    return statSync(ENTRY).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+let entry = ENTRY;
+if (builtAt() < Math.max(newest(join(ROOT, 'cli')), newest(join(ROOT, 'sdk', 'src')))) {
+  try {
+    const { build } = await import('./build.js');
+    await build();
+  } catch {
+    entry = undefined;
+  }
+}
+if (entry) {
+  await import(pathToFileURL(entry).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../main.ts');
+}

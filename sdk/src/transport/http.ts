@@ -2,10 +2,12 @@
  * HTTPS transport: `fetch` against the API's endpoint, SigV4-signed for the
  * `execute-api` service when AWS credentials are available (API Gateway
  * with IAM authorization), unsigned for the local host.
+ *
+ * The signing libraries (and the AWS SDK's credential chain) are loaded only
+ * when a request is signed: an unsigned client, the local host's case, never
+ * pays for loading them.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { EddyError } from '../errors.js';
 import { parseBody } from './body.js';
 import { defaultRegion, isLocalEndpoint, regionFromHost, type AwsCredentials, type AwsCredentialsInput } from './credentials.js';
@@ -124,6 +126,7 @@ export class HttpTransport implements Transport {
     if (this.credentialsOption) {
       credentials = this.credentialsOption;
     } else {
+      const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
       const chain = defaultProvider();
       try {
         await chain();
@@ -133,6 +136,7 @@ export class HttpTransport implements Transport {
       }
       credentials = chain;
     }
-    return new SignatureV4({ service: 'execute-api', region: this.region, credentials, sha256: Sha256 });
+    const [{ SignatureV4: Signer }, { Sha256 }] = await Promise.all([import('@smithy/signature-v4'), import('@aws-crypto/sha256-js')]);
+    return new Signer({ service: 'execute-api', region: this.region, credentials, sha256: Sha256 });
   }
 }
