@@ -32,6 +32,12 @@ export const ENV = {
   gcGraceMs: 'EDDY_GC_GRACE_MS',
   /** Maintenance: target size of compacted segment objects. */
   compactionTargetBytes: 'EDDY_COMPACTION_TARGET_BYTES',
+  /**
+   * Local host: entries younger than this are never expired by retention
+   * (default 60000). Lower it to watch retention work locally; deployments
+   * keep the default, which protects appends still re-reading their entry.
+   */
+  retentionMinAgeMs: 'EDDY_RETENTION_MIN_AGE_MS',
   /** SDK and CLI: the API endpoint. */
   endpoint: 'EDDY_ENDPOINT',
 } as const;
@@ -47,6 +53,8 @@ export interface Settings {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly gcGraceMs: number;
   readonly compactionTargetBytes: number;
+  /** Maintenance: minimum age of an entry before retention may expire it. @default 60000 (the maintenance default) */
+  readonly retentionMinAgeMs?: number;
 }
 
 /** Defaults used by the local host and the CDK stack. */

@@ -173,7 +173,7 @@ export const ROUTES: readonly Route[] = [
       const request = { topic: params.topic!, partition, offset: query.offset, maxBytes, maxRecords };
       const deadline = rt.clock.now() + waitMs;
       let result = await rt.engine.fetch(request);
-      while (result.records.length === 0 && rt.clock.now() < deadline) {
+      while (result.records.length === 0 && rt.clock.now() < deadline && !rt.notifier.closed) {
         await rt.notifier.wait(params.topic!, partition, Math.min(deadline - rt.clock.now(), rt.pollIntervalMs));
         result = await rt.engine.fetch(request);
       }

@@ -19,9 +19,16 @@ import { buildOpenApi } from './openapi.js';
  */
 export class Notifier {
   private readonly waiters = new Map<string, Set<() => void>>();
+  private closedFlag = false;
 
-  /** Resolves when the partition gets records in this process, or after `ms`. */
+  /** True once {@link wakeAll} ran: long polls must answer with what they have instead of waiting again. */
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Resolves when the partition gets records in this process, or after `ms` (at once after {@link wakeAll}). */
   wait(topic: string, partition: number, ms: number): Promise<void> {
+    if (this.closedFlag) return Promise.resolve();
     const key = `${topic}\u0000${partition}`;
     return new Promise((resolve) => {
       let set = this.waiters.get(key);
@@ -37,8 +44,19 @@ export class Notifier {
     });
   }
 
+  /** Wakes the waiters of these partitions (a produce in this process appended to them). */
   notify(topic: string, partitions: Iterable<number>): void {
     for (const p of partitions) for (const done of [...(this.waiters.get(`${topic}\u0000${p}`) ?? [])]) done();
+  }
+
+  /**
+   * Shutdown: wakes every waiter and makes later waits return at once, so
+   * pending long polls answer now (with whatever records there are) and a
+   * stopping process is not held open by consumers' 20 s polls.
+   */
+  wakeAll(): void {
+    this.closedFlag = true;
+    for (const set of [...this.waiters.values()]) for (const done of [...set]) done();
   }
 }
 
@@ -73,7 +91,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     settings: options.settings,
     engine,
     groups: new GroupCoordinator(engine),
-    maintenance: new Maintenance(engine, { gcGraceMs: options.settings.gcGraceMs, compactionTargetBytes: options.settings.compactionTargetBytes }),
+    maintenance: new Maintenance(engine, {
+      gcGraceMs: options.settings.gcGraceMs,
+      compactionTargetBytes: options.settings.compactionTargetBytes,
+      ...(options.settings.retentionMinAgeMs !== undefined ? { retentionMinAgeMs: options.settings.retentionMinAgeMs } : {}),
+    }),
     notifier: new Notifier(),
     clock: options.components.clock,
     log: options.log ?? createLogger(options.settings.logLevel),
