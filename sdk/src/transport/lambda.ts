@@ -15,6 +15,7 @@ import type { InvokeCommand, InvokeCommandOutput, LambdaClientConfig } from '@aw
 import { EddyError } from '../errors.js';
 import { parseBody } from './body.js';
 import { defaultRegion, isLocalEndpoint, regionFromHost, type AwsCredentialsInput } from './credentials.js';
+import { importCommonJs } from '../util/import.js';
 import { networkError } from './network-errors.js';
 import type { Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './types.js';
 
@@ -115,7 +116,7 @@ export class LambdaTransport implements Transport {
   /** The Lambda client, created (and the AWS SDK loaded) on first use. */
   private getClient(): Promise<LambdaInvoker> {
     if (this.client) return Promise.resolve(this.client);
-    this.clientLoading ??= import('@aws-sdk/client-lambda').then(({ LambdaClient }) => {
+    this.clientLoading ??= importCommonJs(import('@aws-sdk/client-lambda')).then(({ LambdaClient }) => {
       const client = new LambdaClient(this.clientConfig!);
       if (this.closed) client.destroy();
       else this.client = client;
@@ -160,7 +161,7 @@ export class LambdaTransport implements Transport {
     let out: InvokeCommandOutput;
     try {
       const client = await this.getClient();
-      const { InvokeCommand: Invoke } = await import('@aws-sdk/client-lambda');
+      const { InvokeCommand: Invoke } = await importCommonJs(import('@aws-sdk/client-lambda'));
       const command: InvokeCommand = new Invoke({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) });
       out = await client.send(command, { abortSignal: signal });
     } catch (err) {
