@@ -23,6 +23,8 @@ import { parseNonNegativeInt, parsePositiveInt, parseStart, unescape, type Start
 
 interface ConsumeOptions {
   readonly offset: StartSpec;
+  readonly fromBeginning?: boolean;
+  readonly maxMessages?: number;
   readonly exit?: boolean;
   readonly count?: number;
   readonly group?: string;
@@ -49,8 +51,10 @@ export function consumeCommand(): Command {
       .addOption(
         new Option('-o, --offset <start>', 'where to start: beginning, end, N (offset), -N (N before the end), @<epoch-ms>').default(parseStart('end'), 'end').argParser(parseStart),
       )
+      .addOption(new Option('--from-beginning', 'same as -o beginning (kafka-console-consumer)').conflicts('offset'))
       .option('-e, --exit', 'exit once every partition reached the end it had when consuming started')
       .option('-c, --count <n>', 'exit after n records', parsePositiveInt)
+      .addOption(new Option('--max-messages <n>', 'same as -c (kafka-console-consumer)').argParser(parsePositiveInt).conflicts('count'))
       .option('-g, --group <group>', 'consume as a member of this consumer group (commits, and leaves the group on exit)')
       .option('-p, --partition <n>', 'only this partition (not with -g)', parseNonNegativeInt)
       .addOption(new Option('-f, --format <format>', 'output format with kcat tokens (see below)').conflicts('json'))
@@ -61,10 +65,17 @@ export function consumeCommand(): Command {
     "eddy consume orders -g billing -c 10 -f '%p/%o %k=%s\\n'",
     'eddy consume orders -o @1714560000000 --json | jq .value',
     'eddy consume orders -p 2 -o -5 -e -K :',
+    'eddy consume --topic orders --from-beginning --max-messages 10',
   ).action(action(consume));
 }
 
-async function consume(ctx: Context, [topic]: string[], opts: ConsumeOptions): Promise<number> {
+async function consume(ctx: Context, [topic]: string[], given: ConsumeOptions): Promise<number> {
+  // The kafka-console-consumer spellings, folded into Eddy's.
+  const opts: ConsumeOptions = {
+    ...given,
+    ...(given.fromBeginning ? { offset: parseStart('beginning') } : {}),
+    ...(given.maxMessages !== undefined ? { count: given.maxMessages } : {}),
+  };
   if (opts.group !== undefined) {
     if (opts.partition !== undefined) throw new UsageError('-p cannot be used with -g: the group assigns partitions');
     if (opts.offset.kind !== 'beginning' && opts.offset.kind !== 'end') {

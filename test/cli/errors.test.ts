@@ -108,6 +108,11 @@ describe.concurrent('eddy errors', () => {
       [['topics', 'list', '--endpoint', 'not a url'], /endpoint must be an http\(s\) URL/],
       [['frobnicate'], /unknown command 'frobnicate'/],
       [['topics', 'list', '--bogus'], /unknown option '--bogus'/],
+      // Did you mean …, on the same line (issue 18, item 14).
+      [['topic', 'list'], /^eddy: unknown command 'topic' \(did you mean topics\?\)\n$/],
+      [['consume', 'x', '--from-begining'], /^eddy: unknown option '--from-begining' \(did you mean --from-beginning\?\)\n$/],
+      [['consume', 'x', '--bootstrap-server', 'localhost:9092'], /use --endpoint <url> or EDDY_ENDPOINT/],
+      [['consume', '--topic', 'x', '--from-beginning', '-o', 'end'], /'--from-beginning' cannot be used with option '-o, --offset <start>'/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args, { endpoint: unreachable })));
     results.forEach((r, i) => {
