@@ -5,7 +5,7 @@
 // code. Without esbuild it falls back to running the TypeScript through tsx
 // (slower to start). The AWS SDK's Node-version warning is noise on every
 // invocation of a CLI; it is silenced before the SDK loads.
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -39,17 +39,55 @@ function builtAt() {
   }
 }
 
-let entry = ENTRY;
-if (builtAt() < Math.max(newest(join(ROOT, 'cli')), newest(join(ROOT, 'sdk', 'src')))) {
-  try {
-    const { build } = await import('./build.js');
-    await build();
-  } catch {
-    entry = undefined;
-  }
+/** Whether the build is at least as new as every source. */
+function fresh() {
+  return builtAt() >= Math.max(newest(join(ROOT, 'cli')), newest(join(ROOT, 'sdk', 'src')));
 }
-if (entry) {
-  await import(pathToFileURL(entry).href);
+
+/**
+ * Rebuilds when stale. One process builds while the others wait for it (a
+ * test suite starts dozens of `eddy` processes at once right after an edit);
+ * a lock left by a builder that died is ignored after a minute.
+ */
+async function ensureBuilt() {
+  if (fresh()) return true;
+  const lock = join(ROOT, 'dist', '.cli-build.lock');
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  for (let waited = 0; waited < 120_000; waited += 100) {
+    let fd;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 60_000) unlinkSync(lock);
+      } catch {
+        // Gone meanwhile.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (fresh()) return true;
+      continue;
+    }
+    try {
+      if (fresh()) return true;
+      const { build } = await import('./build.js');
+      await build();
+      return true;
+    } finally {
+      closeSync(fd);
+      unlinkSync(lock);
+    }
+  }
+  return false;
+}
+
+let built = false;
+try {
+  built = await ensureBuilt();
+} catch {
+  // No esbuild (installed without dev dependencies): run the TypeScript instead.
+}
+if (built) {
+  await import(pathToFileURL(ENTRY).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
