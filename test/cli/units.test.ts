@@ -166,7 +166,7 @@ describe('first-hour papercuts (issue 18, item 13)', () => {
     const progress = new Progress(300 * 1024 * 1024, stream, 60_000);
     progress.update({ records: 1_234_567, bytes: 150 * 1024 * 1024 });
     const wide = progress.line(200);
-    expect(wide).toMatch(/^\[#{12}\.{12}\] +50%  1,234,567 records {2}150\.0\/300\.0 MiB {2}[\d.]+ MiB\/s$/);
+    expect(wide).toMatch(/^\[#{12}\.{12}\] +50% {2}1,234,567 records {2}150\.0\/300\.0 MiB {2}[\d.]+ MiB\/s$/);
     for (const columns of [80, 60, 40]) {
       const line = progress.line(columns);
       expect(line.length, line).toBeLessThan(columns);
