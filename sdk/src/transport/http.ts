@@ -123,11 +123,16 @@ export class HttpTransport implements Transport {
     }
     const parsed = parseBody(text);
     if (text !== '' && parsed === text) {
-      // Not JSON: Eddy always answers JSON, so this is some other server (a web server on the port, a
-      // login proxy). Say so in one line rather than hand its page to the caller.
-      const foreign = `${this.base.origin} answered HTTP ${res.status} with ${describeForeignBody(text, res.headers.get('content-type'))}, not Eddy's JSON API: is the endpoint (EDDY_ENDPOINT) an Eddy API?`;
-      if (res.status < 400) throw new EddyError('INVALID_REQUEST', `${what}: ${foreign}`, { status: res.status });
-      return { status: res.status, body: foreign };
+      // Not JSON. Eddy always answers JSON, so a success that is not JSON, or an HTML page, comes from
+      // some other server (a web server on the port, a login proxy): say so in one line rather than
+      // hand its page to the caller. A short text error (a proxy's "Bad Gateway") stays as it is.
+      const contentType = res.headers.get('content-type');
+      const page = /^text\/html\b/i.test(contentType ?? '') || /^\s*<(!doctype html|html)/i.test(text);
+      if (res.status < 400 || page) {
+        const foreign = `${this.base.origin} answered HTTP ${res.status} with ${describeForeignBody(text, contentType)}, not Eddy's JSON API: is the endpoint (EDDY_ENDPOINT) an Eddy API?`;
+        if (res.status < 400) throw new EddyError('INVALID_REQUEST', `${what}: ${foreign}`, { status: res.status });
+        return { status: res.status, body: foreign };
+      }
     }
     return { status: res.status, body: parsed };
   }
