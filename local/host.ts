@@ -135,7 +135,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const log: Logger = createLogger(options.logLevel ?? 'info', options.logWrite);
   const dataDir = options.dataDir ?? DEFAULTS.dataDir;
   // Before anything opens the stand-ins' files: a second host on this directory stops here.
-  const lock = lockDataDir(dataDir);
+  const lock = await lockDataDir(dataDir);
   let standins: Standins;
   try {
     standins = await startStandins({ dataDir });

@@ -10,7 +10,8 @@
  * A lock left behind by a process that no longer exists (kill -9, a crash,
  * a reboot) is stale and is taken over.
  */
-import { mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, closeSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 
 /** The lock file's name inside the data directory. */
@@ -74,16 +75,27 @@ function readLock(path: string): LockInfo | undefined {
     const info = JSON.parse(text) as Partial<LockInfo>;
     if (typeof info.pid === 'number' && Number.isSafeInteger(info.pid) && info.pid > 0) return { pid: info.pid, since: String(info.since ?? 'unknown'), ...(info.url ? { url: info.url } : {}) };
   } catch {
-    // A half-written file: its writer died between open and write (the write is one small call).
+    // Half-written: its writer is between open and write, or died there.
   }
   return { pid: 0, since: 'unknown' };
+}
+
+/** How long an unreadable lock file is taken for one being written, not one left by a crash. */
+const WRITING_GRACE_MS = 5_000;
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return Infinity;
+  }
 }
 
 /**
  * Takes the data directory's lock, creating the directory if needed.
  * @throws {@link DataDirLockedError} when a live process holds it.
  */
-export function lockDataDir(dataDir: string, pid: number = process.pid): DataDirLock {
+export async function lockDataDir(dataDir: string, pid: number = process.pid): Promise<DataDirLock> {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);
   let info: LockInfo = { pid, since: new Date().toISOString() };
@@ -98,10 +110,14 @@ export function lockDataDir(dataDir: string, pid: number = process.pid): DataDir
       }
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 5) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw err;
     }
     const holder = readLock(path);
     if (!holder) continue; // released meanwhile
+    if (holder.pid === 0 && ageMs(path) < WRITING_GRACE_MS) {
+      await sleep(50); // another host is writing it right now
+      continue;
+    }
     if (holder.pid !== 0 && holder.pid !== pid && alive(holder.pid)) throw new DataDirLockedError(dataDir, holder);
     // Stale. Move it aside rather than delete it: of two hosts taking over at once, only one rename
     // succeeds, and the other one then finds the winner's live lock.
