@@ -122,10 +122,10 @@ describe.concurrent('eddy groups', () => {
   }, TIMEOUT);
 });
 
-/** Each of these runs a dozen CLI processes, several at once; a loaded 2-core machine needs the room. */
+/** Each of these runs a dozen CLI processes, several at once: one test at a time, and room for a loaded 2-core machine. */
 const RESET_TIMEOUT = 300_000;
 
-describe.concurrent('eddy groups reset-offsets, as kafka-consumer-groups.sh --reset-offsets', () => {
+describe('eddy groups reset-offsets, as kafka-consumer-groups.sh --reset-offsets', () => {
   /** A group that consumed everything of two topics (2 and 1 partitions, 3 records per partition). */
   async function consumedGroup(): Promise<{ group: string; a: string; b: string }> {
     const a = await topicWith(2, 'a0\na1\na2\na3\na4\na5\n');
