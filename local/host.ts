@@ -13,6 +13,7 @@
  *   answers pending long polls at once with what they have, answers requests
  *   that arrive on open keep-alive connections with a retryable 503 and
  *   `Connection: close`, and cuts what is still open after a bound.
+ * - `/console/` serves the web console (console/serve.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,11 +21,13 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { awsComponents, type AwsClients } from '../core/adapters/aws/index.js';
 import { DEFAULTS, type Settings } from '../core/config.js';
+import type { Components } from '../core/index.js';
 import { FUNCTION_NAMES, type FunctionKind } from '../core/schema.js';
 import { dispatch, MAX_BODY_BYTES } from '../lambdas/http/handler.js';
 import { createLogger, type Level, type Logger } from '../lambdas/http/log.js';
 import { matchRoute } from '../lambdas/http/routes.js';
 import { createRuntime, type Runtime } from '../lambdas/http/runtime.js';
+import { serveConsole } from '../console/serve.js';
 import { lockDataDir } from './lock.js';
 import { startStandins, type Standins } from './standins.js';
 
@@ -61,6 +64,8 @@ export interface LocalHost {
   readonly url: string;
   readonly port: number;
   readonly runtime: Runtime;
+  /** The components the handlers run on (AWS adapters over the stand-ins). */
+  readonly components: Components;
   readonly standins: Standins;
   /** Runs one maintenance pass now. */
   runMaintenance(): Promise<unknown>;
@@ -145,7 +150,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   }
   options.instrument?.(standins.clients);
   const settings: Settings = { ...standins.settings, ...options.settings };
-  const runtime = createRuntime({ settings, components: awsComponents(settings, { clients: standins.clients }), log, pollIntervalMs: 250 });
+  const components = awsComponents(settings, { clients: standins.clients });
+  const runtime = createRuntime({ settings, components, logger: log, pollIntervalMs: 250 });
   let inFlight = 0;
   let idle: (() => void) | undefined;
   let closing = false;
@@ -160,6 +166,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       return;
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (await serveConsole(req, res, url)) return; // the web console's static files under /console/
     const body = await readBody(req);
     if (body === 'too large') {
       send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes`, retryable: false } }));
@@ -180,8 +187,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         send(res, 400, JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }), { 'x-amzn-errortype': 'InvalidRequestContentException' });
         return;
       }
-      const result = await dispatch(runtime, kind, payload);
-      send(res, 200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST' });
+      const requestId = randomUUID();
+      const result = await dispatch(runtime, kind, payload, { requestId });
+      send(res, 200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId });
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
@@ -190,13 +198,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     try {
       const m = matchRoute(method, url.pathname);
       if (m && 'route' in m) {
-        kind = m.route.kind === 'any' ? 'admin' : m.route.kind;
+        kind = m.route.kind;
         routeKey = `${method} ${m.route.path}`;
       }
     } catch {
       // A malformed path: let the handler answer it.
     }
-    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey))) as { statusCode: number; headers?: Record<string, string>; body?: string };
+    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey), { requestId: randomUUID() })) as { statusCode: number; headers?: Record<string, string>; body?: string };
     send(res, out.statusCode, out.body ?? '', out.headers ?? {});
   };
 
@@ -227,7 +235,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
 
   let maintenanceRunning: Promise<unknown> | undefined;
   const runMaintenance = (): Promise<unknown> =>
-    (maintenanceRunning ??= runtime.maintenance
+    (maintenanceRunning ??= runtime.eddy.maintenance
       .runOnce()
       .then((report) => {
         log.info('maintenance', { ...report });
@@ -242,15 +250,16 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     url: `http://127.0.0.1:${port}`,
     port,
     runtime,
+    components,
     standins,
     runMaintenance,
     async close() {
       if (closing) return;
       closing = true;
       if (timer) clearInterval(timer);
+      // Pending long polls answer now with what they have, instead of holding the shutdown.
+      runtime.notifier.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Pending long polls answer now, with what they have; later ones do not wait.
-      runtime.notifier.wakeAll();
       server.closeIdleConnections();
       const grace = options.closeGraceMs ?? 1500;
       if (inFlight > 0) {

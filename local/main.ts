@@ -42,6 +42,7 @@ try {
       `Eddy is listening on ${host.url}  (data in ${dataDir}/, Ctrl-C to stop)`,
       `  HTTP API v1      ${host.url}/v1/topics   (OpenAPI: ${host.url}/v1/openapi.json)`,
       `  Lambda Invoke    ${host.url}/2015-03-31/functions/eddy-produce/invocations`,
+      `  Console          ${host.url}/console`,
       ...(custom ? [`  CLI and SDK      export ${ENV.endpoint}=${host.url}   (they default to ${DEFAULT_ENDPOINT})`] : []),
       ...(retentionMinAge !== undefined ? [`  Retention        entries older than ${retentionMinAge} ms may expire (${ENV.retentionMinAgeMs})`] : []),
       `Try:`,

@@ -24,6 +24,11 @@ export interface ApiRoute {
   readonly fn: ApiFunctionKind;
   /** Which grants allow `execute-api:Invoke` on it. */
   readonly access: readonly Access[];
+  /**
+   * Grants that allow it only when they name their topics. Its unscoped IAM
+   * pattern would reach routes those grants must not call (see {@link iamPaths}).
+   */
+  readonly scopedAccess?: readonly Access[];
 }
 
 /**
@@ -33,13 +38,22 @@ export interface ApiRoute {
  * Topic describe is readable by producers (the partitioner needs the partition
  * count) and consumers; group administration (list, describe, delete, reset)
  * is admin-only.
+ *
+ * Record reads stay out of reach of produce and admin grants whatever IAM's
+ * wildcard matching does: every path pattern those grants get either ends in
+ * a literal segment no record route ends in (`…/description`, `…/records`
+ * under POST) or uses a method no record route uses (PATCH, DELETE, POST).
+ * `GET /v1/topics/{topic}`, whose unscoped pattern `GET/v1/topics/*` also
+ * matches `GET/v1/topics/t/partitions/0/records`, is theirs only for named
+ * topics; unscoped, they describe through `GET /v1/topics/{topic}/description`.
  */
 export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/health', fn: 'admin', access: ['produce', 'consume', 'admin'] },
   { method: 'GET', path: '/v1/openapi.json', fn: 'admin', access: ['produce', 'consume', 'admin'] },
   { method: 'POST', path: '/v1/topics', fn: 'admin', access: ['admin'] },
   { method: 'GET', path: '/v1/topics', fn: 'admin', access: ['consume', 'admin'] },
-  { method: 'GET', path: '/v1/topics/{topic}', fn: 'admin', access: ['produce', 'consume', 'admin'] },
+  { method: 'GET', path: '/v1/topics/{topic}', fn: 'admin', access: ['consume'], scopedAccess: ['produce', 'admin'] },
+  { method: 'GET', path: '/v1/topics/{topic}/description', fn: 'admin', access: ['produce', 'consume', 'admin'] },
   { method: 'PATCH', path: '/v1/topics/{topic}', fn: 'admin', access: ['admin'] },
   { method: 'DELETE', path: '/v1/topics/{topic}', fn: 'admin', access: ['admin'] },
   { method: 'POST', path: '/v1/topics/{topic}/records', fn: 'produce', access: ['produce'] },
@@ -69,12 +83,20 @@ export const INVOKE_ACCESS: Readonly<Record<Access, readonly FunctionKind[]>> = 
 };
 
 /**
+ * Whether a grant of `access` covers `route`.
+ * @param scoped - the grant names its topics (every `{topic}` becomes a literal name)
+ */
+export function routeGranted(route: ApiRoute, access: Access, scoped: boolean): boolean {
+  return route.access.includes(access) || (scoped && (route.scopedAccess ?? []).includes(access));
+}
+
+/**
  * The IAM resource paths of a route: `{topic}` and `{group}` become each of
  * the given names (or `*` when none are given), any other parameter `*`.
  *
  * IAM's `*` also matches `/`: `GET/v1/topics/*` (describe any topic) matches
- * `GET/v1/topics/t/partitions/0/records` too. Only named topics make a
- * describe grant that cannot fetch.
+ * `GET/v1/topics/t/partitions/0/records` too. Only named topics make that
+ * describe grant unable to fetch, hence {@link ApiRoute.scopedAccess}.
  */
 export function iamPaths(path: string, names: { readonly topics?: readonly string[]; readonly groups?: readonly string[] } = {}): string[] {
   let paths = [path];

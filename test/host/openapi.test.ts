@@ -4,13 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../../lambdas/http/openapi.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 
-/** DESIGN.md §3, route table, verbatim (plus the OpenAPI route itself). */
+/** DESIGN.md §3, route table, verbatim (plus the OpenAPI route itself and the IAM-safe describe path). */
 const DESIGN_ROUTES = [
   'GET /health',
   'GET /v1/openapi.json',
   'POST /v1/topics',
   'GET /v1/topics',
   'GET /v1/topics/{topic}',
+  // Not in DESIGN.md: the same describe on a path IAM wildcards cannot stretch to record reads (docs/api.md).
+  'GET /v1/topics/{topic}/description',
   'PATCH /v1/topics/{topic}',
   'DELETE /v1/topics/{topic}',
   'POST /v1/topics/{topic}/records',

@@ -1,0 +1,252 @@
+/**
+ * The log: topics, produce, fetch (with its long poll), offsets. Every rule
+ * a front door could get wrong lives here, so the HTTP handlers, the Kafka
+ * protocol and triggers answer the same question the same way. Reached
+ * through `createEddy(...).log` (core/index.ts).
+ */
+import { EddyError } from '../errors.js';
+import type { TopicConfig, TopicRecord } from '../model.js';
+import type { Clock, Ids, MetadataStore, Notifier, ObjectStore } from '../ports.js';
+import { getTopic, resolveTopicConfig, validatePartitionCount, validateTopicName } from '../topics.js';
+import { mapLimit } from '../util.js';
+import {
+  checkFetchLimits,
+  checkPartition,
+  fetchRecords,
+  listOffset,
+  partitionOffsets,
+  readBatches,
+  type FetchRequest,
+  type FetchResult,
+  type OffsetSpec,
+  type PartitionOffsets,
+  type ReadBatchesRequest,
+  type ReadBatchesResult,
+} from './fetch.js';
+import { appendBatches, produce, type AppendBatchesRequest, type PartitionAppendResult, type ProduceRequest, type RecordResult } from './produce.js';
+
+/** A partition's offsets plus how many index entries hold its records. */
+export interface PartitionDescription extends PartitionOffsets {
+  /** Index entries (stored chunks) holding live records: what compaction reduces. */
+  readonly segments: number;
+}
+
+/** A topic as the API describes it. */
+export interface TopicDescription {
+  readonly name: string;
+  readonly topicId: string;
+  readonly partitions: number;
+  readonly config: TopicConfig;
+  readonly partitionOffsets: PartitionDescription[];
+}
+
+/** Arguments of {@link Log.createTopic}. */
+export interface CreateTopicRequest {
+  readonly name: string;
+  /** @default 1 */
+  readonly partitions?: number;
+  readonly config?: Partial<TopicConfig>;
+}
+
+/** Arguments of {@link Log.alterTopic}. */
+export interface AlterTopicRequest {
+  /** New partition count; may only grow. */
+  readonly partitions?: number;
+  readonly config?: Partial<TopicConfig>;
+}
+
+const DESCRIBE_CONCURRENCY = 16;
+
+/** The ports the log needs. */
+export interface LogPorts {
+  readonly objectStore: ObjectStore;
+  readonly metadataStore: MetadataStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly notifier: Notifier;
+}
+
+/** Options of the {@link Log}. */
+export interface LogOptions {
+  /**
+   * How often a long poll re-reads the index when no append in this process
+   * wakes it (appends in other processes are seen this late at most).
+   * @default 250
+   */
+  readonly pollIntervalMs?: number;
+}
+
+/** Topics, produce, fetch and offsets over the ports. */
+export class Log {
+  /** Round-robin cursors for keyless records, per topic id. */
+  private readonly cursors = new Map<string, number>();
+  private readonly meta: MetadataStore;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly ports: LogPorts,
+    options: LogOptions = {},
+  ) {
+    this.meta = ports.metadataStore;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+  }
+
+  /** Reads a topic or throws `UNKNOWN_TOPIC_OR_PARTITION`. */
+  topic(name: string): Promise<TopicRecord> {
+    return getTopic(this.meta, name);
+  }
+
+  /** Creates a topic with a fresh topic id. */
+  async createTopic(request: CreateTopicRequest): Promise<TopicDescription> {
+    validateTopicName(request.name);
+    const partitions = request.partitions ?? 1;
+    validatePartitionCount(partitions);
+    const config = resolveTopicConfig(request.config);
+    const topic: TopicRecord = {
+      name: request.name,
+      topicId: this.ports.ids.unique(),
+      partitions,
+      config,
+      createdAt: this.ports.clock.now(),
+      version: 1,
+    };
+    await this.meta.createTopic(topic);
+    // A fresh topic id has no index entries yet: nothing to read.
+    return {
+      name: topic.name,
+      topicId: topic.topicId,
+      partitions,
+      config,
+      partitionOffsets: Array.from({ length: partitions }, (_, partition) => ({ partition, logStartOffset: 0, highWatermark: 0, segments: 0 })),
+    };
+  }
+
+  /** All topics, by name. */
+  async listTopics(): Promise<Array<{ name: string; partitions: number }>> {
+    const topics = await this.meta.listTopics();
+    return topics.map((t) => ({ name: t.name, partitions: t.partitions })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** A topic with per-partition offsets and segment counts. */
+  async describeTopic(name: string): Promise<TopicDescription> {
+    return this.describe(await this.topic(name));
+  }
+
+  private async describe(topic: TopicRecord): Promise<TopicDescription> {
+    const rows: PartitionDescription[] = await mapLimit(
+      Array.from({ length: topic.partitions }, (_, p) => p),
+      DESCRIBE_CONCURRENCY,
+      async (p) => {
+        const [offsets, segments] = await Promise.all([partitionOffsets(this.meta, topic, p), this.meta.countSegments(topic.topicId, p)]);
+        return { ...offsets, segments };
+      },
+    );
+    return { name: topic.name, topicId: topic.topicId, partitions: topic.partitions, config: topic.config, partitionOffsets: rows };
+  }
+
+  /** Grows partitions and/or changes config, with an optimistic version check. */
+  async alterTopic(name: string, request: AlterTopicRequest): Promise<TopicDescription> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const topic = await this.topic(name);
+      let partitions = topic.partitions;
+      if (request.partitions !== undefined) {
+        validatePartitionCount(request.partitions);
+        if (request.partitions < topic.partitions) {
+          throw new EddyError('INVALID_PARTITIONS', `partitions may only grow: topic ${name} has ${topic.partitions}, asked for ${request.partitions}`);
+        }
+        partitions = request.partitions;
+      }
+      const config = resolveTopicConfig(request.config, topic.config);
+      const next: TopicRecord = { ...topic, partitions, config, version: topic.version + 1 };
+      if (await this.meta.updateTopic(next)) return this.describe(next);
+    }
+    throw new EddyError('UNAVAILABLE', `topic ${name} is being changed concurrently, retry`);
+  }
+
+  /** Deletes a topic at once; maintenance reclaims its objects and index items. */
+  async deleteTopic(name: string): Promise<void> {
+    const topic = await this.topic(name);
+    const deleted = await this.meta.deleteTopic(topic, {
+      topicId: topic.topicId,
+      name: topic.name,
+      partitions: topic.partitions,
+      deletedAt: this.ports.clock.now(),
+    });
+    if (!deleted) throw new EddyError('UNAVAILABLE', `topic ${name} changed while being deleted, retry`);
+  }
+
+  /** Appends records and wakes the reads waiting on their partitions; see `core/log/produce.ts` for the protocol. */
+  async produce(request: ProduceRequest): Promise<RecordResult[]> {
+    const topic = await this.topic(request.topic);
+    const results = await produce({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors }, topic, request);
+    this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
+    return results;
+  }
+
+  /**
+   * Reads records from an offset. With `waitMs`, an empty answer waits up to
+   * that long for records (woken by appends in this process, re-reading the
+   * index every poll interval for appends elsewhere); a closed notifier
+   * (shutdown) answers at once with what there is.
+   */
+  async fetch(request: FetchRequest): Promise<FetchResult> {
+    checkFetchLimits(request);
+    const topic = await this.topic(request.topic);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => fetchRecords({ objects: this.ports.objectStore, meta: this.meta }, topic, request), (r) => r.records.length > 0);
+  }
+
+  /**
+   * Appends Kafka record batches as the producer encoded them (compressed or
+   * not), partition by partition: each partition answers its base offset or
+   * its own error, as a Kafka Produce response does. Batches are stored
+   * unchanged (chunk format 2). Idempotent producers are read from the batch
+   * headers (producer id, epoch, base sequence).
+   */
+  async appendBatches(request: AppendBatchesRequest): Promise<PartitionAppendResult[]> {
+    const topic = await this.topic(request.topic);
+    const results = await appendBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors }, topic, request);
+    this.ports.notifier.notify(topic.topicId, results.flatMap((r) => ('baseOffset' in r ? [r.partition] : [])));
+    return results;
+  }
+
+  /**
+   * Reads stored record batches from an offset, with their base offsets
+   * written in (format 1 chunks converted), long-polling like {@link Log.fetch}.
+   */
+  async readBatches(request: ReadBatchesRequest): Promise<ReadBatchesResult> {
+    checkFetchLimits({ offset: request.offset, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) });
+    const topic = await this.topic(request.topic);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches({ objects: this.ports.objectStore, meta: this.meta }, topic, request), (r) => r.batches.length > 0);
+  }
+
+  /** Repeats `read` until `done` or `waitMs` passed, sleeping on the notifier in between. */
+  private async longPoll<T>(topic: TopicRecord, partition: number, waitMs: number, read: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
+    const { clock, notifier } = this.ports;
+    const deadline = clock.now() + waitMs;
+    let result = await read();
+    while (!done(result) && !notifier.closed && clock.now() < deadline) {
+      await notifier.wait(topic.topicId, partition, Math.min(deadline - clock.now(), this.pollIntervalMs));
+      result = await read();
+    }
+    return result;
+  }
+
+  /** A new int64 producer id for an idempotent producer (Kafka's InitProducerId), never handed out twice. */
+  initProducerId(): Promise<bigint> {
+    return this.meta.allocateProducerId();
+  }
+
+  /** Log start and high-water mark of one partition. */
+  async partitionOffsets(topicName: string, partition: number): Promise<PartitionOffsets> {
+    const topic = await this.topic(topicName);
+    checkPartition(topic, partition);
+    return partitionOffsets(this.meta, topic, partition);
+  }
+
+  /** Resolves `earliest`, `latest` or a timestamp to an offset. */
+  async listOffset(topicName: string, partition: number, at: OffsetSpec): Promise<{ partition: number; offset: number; timestamp?: number }> {
+    const topic = await this.topic(topicName);
+    return listOffset({ objects: this.ports.objectStore, meta: this.meta }, topic, partition, at);
+  }
+}
+
