@@ -331,6 +331,9 @@ export class Eddy {
       },
       call.idempotent,
       call.signal,
+      // A GET writes nothing: "an earlier attempt may have been applied" would be false (a lost first
+      // attempt of `topics describe x` turned the answer UNKNOWN_TOPIC_OR_PARTITION into UNKNOWN_OUTCOME).
+      request.method === 'GET',
     );
   }
 }
