@@ -13,7 +13,7 @@ const layer = (from, patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', 'dist/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,7 +10,8 @@ const int = (what: string) => z.number({ error: `${what} must be a number` }).in
 /** A non-negative integer carried in a query string or path. */
 const queryInt = (what: string) =>
   z
-    .string()
+    // A missing parameter says so, instead of zod's "expected string, received undefined".
+    .string({ error: (issue) => (issue.input === undefined ? `${what} is required (a non-negative integer)` : `${what} must be a non-negative integer`) })
     .regex(/^\d{1,16}$/, `${what} must be a non-negative integer`)
     .transform(Number)
     .refine((n) => Number.isSafeInteger(n), `${what} is too large`);

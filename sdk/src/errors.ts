@@ -98,7 +98,7 @@ export function errorFromResponse(status: number, body: unknown): EddyError {
 
 function describeBody(body: unknown): string {
   if (body === null || body === undefined) return '';
-  if (typeof body === 'string') return body.slice(0, 200);
+  if (typeof body === 'string') return body.slice(0, 400);
   const msg = (body as { message?: unknown; Message?: unknown }).message ?? (body as { Message?: unknown }).Message;
   if (typeof msg === 'string') return msg;
   return JSON.stringify(body).slice(0, 200);

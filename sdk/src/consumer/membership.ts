@@ -41,6 +41,8 @@ export interface MembershipContext {
   reportError(error: unknown): void;
   /** Called after an assignment was reconciled and acknowledged. */
   onAssignment(assignment: TopicPartitions[]): void;
+  /** Called after every successful heartbeat (failures reported before are over). */
+  onHeartbeat?(): void;
 }
 
 interface Target {
@@ -225,6 +227,7 @@ export class GroupMembership {
     if (generation !== this.generation) return;
     this.failures = 0;
     this.lastSuccess = Date.now();
+    this.ctx.onHeartbeat?.();
     this.rejoinAs = undefined;
     this.memberId = res.memberId;
     this.intervalMs = res.heartbeatIntervalMs > 0 ? res.heartbeatIntervalMs : INITIAL_HEARTBEAT_INTERVAL_MS;

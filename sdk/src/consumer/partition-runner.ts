@@ -35,6 +35,8 @@ export interface RunnerContext {
   process(runner: PartitionRunner, fetched: GetRecordsOutput, generation: number): Promise<void>;
   /** Reports a failure the runner recovers from. */
   reportError(error: unknown, runner: PartitionRunner): void;
+  /** Called after each successful fetch (failures reported before are over). */
+  recovered?(runner: PartitionRunner): void;
 }
 
 /** Fetches and processes one partition. */
@@ -158,6 +160,7 @@ export class PartitionRunner {
         if (this.stoppedFlag || this.pausedFlag || generation !== this.generation) continue;
         this.highWatermark = fetched.highWatermark;
         failures = 0;
+        this.ctx.recovered?.(this);
         if (fetched.records.length === 0) {
           // Nothing new; retention may have moved the start past our position.
           if (fetched.nextOffset > this.position) this.position = fetched.nextOffset;
