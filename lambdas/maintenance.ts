@@ -1,5 +1,5 @@
 /** The `eddy-maintenance` Lambda function. Event shapes: lambdas/http/handler.ts and docs/api.md. */
-import type { MaintenanceReport } from '../core/maintenance/index.js';
+import type { MaintenanceReport } from '../core/index.js';
 import { dispatch } from './http/handler.js';
 import { runtimeFromEnv, type Runtime } from './http/runtime.js';
 
