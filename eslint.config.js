@@ -1,6 +1,6 @@
 // Lint, including the dependency direction of docs/design.md as import rules:
 //   front doors (lambdas, local host, kafka, triggers, console server) → core → its ports;
-//   cli → sdk → @eddy/api (never core);  cdk → @eddy/api + core/config + core/schema;
+//   cli → sdk → @eddy/api (never core), and cli → console's static-file server;  console → HTTP API v1 only;  cdk → @eddy/api + core/config + core/schema;
 //   api (the shared contract) → nothing.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -76,6 +76,7 @@ export default tseslint.config(
   layer(['kafka/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'], 'the Kafka front door depends on core only (docs/design.md)'),
   layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'the local host serves the front doors over core/index.ts; it does not use the SDK'),
   layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (docs/design.md)'),
+  layer(['console/**/*.ts', 'console/**/*.tsx'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**', '**/kafka/**', '**/sdk/**', '@eddy/sdk'], 'the console talks to HTTP API v1 only; its server side is static files (docs/console.md)'),
   layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (docs/design.md)'),
   layer(
     ['cdk/**/*.ts'],

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { examples } from './command.js';
+import { consoleCommand } from './commands/console.js';
 import { consumeCommand } from './commands/consume.js';
 import { devCommand } from './commands/dev.js';
 import { groupsCommand } from './commands/groups.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(produceCommand());
   program.addCommand(consumeCommand());
   program.addCommand(groupsCommand());
+  program.addCommand(consoleCommand());
   inherit(program);
   return examples(
     program,
@@ -37,6 +39,7 @@ export function buildProgram(): Command {
     "printf 'k1:v1\\nk2:v2\\n' | eddy produce orders -K :",
     'eddy consume orders -o beginning -e',
     'eddy groups describe billing',
+    'eddy console --endpoint https://abc.execute-api.eu-west-1.amazonaws.com',
     'EDDY_ENDPOINT=https://abc.execute-api.eu-west-1.amazonaws.com eddy topics list',
     'eddy --transport lambda --region eu-west-1 topics list',
   );

@@ -8,6 +8,7 @@
  * - `POST /2015-03-31/functions/{name}/invocations` is the Lambda Invoke API,
  *   so `@aws-sdk/client-lambda` pointed at this host works.
  * - Maintenance runs every `maintenanceIntervalMs`.
+ * - `/console/` serves the web console (console/serve.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,6 +22,7 @@ import { dispatch, MAX_BODY_BYTES } from '../lambdas/http/handler.js';
 import { createLogger, type Level, type Logger } from '../lambdas/http/log.js';
 import { matchRoute } from '../lambdas/http/routes.js';
 import { createRuntime, type Runtime } from '../lambdas/http/runtime.js';
+import { serveConsole } from '../console/serve.js';
 import { startStandins, type Standins } from './standins.js';
 
 /** Options for {@link startLocalHost}. */
@@ -130,6 +132,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (await serveConsole(req, res, url)) return; // the web console's static files under /console/
     const body = await readBody(req);
     if (body === 'too large') {
       send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes`, retryable: false } }));

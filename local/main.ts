@@ -23,6 +23,7 @@ try {
       `Eddy is listening on ${host.url}  (data in ${dataDir}/, Ctrl-C to stop)`,
       `  HTTP API v1      ${host.url}/v1/topics   (OpenAPI: ${host.url}/v1/openapi.json)`,
       `  Lambda Invoke    ${host.url}/2015-03-31/functions/eddy-produce/invocations`,
+      `  Console          ${host.url}/console`,
       `Try:`,
       `  npx eddy topics create orders --partitions 3`,
       `  curl -s -X POST ${host.url}/v1/topics -H 'content-type: application/json' -d '{"name":"orders","partitions":3}'`,

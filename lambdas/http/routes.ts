@@ -5,9 +5,9 @@
  */
 import type * as z from 'zod';
 import { EddyError } from '../../core/errors.js';
-import type { ProduceRecord } from '../../core/index.js';
+import type { FetchedRecord, ProduceRecord } from '../../core/index.js';
 import type { FunctionKind } from '../../core/schema.js';
-import { decodeField, encodeField, type Encoding } from './encoding.js';
+import { decodeField, encodeField, NOT_REPRESENTABLE, type Encoding } from './encoding.js';
 import type { Runtime } from './runtime.js';
 import * as s from './schemas.js';
 
@@ -68,6 +68,23 @@ function decodeRecords(body: z.infer<typeof s.produceBody>): ProduceRecord[] {
       ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}),
     };
   });
+}
+
+/**
+ * A fetched record on the wire. A record whose key, value or a header value
+ * cannot be shown in the asked encoding (bytes that are not UTF-8, or a
+ * value that is not JSON) is sent whole in base64 and says so with
+ * `"encoding":"base64"`, so one odd record never blocks a reader.
+ */
+function encodeRecord(r: FetchedRecord, enc: Encoding): { offset: number; timestamp: number; key: unknown; value: unknown; headers: Record<string, unknown>; encoding?: 'base64' } {
+  const encode = (e: Encoding) => {
+    const key = encodeField(r.key, e, 'key');
+    const value = encodeField(r.value, e, 'value');
+    const headers = r.headers.map(([k, v]) => [k, encodeField(v, e, 'header')] as const);
+    if (key === NOT_REPRESENTABLE || value === NOT_REPRESENTABLE || headers.some(([, v]) => v === NOT_REPRESENTABLE)) return undefined;
+    return { offset: r.offset, timestamp: r.timestamp, key, value, headers: Object.fromEntries(headers) };
+  };
+  return encode(enc) ?? { ...encode('base64')!, encoding: 'base64' };
 }
 
 function producerBatch(body: z.infer<typeof s.produceBody>) {
@@ -177,18 +194,12 @@ export const ROUTES: readonly Route[] = [
       let encodedBytes = 200;
       let nextOffset = result.nextOffset;
       for (const r of result.records) {
-        const record = {
-          offset: r.offset,
-          timestamp: r.timestamp,
-          key: encodeField(r.key, enc, 'key', r.offset),
-          value: encodeField(r.value, enc, 'value', r.offset),
-          headers: Object.fromEntries(r.headers.map(([k, v]) => [k, encodeField(v, enc, 'header', r.offset)])),
-        };
+        const record = encodeRecord(r, enc);
         // Exact for base64 (ASCII strings, no escapes); measured for the others.
         const size =
           enc === 'base64'
             ? 90 + String(r.offset).length + String(r.timestamp).length + ((record.key as string | null)?.length ?? 4) + ((record.value as string | null)?.length ?? 4) +
-              r.headers.reduce((n, [k, v]) => n + Buffer.byteLength(k) * 2 + 6 + Math.ceil(v.length / 3) * 4, 0)
+              r.headers.reduce((n, [k, v]) => n + Buffer.byteLength(k) * 2 + 6 + (v === null ? 4 : Math.ceil(v.length / 3) * 4), 0)
             : Buffer.byteLength(JSON.stringify(record)) + 1;
         if (records.length > 0 && encodedBytes + size > MAX_RESPONSE_BYTES) {
           nextOffset = r.offset;
