@@ -11,6 +11,7 @@ import { devCommand } from './commands/dev.js';
 import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
+import { triggerCommand } from './commands/trigger.js';
 import { CLI_ENV, DEFAULT_ENDPOINT } from './context.js';
 import { EXIT } from './errors.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(produceCommand());
   program.addCommand(consumeCommand());
   program.addCommand(groupsCommand());
+  program.addCommand(triggerCommand());
   program.addCommand(consoleCommand());
   inherit(program);
   return examples(
@@ -39,6 +41,7 @@ export function buildProgram(): Command {
     "printf 'k1:v1\\nk2:v2\\n' | eddy produce orders -K :",
     'eddy consume orders -o beginning -e',
     'eddy groups describe billing',
+    'eddy trigger orders ./handler.ts --group billing --from earliest',
     'eddy console --endpoint https://abc.execute-api.eu-west-1.amazonaws.com',
     'EDDY_ENDPOINT=https://abc.execute-api.eu-west-1.amazonaws.com eddy topics list',
     'eddy --transport lambda --region eu-west-1 topics list',
