@@ -185,9 +185,11 @@ describe.concurrent('eddy trigger', () => {
       await client.putRecords({ topic, encoding: 'utf8', records: [{ value: 'before' }] });
       const run = startCli(['trigger', topic, `${NAMED}#onBatch`, '-g', group], { endpoint: host.url });
       try {
-        await run.waitFor(/committed partition 0 offset 1/, 'stderr');
+        await run.waitFor(/committed partition 0 offset 1/, 'stderr', 60_000);
         await client.putRecords({ topic, encoding: 'utf8', records: [{ key: 'k', value: 'after', headers: { h: 'x' } }] });
-        await run.waitFor('"ok":true');
+        await run.waitFor('"ok":true', 'stdout', 60_000).catch((err: unknown) => {
+          throw new Error(`${String(err)}\nstderr: ${run.stderr()}`);
+        });
         const call = JSON.parse(run.stdout().split('\n').find((l) => l.startsWith('{'))!);
         expect(call).toEqual({ ok: true, partition: 0, offsets: [1], key: Buffer.from('k').toString('base64'), headers: [{ key: 'h', value: Buffer.from('x').toString('base64') }] });
       } finally {
