@@ -15,7 +15,7 @@ import { tempDir } from '../helpers/standins.js';
 import { parseTable, runCli, startCli, type RunningCli } from './helpers.js';
 
 /** Each CLI run starts a Node process with tsx (~1 s, more on a busy 2-core machine). */
-const TIMEOUT = 120_000;
+const TIMEOUT = 180_000;
 const HANDLER = fileURLToPath(new URL('./fixtures/trigger-handler.ts', import.meta.url));
 const NAMED = fileURLToPath(new URL('./fixtures/trigger-named.mjs', import.meta.url));
 
@@ -40,7 +40,7 @@ const calls = (run: RunningCli): Call[] =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Call);
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
