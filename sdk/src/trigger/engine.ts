@@ -79,9 +79,16 @@ export interface TriggerSettings {
   readonly waitMs?: number;
 }
 
+/**
+ * The calls the engine makes: an {@link Eddy} client fits, and so does any
+ * adapter with the same shapes (a dispatcher may serve them from core in
+ * process instead of over the wire).
+ */
+export type TriggerClient = Pick<Eddy, 'describeTopic' | 'fetchOffsets' | 'listOffsets' | 'getRecords' | 'commitOffsets'>;
+
 /** Components of a trigger. */
 export interface TriggerComponents {
-  readonly client: Eddy;
+  readonly client: TriggerClient;
   readonly deliver: Deliver;
   /** Receives batches given up on; without it a failing batch blocks its partition. */
   readonly deadLetter?: (letter: DeadLetter) => Promise<void>;
