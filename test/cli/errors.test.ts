@@ -117,6 +117,7 @@ describe.concurrent('eddy errors', () => {
       ['groups', 'describe'],
       ['groups', 'reset-offsets'],
       ['groups', 'delete'],
+      ['trigger'],
     ];
     const results = await Promise.all(commands.map((c) => runCli([...c, '--help'])));
     results.forEach((r, i) => {
