@@ -12,6 +12,7 @@ import { groupsCommand } from './commands/groups.js';
 import { maintenanceCommand } from './commands/maintenance.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
+import { triggerCommand } from './commands/trigger.js';
 import { CLI_ENV, DEFAULT_ENDPOINT } from './context.js';
 import { EXIT } from './errors.js';
 import { kafkaSpellings, oneLineUsageError } from './kafka-spellings.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(consumeCommand());
   program.addCommand(groupsCommand());
   program.addCommand(maintenanceCommand());
+  program.addCommand(triggerCommand());
   program.addCommand(consoleCommand());
   inherit(program);
   return examples(
@@ -43,6 +45,7 @@ export function buildProgram(): Command {
     'eddy consume orders -o beginning -e',
     'eddy groups describe billing',
     'eddy maintenance run',
+    'eddy trigger orders ./handler.ts --group billing --from earliest',
     'eddy console --endpoint https://abc.execute-api.eu-west-1.amazonaws.com',
     'EDDY_ENDPOINT=https://abc.execute-api.eu-west-1.amazonaws.com eddy topics list',
     'eddy --transport lambda --region eu-west-1 topics list',

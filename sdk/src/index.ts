@@ -28,3 +28,13 @@ export { LambdaTransport, DEFAULT_FUNCTION_NAMES, functionForRoute, type Functio
 export type { AwsCredentials, AwsCredentialsInput } from './transport/credentials.js';
 export type { HttpMethod, RequestEvent, RequestHooks, Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './transport/types.js';
 export type * from './types.js';
+export { Trigger, toEddyRecord, validateTriggerSettings, type DeadLetter, type Deliver, type StartingPosition, type TriggerClient, type TriggerComponents, type TriggerEvent, type TriggerSettings } from './trigger/index.js';
+/**
+ * The trigger event types and decode helper, from `@eddy/api`:
+ * {@link EddyEvent} is what a trigger handler receives (one ordered batch of
+ * one partition; keys, values and header values base64, null kept),
+ * {@link EddyRecord} one record of it, {@link EddyBatchResponse} the optional
+ * `{ batchItemFailures }` answer, and {@link decode} turns a base64 field into
+ * bytes, text or JSON.
+ */
+export { decode, type EddyBatchResponse, type EddyEvent, type EddyHandler, type EddyHeader, type EddyRecord } from '@eddy/api';

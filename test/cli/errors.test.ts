@@ -151,6 +151,7 @@ describe.concurrent('eddy errors', () => {
       ['groups', 'delete'],
       ['maintenance'],
       ['maintenance', 'run'],
+      ['trigger'],
     ];
     const results = await Promise.all(commands.map((c) => runCli([...c, '--help'])));
     results.forEach((r, i) => {
