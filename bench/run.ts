@@ -484,7 +484,7 @@ async function main(): Promise<void> {
   }
 
   let faninMd: string | undefined;
-  let faninRows: FaninRow[] = [];
+  const faninRows: FaninRow[] = [];
   if (args.fanin) {
     say('bench: fan-in: single-record producers on one partition, core on memory adapters with simulated AWS latency');
     const ms = args.quick ? 4000 : 15_000;
