@@ -410,7 +410,6 @@ function modelledDefaults(m: MeasuredCosts, large: MeasuredCosts, batching: Batc
     'backoff 1–30 s': eddyIdlePerPartitionMonth(m, 'backoff 1–30 s'),
   } as const;
   const ceiling = partitionCeiling(maxPayload, 1032, batching.requestMs);
-  const small = partitionCeiling(maxPayload, 108, batching.requestMs);
   const markdown = [
     `**Adaptive linger, modelled** (the policy of \`adaptiveLinger\`: the linger doubles while a request is in flight and the last one was below the batch limit, up to a cap; batch limit ${fmt(maxPayload / 1e6)} MB of payload, the most a 6 MB JSON body holds; costs scaled from the \`batchBytes\`-max run). The linger reached is the latency it costs:`,
     '',
@@ -418,7 +417,7 @@ function modelledDefaults(m: MeasuredCosts, large: MeasuredCosts, batching: Batc
     '',
     `**A caught-up consumer on an idle partition**, $ per partition-month (\`eddyIdlePerPartitionMonth\`): ${usd(idle['long-poll 5 s'])} with the default long poll (the fetch Lambda is billed while it waits), ${usd(idle['poll 1 s'])} polling every second, ${usd(idle['backoff 1–30 s'])} with a client-side backoff from 1 s to 30 s after empty fetches (latency cost: a record arriving on an idle partition waits up to 30 s).`,
     '',
-    `**One partition's produce ceiling on AWS, modelled** (\`partitionCeiling\`: one request in flight per partition, as the index's conditional write serialises appends; the largest request, ${fmt(ceiling.payloadBytes / 1e6)} MB of payload, takes ${fmt(ceiling.requestMs)} ms on average in the analytical latency model): ${fmt(ceiling.mbps)} MB/s, ${fmt(ceiling.recordsPerS)} records/s of 1 KiB, or ${fmt(small.recordsPerS)} records/s of 100 bytes — from one producer with full requests; many single-record producers are the fan-in scenario (\`--fanin\`).`,
+    `**One partition's produce ceiling on AWS, modelled** (\`partitionCeiling\`: one request in flight per partition, as the index's conditional write serialises appends; the largest request, ${fmt(ceiling.payloadBytes / 1e6)} MB of payload, takes ${fmt(ceiling.requestMs)} ms on average in the analytical latency model): ${fmt(ceiling.mbps)} MB/s, ${fmt(ceiling.recordsPerS)} records/s of 1 KiB — from one producer with full requests; many single-record producers are the fan-in scenario (\`--fanin\`).`,
   ].join('\n');
   return { markdown, adaptive, idle, ceiling };
 }

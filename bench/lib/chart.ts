@@ -32,12 +32,12 @@ export function barChartSpec(title: string, subtitle: string, yTitle: string, ba
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, subtitle, anchor: 'start' },
-    width: { step: 28 },
+    width: { step: 36 },
     height: 320,
     background: 'white',
     data: { values },
     encoding: {
-      x: { field: 'group', type: 'nominal', sort: groups, title: null, axis: { labelAngle: 0, labelLimit: 160 } },
+      x: { field: 'group', type: 'nominal', sort: groups, title: null, axis: { labelAngle: 0, labelLimit: 90 } },
       xOffset: { field: 'series', type: 'nominal', sort: series },
       color: { field: 'series', type: 'nominal', sort: series, title: null, legend: { orient: 'top' } },
     },
@@ -51,6 +51,37 @@ export function barChartSpec(title: string, subtitle: string, yTitle: string, ba
 /** A grouped bar chart as an SVG document. */
 export function barChartSvg(title: string, subtitle: string, yTitle: string, bars: readonly Bar[]): Promise<string> {
   return renderSvg(barChartSpec(title, subtitle, yTitle, bars));
+}
+
+/** One panel of {@link panelsChartSvg}: a metric with its own axis. */
+export interface Panel {
+  readonly title: string;
+  readonly bars: ReadonlyArray<{ readonly x: string; readonly value: number }>;
+}
+
+/** Bar charts side by side, one per metric, each with its own y axis (metrics of different units). */
+export function panelsChartSpec(title: string, subtitle: string, panels: readonly Panel[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, subtitle, anchor: 'start' },
+    background: 'white',
+    hconcat: panels.map((p) => ({
+      title: p.title,
+      width: { step: 48 },
+      height: 240,
+      data: { values: p.bars.map((b) => ({ x: b.x, value: b.value, label: formatValue(b.value) })) },
+      encoding: { x: { field: 'x', type: 'nominal', sort: p.bars.map((b) => b.x), title: null, axis: { labelAngle: 0 } } },
+      layer: [
+        { mark: { type: 'bar', color: '#4c78a8' }, encoding: { y: { field: 'value', type: 'quantitative', title: null } } },
+        { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
+      ],
+    })),
+  };
+}
+
+/** {@link panelsChartSpec} as an SVG document. */
+export function panelsChartSvg(title: string, subtitle: string, panels: readonly Panel[]): Promise<string> {
+  return renderSvg(panelsChartSpec(title, subtitle, panels));
 }
 
 function formatValue(v: number): string {
