@@ -172,9 +172,14 @@ export class Eddy implements EddyApi {
     return this.call({ method: 'GET', path: '/v1/topics' }, { ...options, idempotent: true });
   }
 
-  /** `GET /v1/topics/{topic}`: describes a topic with its partition offsets. */
+  /**
+   * `GET /v1/topics/{topic}/description`: describes a topic with its partition
+   * offsets. This path (not `GET /v1/topics/{topic}`) is what an unscoped
+   * produce or admin grant may call: IAM's wildcard for the shorter one also
+   * matches record reads (docs/deploy.md).
+   */
   async describeTopic(input: TopicInput, options?: CallOptions): Promise<TopicDescription> {
-    return this.call({ method: 'GET', path: `/v1/topics/${enc(input.topic)}` }, { ...options, idempotent: true });
+    return this.call({ method: 'GET', path: `/v1/topics/${enc(input.topic)}/description` }, { ...options, idempotent: true });
   }
 
   /** `PATCH /v1/topics/{topic}`: grows partitions or changes settings. */

@@ -162,6 +162,10 @@ export class FakeEddy implements Transport {
     if (path === '/v1/topics' && method === 'GET') {
       return { status: 200, body: { topics: [...this.topics.values()].map((t) => ({ name: t.name, partitions: t.partitions.length })) } };
     }
+    if ((m = /^\/v1\/topics\/([^/]+)\/description$/.exec(path)) && method === 'GET') {
+      const t = this.topics.get(decodeURIComponent(m[1]!));
+      return t ? { status: 200, body: this.describe(t) } : fail('UNKNOWN_TOPIC_OR_PARTITION', 'no such topic');
+    }
     if ((m = /^\/v1\/topics\/([^/]+)$/.exec(path))) {
       const t = this.topics.get(decodeURIComponent(m[1]!));
       if (!t) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'no such topic');
