@@ -13,7 +13,7 @@ const layer = (from, patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', '**/*.d.ts', 'test/kafka/fixtures/**'] }, // fixtures: third-party example code kept as written
+  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', 'dist/**', '**/*.d.ts', 'test/kafka/fixtures/**'] }, // fixtures: third-party example code kept as written
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -74,16 +74,16 @@ export default tseslint.config(
   },
   layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/kafka/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'lambdas call core through core/index.ts only (docs/design.md)'),
   layer(['kafka/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'], 'the Kafka front door depends on core only (docs/design.md)'),
+  layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'the local host serves the front doors over core/index.ts; it does not use the SDK'),
+  layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (docs/design.md)'),
+  layer(['console/**/*.ts', 'console/**/*.tsx'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**', '**/kafka/**', '**/sdk/**', '@eddy/sdk'], 'the console talks to HTTP API v1 only; its server side is static files (docs/console.md)'),
+  layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (docs/design.md)'),
   // kafka/protocol is bytes ↔ plain objects: no core either, so the codecs stand alone.
   layer(
     ['kafka/protocol/**/*.ts'],
     ['**/core/**', '**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'],
     'kafka/protocol is self-contained: it imports nothing from core, lambdas, sdk, cli, cdk or local',
   ),
-  layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'the local host serves the front doors over core/index.ts; it does not use the SDK'),
-  layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (docs/design.md)'),
-  layer(['console/**/*.ts', 'console/**/*.tsx'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**', '**/kafka/**', '**/sdk/**', '@eddy/sdk'], 'the console talks to HTTP API v1 only; its server side is static files (docs/console.md)'),
-  layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (docs/design.md)'),
   layer(
     ['cdk/**/*.ts'],
     ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/local/**', '**/core/engine*', '**/core/log/**', '**/core/adapters/**'],

@@ -197,6 +197,63 @@ export function producerPayload(mbps: number, partitions: number, lingerMs: numb
   return payload;
 }
 
+/**
+ * Payload per produce request of one SDK producer with an adaptive linger (a
+ * model of the policy, not of code in the SDK): while a partition's request
+ * is in flight and the last request was smaller than the batch limit, the
+ * linger doubles, up to `maxLingerMs`; a full request shrinks it again. At a
+ * steady rate it settles where a request fills the batch limit or the
+ * linger reaches its cap, so a request carries
+ * max(rate·linger, what arrived during the request in flight), up to the
+ * batch limit. The linger reached is the latency it costs: a record waits up
+ * to that long (half of it on average) before its request starts.
+ */
+export function adaptiveLinger(mbps: number, partitions: number, maxLingerMs: number, maxPayloadBytes: number, requestMs: (payloadBytes: number) => number): { payloadBytes: number; lingerMs: number } {
+  const rate = mbps * 1e6;
+  const lingerMs = Math.min(maxLingerMs, (maxPayloadBytes / rate) * 1000);
+  return { payloadBytes: producerPayload(mbps, partitions, lingerMs, maxPayloadBytes, requestMs), lingerMs };
+}
+
+/** Consumer policies for a partition with no new records, see {@link eddyIdlePerPartitionMonth}. */
+export type IdlePolicy = 'long-poll 5 s' | 'poll 1 s' | 'backoff 1–30 s';
+
+/**
+ * Cost per partition-month of a caught-up consumer on a partition that
+ * receives nothing (the idle case the tailing figure above does not cover):
+ * - `long-poll 5 s`: the SDK consumer's default; the fetch Lambda is billed
+ *   for the whole wait and re-reads the index every 250 ms (one Query of
+ *   ~1 RRU) across containers, then the client polls again at once;
+ * - `poll 1 s`: `waitMs` 0 and a sleep of 1 s between fetches;
+ * - `backoff 1–30 s`: `waitMs` 0 and a client-side backoff that doubles after
+ *   each empty fetch from 1 s to 30 s (reset by a non-empty one), so an idle
+ *   partition settles at one fetch per 30 s.
+ * An empty fetch costs one API Gateway request, one Lambda request, ~3 RRU
+ * (topic item and index bounds; no S3 GET) and `emptyFetchMs` billed ms.
+ */
+export function eddyIdlePerPartitionMonth(m: MeasuredCosts, policy: IdlePolicy, emptyFetchMs = 20): number {
+  const emptyFetch = (PRICES.apiGatewayHttpPerMillion + PRICES.lambdaPerMillionRequests) / 1e6 + (3 * PRICES.dynamoReadPerMillionRRU) / 1e6;
+  const billed = (ms: number): number => (ms / 1000) * m.memoryGB * PRICES.lambdaGBSecond;
+  if (policy === 'long-poll 5 s') {
+    const fetches = SECONDS / 5;
+    return fetches * (emptyFetch + billed(5000)) + SECONDS * 4 * (PRICES.dynamoReadPerMillionRRU / 1e6);
+  }
+  const fetches = policy === 'poll 1 s' ? SECONDS : SECONDS / 30;
+  return fetches * (emptyFetch + billed(emptyFetchMs));
+}
+
+/**
+ * The modelled produce ceiling of one partition on AWS: appends to a
+ * partition are serialised by the index's conditional write, so one
+ * producer has one request in flight per partition and the ceiling is the
+ * largest request over its latency (the analytical model's mean). Records/s
+ * for records of `recordBytes` payload (key + value).
+ */
+export function partitionCeiling(maxPayloadBytes: number, recordBytes: number, requestMs: (payloadBytes: number) => number): { mbps: number; recordsPerS: number; requestMs: number; payloadBytes: number } {
+  const payloadBytes = maxPayloadBytes;
+  const ms = requestMs(payloadBytes);
+  return { mbps: payloadBytes / 1e6 / (ms / 1000), recordsPerS: payloadBytes / recordBytes / (ms / 1000), requestMs: ms, payloadBytes };
+}
+
 /** How one producer batches, for the monthly table: mean produce latency by payload size (the analytical latency model). */
 export interface BatchingModel {
   readonly requestMs: (payloadBytes: number) => number;
@@ -219,7 +276,7 @@ export function costReport(
   variants: readonly CostVariant[],
   kinesisRecordBytes: number,
   batching?: BatchingModel,
-): { markdown: string; perGB10: Array<{ label: string; perGB: number }>; kinesisOnDemandPerGB10: number; s3PutsPerProduce: number } {
+): { markdown: string; perGB10: Array<{ label: string; perGB: number }>; kinesisOnDemandPerGB10: number; s3PutsPerProduce: number; modelled?: ModelledDefaults } {
   const out: string[] = [];
   const m = variants[0]!.m;
   for (const { label, m: v } of variants) {
@@ -310,5 +367,57 @@ export function costReport(
       `Kinesis on-demand $${PRICES.kinesisOnDemand.streamHour}/stream-hour + $${PRICES.kinesisOnDemand.ingestPerGB}/GB in (records rounded up to 1 KB) + $${PRICES.kinesisOnDemand.retrievalPerGB}/GB out; provisioned $${PRICES.kinesisProvisioned.shardHour}/shard-hour + $${PRICES.kinesisProvisioned.perMillionPayloadUnits}/M PUT payload units (25 KB), shards sized for 80 % of 1 MiB/s or 1,000 records/s. ` +
       'Not included: data transfer (in-region clients assumed), CloudWatch logs and metrics, KMS, GC requests after the 15-minute grace period, free tiers, volume discounts.',
   );
-  return { markdown: out.join('\n'), perGB10, kinesisOnDemandPerGB10: kod10, s3PutsPerProduce: m.produce.s3Puts };
+  const extra = batching ? modelledDefaults(m, large, batching) : undefined;
+  if (extra) out.push('', extra.markdown);
+  return { markdown: out.join('\n'), perGB10, kinesisOnDemandPerGB10: kod10, s3PutsPerProduce: m.produce.s3Puts, ...(extra ? { modelled: extra } : {}) };
+}
+
+/** Linger caps modelled for an adaptive-linger producer, ms. */
+export const ADAPTIVE_LINGER_CAPS = [250, 1000] as const;
+
+/** Headline figures of the modelled AWS defaults (adaptive linger, idle consumers, per-partition ceiling). */
+export interface ModelledDefaults {
+  readonly markdown: string;
+  /** Ingest $/GB by linger cap and rate. */
+  readonly adaptive: ReadonlyArray<{ capMs: number; mbps: number; perGB: number; payloadBytes: number; lingerMs: number }>;
+  /** Idle consumer $ per partition-month by policy. */
+  readonly idle: Readonly<Record<IdlePolicy, number>>;
+  readonly ceiling: { mbps: number; recordsPerS: number; requestMs: number; payloadBytes: number };
+}
+
+/**
+ * The figures for AWS defaults that do not waste money: an adaptive-linger
+ * producer with the largest batches (scaled from the `batchBytes`-max run),
+ * the idle cost of a caught-up consumer, and one partition's ceiling.
+ */
+function modelledDefaults(m: MeasuredCosts, large: MeasuredCosts, batching: BatchingModel): ModelledDefaults {
+  const maxPayload = (large.produce.payloadBytes / large.produce.bodyBytes) * 5_995_904;
+  const adaptive: Array<{ capMs: number; mbps: number; perGB: number; payloadBytes: number; lingerMs: number }> = [];
+  const rows: string[][] = [];
+  for (const capMs of ADAPTIVE_LINGER_CAPS) {
+    for (const mbps of [1, 10]) {
+      const partitions = Math.max(4, Math.ceil(mbps / 10) * 4);
+      const a = adaptiveLinger(mbps, partitions, capMs, maxPayload, batching.requestMs);
+      const c = eddyIngestPerGB(large, a.payloadBytes);
+      const perGB = sum(c) + c.compaction;
+      adaptive.push({ capMs, mbps, perGB, payloadBytes: a.payloadBytes, lingerMs: a.lingerMs });
+      rows.push([`${mbps} MB/s, ${partitions} partitions`, `${capMs} ms`, fmt(a.lingerMs), fmt(a.payloadBytes / 1e3), usd(perGB), `${fmt(PRICES.kinesisOnDemand.ingestPerGB / perGB, 2)}×`, `+${fmt(a.lingerMs / 2)} ms mean, +${fmt(a.lingerMs)} ms max`]);
+    }
+  }
+  const idle = {
+    'long-poll 5 s': eddyIdlePerPartitionMonth(m, 'long-poll 5 s'),
+    'poll 1 s': eddyIdlePerPartitionMonth(m, 'poll 1 s'),
+    'backoff 1–30 s': eddyIdlePerPartitionMonth(m, 'backoff 1–30 s'),
+  } as const;
+  const ceiling = partitionCeiling(maxPayload, 1032, batching.requestMs);
+  const markdown = [
+    `**Adaptive linger, modelled** (the policy of \`adaptiveLinger\`: the linger doubles while a request is in flight and the last one was below the batch limit, up to a cap; batch limit ${fmt(maxPayload / 1e6)} MB of payload, the most a 6 MB JSON body holds; costs scaled from the \`batchBytes\`-max run). The linger reached is the latency it costs:`,
+    '',
+    table(['load', 'linger cap', 'linger reached ms', 'KB/request', 'ingest $/GB', 'Kinesis on-demand ÷ Eddy', 'added send→ack latency'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']),
+    '',
+    `**A caught-up consumer on an idle partition**, $ per partition-month (\`eddyIdlePerPartitionMonth\`): ${usd(idle['long-poll 5 s'])} with the default long poll (the fetch Lambda is billed while it waits), ${usd(idle['poll 1 s'])} polling every second, ${usd(idle['backoff 1–30 s'])} with a client-side backoff from 1 s to 30 s after empty fetches (latency cost: a record arriving on an idle partition waits up to 30 s).`,
+    '',
+    `**One partition's produce ceiling on AWS, modelled** (\`partitionCeiling\`: one request in flight per partition, as the index's conditional write serialises appends; the largest request, ${fmt(ceiling.payloadBytes / 1e6)} MB of payload, takes ${fmt(ceiling.requestMs)} ms on average in the analytical latency model): ${fmt(ceiling.mbps)} MB/s, ${fmt(ceiling.recordsPerS)} records/s of 1 KiB — from one producer with full requests; many single-record producers are the fan-in scenario (\`--fanin\`).`,
+  ].join('\n');
+  return { markdown, adaptive, idle, ceiling };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Eddy against its peers on one workload, plus the ceiling
  * of Eddy's own storage, printed as tables (Markdown) and written to
- * docs/benchmarks.md and docs/benchmarks.png.
+ * docs/benchmarks.md with SVG charts (Vega-Lite, bench/lib/chart.ts) under docs/benchmarks/.
  *
  * ```
  * npm run bench                      full run (5 runs per system of ~68 MB each way), writes docs/
@@ -9,6 +9,7 @@
  * npm run bench -- --cost            adds the AWS cost model (metered runs with simulated AWS latency)
  * npm run bench -- --simulate-aws    adds the latency model (simulated on the local host, and analytical)
  * npm run bench -- --hotpath         adds the CPU-per-MB micro-benchmark of the hot path (bench/hotpath.ts)
+ * npm run bench -- --fanin           adds many single-record producers on one partition (1, 8, 64; core on memory adapters + simulated AWS latency)
  * npm run bench -- --profile         adds CPU profiles of the local host and of the SDK side over one extra Eddy run
  * options: --systems=eddy,nats,redis,kinesalite,ceiling  --runs=N  --records=N  --no-write  --write
  * ```
@@ -24,12 +25,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MAX_REQUEST_BYTES } from '@eddy/sdk';
-import { costReport, type CostVariant } from './cost.js';
+import { ADAPTIVE_LINGER_CAPS, costReport, type CostVariant } from './cost.js';
+import { faninGoals, faninTable, measureFanin, type FaninRow } from './fanin.js';
 import { alternativesTable, hotpathTable, type HotpathResult } from './hotpath.js';
 import { summarise } from './lib/cpuprofile.js';
 import { DEFAULT_INPUTS, meanProduceMs } from './lib/latency-model.js';
 import { DOC_TEMPLATE, replaceSection } from './lib/doc.js';
-import { barChart } from './lib/png.js';
+import { barChartSvg, panelsChartSvg, type Bar } from './lib/chart.js';
 import { tempDir } from './lib/proc.js';
 import { cpuPerMB, fmt, mbps, median, rps, table, usd, type Measurement } from './lib/stats.js';
 import { workload } from './lib/workload.js';
@@ -46,7 +48,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const execFileAsync = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const CHART = join(ROOT, 'docs', 'benchmarks.png');
+const CHART_DIR = join(ROOT, 'docs', 'benchmarks');
+const CHART = join(CHART_DIR, 'throughput.svg');
+const FANIN_CHART = join(CHART_DIR, 'fanin.svg');
 const PEERS = ['eddy', 'nats', 'redis', 'kinesalite'] as const;
 
 interface Args {
@@ -55,6 +59,7 @@ interface Args {
   readonly simulateAws: boolean;
   readonly hotpath: boolean;
   readonly profile: boolean;
+  readonly fanin: boolean;
   readonly systems: ReadonlySet<string>;
   readonly runs: number;
   readonly records: number;
@@ -63,7 +68,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const known = new Set(['--quick', '--cost', '--simulate-aws', '--hotpath', '--profile', '--no-write', '--write', '--help']);
+  const known = new Set(['--quick', '--cost', '--simulate-aws', '--hotpath', '--profile', '--fanin', '--no-write', '--write', '--help']);
   const value = (name: string): string | undefined => argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
   for (const a of argv) {
     if (!known.has(a) && !/^--(systems|runs|records)=/.test(a)) throw new Error(`unknown option ${a} (see bench/run.ts)`);
@@ -88,6 +93,7 @@ function parseArgs(argv: readonly string[]): Args {
     simulateAws: argv.includes('--simulate-aws'),
     hotpath: argv.includes('--hotpath'),
     profile: argv.includes('--profile'),
+    fanin: argv.includes('--fanin'),
     systems,
     runs: int('--runs', quick ? 3 : 5),
     records: int('--records', quick ? 16_384 : 65_536),
@@ -427,6 +433,18 @@ async function main(): Promise<void> {
       costGoals.push([`at 10 MB/s: < $0.01/GB ingested; ≥ 5× below Kinesis on-demand (${usd(od)}/GB). ${label}`, `${usd(perGB)}/GB`, `${fmt(od / perGB, 2)}× below`, `${perGB < 0.01 ? 'met' : 'NOT met'}; ${od / perGB >= 5 ? 'met' : 'NOT met'}`]);
     }
     costGoals.push(['at most one S3 PUT per produce request', `${fmt(report.s3PutsPerProduce, 3)} per request (metered)`, '', report.s3PutsPerProduce <= 1 ? 'met' : 'NOT met']);
+    const mod = report.modelled;
+    if (mod) {
+      for (const capMs of ADAPTIVE_LINGER_CAPS) {
+        for (const [mbpsRate, target] of [[1, 0.04], [10, 0.012]] as const) {
+          const a = mod.adaptive.find((x) => x.capMs === capMs && x.mbps === mbpsRate)!;
+          costGoals.push([`adaptive linger (cap ${capMs} ms) at ${mbpsRate} MB/s: ≤ ${usd(target)}/GB ingested (modelled)`, `${usd(a.perGB)}/GB, linger ${fmt(a.lingerMs)} ms`, `${fmt(a.perGB / target, 2)}× the target`, a.perGB <= target ? 'met' : 'NOT met']);
+        }
+      }
+      const idle = mod.idle['backoff 1–30 s'];
+      costGoals.push(['idle caught-up consumer ≤ $1 per partition-month (modelled, backoff 1–30 s)', `${usd(idle)} (default long poll: ${usd(mod.idle['long-poll 5 s'])})`, '', `${idle <= 1 ? 'met' : 'NOT met'} with backoff; ${mod.idle['long-poll 5 s'] <= 1 ? 'met' : 'NOT met'} with the default long poll`]);
+      costGoals.push(['per-partition ceiling on AWS ≥ 10 MB/s and ≥ 1,000 records/s (modelled)', `${fmt(mod.ceiling.mbps)} MB/s, ${fmt(mod.ceiling.recordsPerS)} records/s of 1 KiB`, '', mod.ceiling.mbps >= 10 && mod.ceiling.recordsPerS >= 1000 ? 'met' : 'NOT met']);
+    }
     costMd = `${report.markdown}\n\nGoals:\n\n${goalTable(costGoals)}`;
     say(`\n${costMd}\n`);
   }
@@ -465,6 +483,29 @@ async function main(): Promise<void> {
     say(`\n${latencyMd}\n`);
   }
 
+  let faninMd: string | undefined;
+  const faninRows: FaninRow[] = [];
+  if (args.fanin) {
+    say('bench: fan-in: single-record producers on one partition, core on memory adapters with simulated AWS latency');
+    const ms = args.quick ? 4000 : 15_000;
+    for (const n of [1, 8, 64]) {
+      const row = await measureFanin(n, ms);
+      faninRows.push(row);
+      say(`bench: fan-in ${n}: ${fmt(row.appendsPerS)} appends/s, p99 ${fmt(row.p99)} ms, ${fmt(row.dynamoPerAppend, 3)} DynamoDB requests/append`);
+    }
+    const [l1] = loadavg();
+    faninMd = [
+      `Many producers, one partition: each producer sends one record (1 KiB value) per request to partition 0 of a one-partition topic, for ${fmt(ms / 1000)} s per level. Core runs in the benchmark process on the memory adapters; every store call waits a delay from the simulated AWS latencies (S3 PUT p50 30 / p99 100 ms, DynamoDB read 4 / 12 ms, conditional write 5 / 15 ms), half before it takes effect and half after, so appends race as against DynamoDB. Core's append protocol as it is (read the head, PUT the object, conditional write of the index entry; a lost write re-reads the head and retries with backoff). Load average ${fmt(l1)} at the end: the delays are timers, so CPU load matters little here.`,
+      '',
+      faninTable(faninRows),
+      '',
+      'Goals:',
+      '',
+      table(['goal', 'measured', 'ratio', ''], faninGoals(faninRows), ['l', 'l', 'r', 'l']),
+    ].join('\n');
+    say(`\n${faninMd}\n`);
+  }
+
   // ---- docs
   if (args.write) {
     mkdirSync(dirname(DOC), { recursive: true });
@@ -473,7 +514,7 @@ async function main(): Promise<void> {
     // The comparison (and its chart) is only rewritten by a run of every system.
     const comparison = !args.argv.some((a) => a.startsWith('--systems='));
     if (comparison) {
-      doc = replaceSection(doc, 'throughput', `${throughputMd}\n\n![produce and consume MB/s per system](benchmarks.png)`);
+      doc = replaceSection(doc, 'throughput', `${throughputMd}\n\n![produce and consume MB/s per system](benchmarks/throughput.svg)`);
       written.push('throughput');
     }
     for (const [name, md] of [
@@ -481,6 +522,7 @@ async function main(): Promise<void> {
       ['latency', latencyMd],
       ['hotpath', hotpathMd],
       ['profile', profileMd],
+      ['fanin', faninMd ? `${faninMd}\n\n![appends/s and p99 by number of producers](benchmarks/fanin.svg)` : undefined],
     ] as const) {
       if (md) {
         doc = replaceSection(doc, name, md);
@@ -488,27 +530,46 @@ async function main(): Promise<void> {
       }
     }
     writeFileSync(DOC, doc);
+    mkdirSync(CHART_DIR, { recursive: true });
+    const day = new Date().toISOString().slice(0, 10);
+    const [load1] = loadavg();
     if (comparison) {
-      const groups: Array<{ label: string; values: Array<number | undefined> }> = PEERS.map((name) => {
+      const bars: Bar[] = PEERS.flatMap((name) => {
         const s = peer(name);
-        return { label: name, values: [s ? mbps(s.produce) : undefined, s ? mbps(s.consume) : undefined] };
+        return [
+          { group: name, series: 'produce', value: s ? mbps(s.produce) : undefined },
+          { group: name, series: 'consume', value: s ? mbps(s.consume) : undefined },
+        ];
       });
       const put = ceilingRows.find((r) => r.name.startsWith('s3rver PUT'));
       const get = ceilingRows.find((r) => r.name.startsWith('s3rver GET'));
-      if (put && get) groups.push({ label: 'ceiling\ns3rver 1 MiB PUT / GET', values: [put.mbPerS, get.mbPerS] });
+      // The stand-in ceiling: raw s3rver 1 MiB PUTs (produce) and GETs (consume).
+      if (put && get) bars.push({ group: 's3rver raw', series: 'produce', value: put.mbPerS }, { group: 's3rver raw', series: 'consume', value: get.mbPerS });
       const cpu = cpus();
       writeFileSync(
         CHART,
-        barChart(
+        await barChartSvg(
           'MB/s, 1 KiB records, 4 partitions (median runs)',
-          `${new Date().toISOString().slice(0, 10)}  node ${process.version}  ${cpu.length} cores  ${args.quick ? 'quick' : 'full'} run  loopback, own batching per system`,
-          ['produce', 'consume'],
-          groups,
-          'MB/S',
+          `${day}, node ${process.version}, ${cpu.length} cores, load ${fmt(load1)} at the end, ${args.quick ? 'quick' : 'full'} run, loopback; s3rver raw = 1 MiB PUT / GET`,
+          'MB/s',
+          bars,
         ),
       );
+      written.push(CHART);
     }
-    say(`bench: wrote ${DOC} (sections: ${written.join(', ') || 'none'})${comparison ? ` and ${CHART}` : ''}`);
+    if (faninRows.length) {
+      const x = (r: FaninRow): string => `${r.producers}`;
+      writeFileSync(
+        FANIN_CHART,
+        await panelsChartSvg('Single-record producers on one partition, by number of producers', `${day}, core on memory adapters with simulated AWS latency, ${args.quick ? 'quick' : 'full'} run`, [
+          { title: 'appends/s', bars: faninRows.map((r) => ({ x: x(r), value: r.appendsPerS })) },
+          { title: 'append p99 ms', bars: faninRows.map((r) => ({ x: x(r), value: r.p99 })) },
+          { title: 'DynamoDB requests / append', bars: faninRows.map((r) => ({ x: x(r), value: r.dynamoPerAppend })) },
+        ]),
+      );
+      written.push(FANIN_CHART);
+    }
+    say(`bench: wrote ${DOC} (sections and charts: ${written.join(', ') || 'none'})`);
   }
   say(`bench: done in ${fmt((Date.now() - started) / 1000)} s`);
   const line = PEERS.map((n) => {

@@ -1,6 +1,6 @@
 /**
  * The ports core depends on. Adapters implement them for AWS (S3, DynamoDB)
- * and in memory; the same contract suite (`test/contract/`) runs against both.
+ * and in memory; the same contract suite (`test/core/log/`) runs against both.
  * Adapters throw only {@link EddyError}s: AWS errors are translated at the edge.
  */
 import type { CommittedOffset, GroupRecord, IndexEntry, TopicRecord, TopicTombstone } from './model.js';

@@ -59,7 +59,7 @@ export class KinesaliteSystem implements BenchSystem {
         missing.push(spec);
       }
     }
-    if (missing.length) return `${missing.join(' and ')} not installed (npm install --save-dev --save-exact kinesalite@3.3.3 @aws-sdk/client-kinesis@3.1143.0)`;
+    if (missing.length) return `${missing.join(' and ')} not installed (run npm ci at the repository root: they are dependencies of the bench workspace)`;
     const spec = '@smithy/node-http-handler';
     const { NodeHttpHandler } = (await import(spec)) as { NodeHttpHandler: new (o: Record<string, unknown>) => unknown };
     this.handler = new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 32 }), requestTimeout: 60_000 });

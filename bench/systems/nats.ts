@@ -56,7 +56,7 @@ export class NatsSystem implements BenchSystem {
       const spec = 'nats';
       this.nats = (await import(spec)) as NatsModule;
     } catch {
-      return 'the nats client is not installed (npm install --save-dev --save-exact nats@2.29.3)';
+      return 'the nats client is not installed (run npm ci at the repository root: it is a dependency of the bench workspace)';
     }
     return undefined;
   }

@@ -48,7 +48,7 @@ export class RedisSystem implements BenchSystem {
       const mod = (await import(spec)) as { default: RedisCtor };
       this.Redis = mod.default;
     } catch {
-      return 'the ioredis client is not installed (npm install --save-dev --save-exact ioredis@6.0.0)';
+      return 'the ioredis client is not installed (run npm ci at the repository root: it is a dependency of the bench workspace)';
     }
     return undefined;
   }

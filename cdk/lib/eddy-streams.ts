@@ -317,8 +317,10 @@ export class EddyStreams extends Construct {
 
   /**
    * Lets `grantee` produce: `execute-api:Invoke` on the produce route, topic
-   * describe (the partitioner needs the partition count), `/health` and the
-   * OpenAPI document, and `lambda:InvokeFunction` on the produce function.
+   * describe through `GET /v1/topics/{topic}/description` (the partitioner
+   * needs the partition count; the pattern cannot reach record reads),
+   * `/health` and the OpenAPI document, and `lambda:InvokeFunction` on the
+   * produce function.
    * @param grantee - a role, user or function of yours
    * @param options - limit to some topics (HTTPS only)
    */
@@ -341,9 +343,9 @@ export class EddyStreams extends Construct {
   /**
    * Lets `grantee` administer: create, describe, alter and delete topics;
    * list, describe, reset and delete groups; invoke the admin, groups and
-   * maintenance functions directly. It grants no produce route and no fetch
-   * route, but see {@link EddyGrantOptions.topics}: unscoped topic describe
-   * also matches the fetch routes.
+   * maintenance functions directly. It grants no produce route and no route
+   * that reads records or offsets: unscoped, topics are described through
+   * `GET /v1/topics/{topic}/description` (see {@link EddyGrantOptions.topics}).
    * @param grantee - a role, user or function of yours
    * @param options - limit to some topics and groups (HTTPS only)
    */

@@ -24,7 +24,7 @@
  * }
  * ```
  * Ranges are `0-3,7` (see {@link encodeRanges}): a member of a 500-member group
- * on 5000 partitions costs about 100 bytes; measured in test/groups/state.test.ts.
+ * on 5000 partitions costs about 100 bytes; measured in test/core/groups/state.test.ts.
  */
 import { EddyError } from '../errors.js';
 import type { GroupRecord } from '../model.js';

@@ -33,6 +33,14 @@ export interface MaintenanceOptions {
   /** Most entries one compaction merges, bounding the time between its PUT and its index write. @default 1000 */
   readonly compactionMaxEntries?: number;
   /**
+   * Entries at least this large are never merged: a fetch already reads them
+   * with one ranged GET of about a segment chunk's size, so rewriting them
+   * would cost a GET, a PUT and index writes for nothing (a produce request
+   * filled by the SDK's batching is this large).
+   * @default 524288 (512 KiB, half of `compactionChunkBytes`' default)
+   */
+  readonly compactionSkipBytes?: number;
+  /**
    * Entries appended less than this long ago are never compacted, so an
    * in-flight append (which may re-read its own entry after an ambiguous
    * write) never sees it replaced.
@@ -60,6 +68,7 @@ export interface ResolvedMaintenanceOptions {
   readonly compactionTargetBytes: number;
   readonly compactionChunkBytes: number;
   readonly compactionMaxEntries: number;
+  readonly compactionSkipBytes: number;
   readonly compactionMinAgeMs: number;
   readonly compactionBudgetMs: number;
   readonly retentionMinAgeMs: number;
@@ -73,6 +82,7 @@ export const MAINTENANCE_DEFAULTS = {
   compactionTargetBytes: DEFAULTS.compactionTargetBytes,
   compactionChunkBytes: 1024 * 1024,
   compactionMaxEntries: 1000,
+  compactionSkipBytes: 512 * 1024,
   compactionMinAgeMs: 60_000,
   compactionBudgetMs: 120_000,
   retentionMinAgeMs: 60_000,
@@ -93,6 +103,7 @@ export function resolveMaintenanceOptions(options: MaintenanceOptions = {}): Res
     compactionTargetBytes: pick('compactionTargetBytes', 1),
     compactionChunkBytes: pick('compactionChunkBytes', 1),
     compactionMaxEntries: pick('compactionMaxEntries', 2),
+    compactionSkipBytes: pick('compactionSkipBytes', 1),
     compactionMinAgeMs: pick('compactionMinAgeMs', 0),
     compactionBudgetMs: pick('compactionBudgetMs', 0),
     retentionMinAgeMs: pick('retentionMinAgeMs', 0),

@@ -1,5 +1,5 @@
 /**
- * The `encoding` of keys, values and header values on the wire (DESIGN.md §3):
+ * The `encoding` of keys, values and header values on the wire (docs/design.md §8):
  * `base64` (default), `utf8`, or `json`, where values are any JSON value
  * stored as UTF-8 JSON text and keys and header values stay UTF-8 strings.
  */

@@ -6,7 +6,7 @@
 import type * as z from 'zod';
 import { EddyError } from '../../core/errors.js';
 import type { FetchedRecord, ProduceRecord } from '../../core/index.js';
-import type { FunctionKind } from '../../core/schema.js';
+import { routeFor, type FunctionKind } from '@eddy/api';
 import { decodeField, encodeField, NOT_REPRESENTABLE, type Encoding } from './encoding.js';
 import type { Runtime } from './runtime.js';
 import * as s from './schemas.js';
@@ -32,8 +32,9 @@ interface RouteInput<Q, B> {
   readonly body: B;
 }
 
-/** One route. */
+/** One route: its manifest entry (api/src/routes.ts) plus schemas and the call into core. */
 export interface Route<Q = unknown, B = unknown> {
+  /** The function that serves it, from the manifest. */
   readonly kind: FunctionKind;
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
@@ -44,7 +45,12 @@ export interface Route<Q = unknown, B = unknown> {
   run(rt: Runtime, input: RouteInput<Q, B>): Promise<unknown>;
 }
 
-const route = <Q, B>(r: Route<Q, B>): Route => r as unknown as Route;
+/** Attaches a handler to its manifest route; a route the manifest lacks is a bug, caught at load. */
+const route = <Q, B>(r: Omit<Route<Q, B>, 'kind'>): Route => {
+  const entry = routeFor(r.method, r.path);
+  if (!entry) throw new Error(`route ${r.method} ${r.path} is not in the route manifest (api/src/routes.ts)`);
+  return { ...r, kind: entry.fn } as unknown as Route;
+};
 
 /** Largest fetch answer, below Lambda's 6 MB response limit with room for framing. */
 export const MAX_RESPONSE_BYTES = 5_500_000;
@@ -101,7 +107,6 @@ function producerBatch(body: z.infer<typeof s.produceBody>) {
 /** Every route of API v1 except `/health`, which every function answers. */
 export const ROUTES: readonly Route[] = [
   route({
-    kind: 'admin',
     method: 'POST',
     path: '/v1/topics',
     summary: 'Create a topic',
@@ -110,7 +115,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { body }) => rt.eddy.log.createTopic(body),
   }),
   route({
-    kind: 'admin',
     method: 'GET',
     path: '/v1/topics',
     summary: 'List topics',
@@ -119,7 +123,6 @@ export const ROUTES: readonly Route[] = [
     run: async (rt) => ({ topics: await rt.eddy.log.listTopics() }),
   }),
   route({
-    kind: 'admin',
     method: 'GET',
     path: '/v1/topics/{topic}',
     summary: 'Describe a topic: config and per-partition offsets and segments',
@@ -127,7 +130,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params }) => rt.eddy.log.describeTopic(params.topic!),
   }),
   route({
-    kind: 'admin',
     method: 'GET',
     // The same answer as GET /v1/topics/{topic}, on a path whose IAM pattern
     // (GET/v1/topics/*/description) cannot match a record read: what an
@@ -138,7 +140,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params }) => rt.eddy.log.describeTopic(params.topic!),
   }),
   route({
-    kind: 'admin',
     method: 'PATCH',
     path: '/v1/topics/{topic}',
     summary: 'Grow partitions or change config',
@@ -147,7 +148,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params, body }) => rt.eddy.log.alterTopic(params.topic!, body),
   }),
   route({
-    kind: 'admin',
     method: 'DELETE',
     path: '/v1/topics/{topic}',
     summary: 'Delete a topic (maintenance reclaims its storage)',
@@ -158,7 +158,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'produce',
     method: 'POST',
     path: '/v1/topics/{topic}/records',
     summary: 'Append records; results are in request order',
@@ -170,7 +169,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'fetch',
     method: 'GET',
     path: '/v1/topics/{topic}/partitions/{partition}/records',
     summary: 'Read records from an offset, optionally waiting up to waitMs for new ones',
@@ -212,7 +210,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'fetch',
     method: 'GET',
     path: '/v1/topics/{topic}/partitions/{partition}/offsets',
     summary: 'Resolve earliest, latest, or the first offset with timestamp >= at',
@@ -224,7 +221,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'groups',
     method: 'GET',
     path: '/v1/groups',
     summary: 'List consumer groups with state and member count',
@@ -233,7 +229,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt) => rt.eddy.groups.listGroups(),
   }),
   route({
-    kind: 'groups',
     method: 'GET',
     path: '/v1/groups/{group}',
     summary: 'Describe a group: members, assignments, epochs, lag',
@@ -241,7 +236,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params }) => rt.eddy.groups.describeGroup(params.group!),
   }),
   route({
-    kind: 'groups',
     method: 'DELETE',
     path: '/v1/groups/{group}',
     summary: 'Delete an empty group and its offsets',
@@ -252,7 +246,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'groups',
     method: 'POST',
     path: '/v1/groups/{group}/heartbeat',
     summary: 'Join (memberEpoch 0), heartbeat and acknowledge (current epoch), or leave (memberEpoch -1)',
@@ -261,7 +254,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params, body }) => rt.eddy.groups.heartbeat(params.group!, body),
   }),
   route({
-    kind: 'groups',
     method: 'POST',
     path: '/v1/groups/{group}/offsets',
     summary: 'Commit offsets (the next offset to read), fenced by member id and epoch',
@@ -270,7 +262,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params, body }) => rt.eddy.groups.commit(params.group!, body),
   }),
   route({
-    kind: 'groups',
     method: 'GET',
     path: '/v1/groups/{group}/offsets',
     summary: 'Committed offsets with high-water mark and lag',
@@ -279,7 +270,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params, query }) => rt.eddy.groups.fetchOffsets(params.group!, query.topic),
   }),
   route({
-    kind: 'groups',
     method: 'POST',
     path: '/v1/groups/{group}/offsets/reset',
     summary: 'Reset an empty group to earliest, latest, a timestamp or an offset',

@@ -3,7 +3,8 @@
  * API, a batching idempotent producer and a group consumer, over HTTPS
  * (SigV4 when credentials exist) or direct Lambda invoke.
  */
-export { Eddy, type CallOptions, type EddyOptions } from './client.js';
+export { Eddy, DEFAULT_ENDPOINT, type CallOptions, type EddyOptions } from './client.js';
+export type { EddyApi } from './types.js';
 export { EddyError, ERROR_CODES, isEddyError, isErrorCode, shouldRetry, errorFromResponse, type ErrorCode, type ErrorOutcome, type ErrorPolicy, type EddyErrorOptions } from './errors.js';
 export { DEFAULT_RETRY, NO_RETRY, RetryPolicy, type RetryOptions } from './retry.js';
 export { createDefaultPartitioner, murmur2, partitionForKey, toPositive, type Partitioner, type PartitionerArgs } from './partitioner.js';
@@ -27,3 +28,13 @@ export { LambdaTransport, DEFAULT_FUNCTION_NAMES, functionForRoute, type Functio
 export type { AwsCredentials, AwsCredentialsInput } from './transport/credentials.js';
 export type { HttpMethod, RequestEvent, RequestHooks, Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './transport/types.js';
 export type * from './types.js';
+export { Trigger, toEddyRecord, validateTriggerSettings, type DeadLetter, type Deliver, type StartingPosition, type TriggerClient, type TriggerComponents, type TriggerEvent, type TriggerSettings } from './trigger/index.js';
+/**
+ * The trigger event types and decode helper, from `@eddy/api`:
+ * {@link EddyEvent} is what a trigger handler receives (one ordered batch of
+ * one partition; keys, values and header values base64, null kept),
+ * {@link EddyRecord} one record of it, {@link EddyBatchResponse} the optional
+ * `{ batchItemFailures }` answer, and {@link decode} turns a base64 field into
+ * bytes, text or JSON.
+ */
+export { decode, type EddyBatchResponse, type EddyEvent, type EddyHandler, type EddyHeader, type EddyRecord } from '@eddy/api';

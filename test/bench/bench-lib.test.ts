@@ -1,13 +1,13 @@
-// The benchmark's pure helpers (bench/): statistics, the PNG writer, the
-// docs section splicer and the cost model's arithmetic. The benchmarks
-// themselves never run under `npm test`.
-import { inflateSync } from 'node:zlib';
+// The benchmark's helpers (bench/): statistics, the SVG charts, the docs
+// section splicer, the cost model's arithmetic and a short fan-in run on
+// the memory adapters. The benchmarks themselves never run under `npm test`.
 import { describe, expect, it } from 'vitest';
-import { eddyIngestPerGB, kinesisOnDemandMonth, kinesisProvisionedMonth, PRICES, type MeasuredCosts } from '../../bench/cost.js';
+import { adaptiveLinger, eddyIdlePerPartitionMonth, eddyIngestPerGB, kinesisOnDemandMonth, kinesisProvisionedMonth, partitionCeiling, PRICES, type MeasuredCosts } from '../../bench/cost.js';
+import { faninGoals, measureFanin } from '../../bench/fanin.js';
 import { sample, prng } from '../../bench/lib/aws-model.js';
 import { replaceSection } from '../../bench/lib/doc.js';
 import { itemSize } from '../../bench/lib/meter.js';
-import { barChart, Canvas } from '../../bench/lib/png.js';
+import { barChartSpec, barChartSvg } from '../../bench/lib/chart.js';
 import { median, percentile } from '../../bench/lib/stats.js';
 
 describe('bench statistics', () => {
@@ -21,24 +21,28 @@ describe('bench statistics', () => {
   });
 });
 
-describe('bench PNG writer', () => {
-  it('writes a valid RGB PNG whose pixels decode back', () => {
-    const c = new Canvas(3, 2);
-    c.rect(1, 0, 1, 1, [10, 20, 30]);
-    const png = c.png();
-    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    expect(png.readUInt32BE(16)).toBe(3);
-    expect(png.readUInt32BE(20)).toBe(2);
-    const idatLength = png.readUInt32BE(33);
-    expect(png.toString('latin1', 37, 41)).toBe('IDAT');
-    const raw = inflateSync(png.subarray(41, 41 + idatLength));
-    expect(raw.length).toBe(2 * (1 + 3 * 3));
-    expect([...raw.subarray(1 + 3, 1 + 6)]).toEqual([10, 20, 30]);
+describe('bench charts (Vega-Lite rendered to SVG)', () => {
+  it('renders a grouped bar chart whose SVG carries the title, the groups and the n/a label', async () => {
+    const svg = await barChartSvg('MB/s per system', 'a subtitle', 'MB/s', [
+      { group: 'eddy', series: 'produce', value: 12.5 },
+      { group: 'eddy', series: 'consume', value: 30 },
+      { group: 'nats', series: 'produce', value: undefined },
+      { group: 'nats', series: 'consume', value: undefined },
+    ]);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('MB/s per system');
+    expect(svg).toContain('>eddy<');
+    expect(svg).toContain('>nats<');
+    expect(svg).toContain('>n/a<');
+    expect(svg).toContain('>12.5<');
+    // One bar per (group, series), the n/a ones of height 0, each with its value label.
+    expect(svg.match(/aria-roledescription="bar"/g)).toHaveLength(4);
+    expect(svg.match(/aria-roledescription="text mark"/g)).toHaveLength(4);
   });
 
-  it('draws a chart with n/a bars', () => {
-    const png = barChart('t', 's', ['a', 'b'], [{ label: 'x', values: [1, undefined] }], 'MB/S');
-    expect(png.readUInt32BE(16)).toBe(1000);
+  it('keeps the bar data in the Vega-Lite specification, n/a as 0 with a label', () => {
+    const spec = barChartSpec('t', 's', 'y', [{ group: 'x', series: 'a', value: undefined }]);
+    expect((spec as { data: { values: unknown[] } }).data.values).toEqual([{ group: 'x', series: 'a', value: 0, label: 'n/a' }]);
   });
 });
 
@@ -94,4 +98,54 @@ describe('bench cost model', () => {
   it('sizes DynamoDB items as DynamoDB bills them', () => {
     expect(itemSize({ pk: { S: 'abc' }, n: { N: '12345' } })).toBe(2 + 3 + 1 + 4);
   });
+
+  it('models an adaptive linger: it grows until a request fills the batch limit or reaches its cap', () => {
+    const flat = (): number => 100; // every request takes 100 ms
+    // 1 MB/s, cap 250 ms: 250 KB per request, the linger at its cap.
+    const a = adaptiveLinger(1, 4, 250, 4e6, flat);
+    expect(a.lingerMs).toBe(250);
+    expect(a.payloadBytes).toBeCloseTo(250e3, -2);
+    // 100 MB/s fills a 4 MB batch in 40 ms, so the linger stops there.
+    const b = adaptiveLinger(100, 4, 250, 4e6, flat);
+    expect(b.lingerMs).toBeCloseTo(40, 6);
+    expect(b.payloadBytes).toBeCloseTo(4e6, -3);
+    // Fuller requests cost less per GB.
+    expect(eddyIngestPerGB(m, a.payloadBytes).s3).toBeLessThan(eddyIngestPerGB(m, adaptiveLinger(1, 4, 5, 4e6, flat).payloadBytes).s3);
+  });
+
+  it('prices an idle caught-up consumer per partition-month by polling policy', () => {
+    const longPoll = eddyIdlePerPartitionMonth(m, 'long-poll 5 s');
+    const poll = eddyIdlePerPartitionMonth(m, 'poll 1 s');
+    const backoff = eddyIdlePerPartitionMonth(m, 'backoff 1–30 s');
+    // The long poll bills a 1 GB Lambda for the whole month: 2,628,000 s × $0.0000133334.
+    expect(longPoll).toBeGreaterThan(2_628_000 * PRICES.lambdaGBSecond);
+    expect(backoff).toBeCloseTo(poll / 30, 10);
+    expect(backoff).toBeLessThan(1);
+  });
+
+  it('models one partition\'s ceiling as the largest request over its latency', () => {
+    const c = partitionCeiling(4e6, 1000, () => 200);
+    expect(c.mbps).toBeCloseTo(20, 6);
+    expect(c.recordsPerS).toBeCloseTo(20_000, 6);
+  });
+});
+
+describe('bench fan-in scenario', () => {
+  it('measures single-record producers on one partition with simulated AWS latency and counts DynamoDB requests', async () => {
+    const one = await measureFanin(1, 400);
+    const eight = await measureFanin(8, 400);
+    expect(one.failed).toBe(0);
+    expect(one.appends).toBeGreaterThan(0);
+    // One producer never loses a race: each append reads the head and writes one entry (plus the topic lookup).
+    expect(one.lostConditionalWritesPerAppend).toBe(0);
+    expect(one.dynamoPerAppend).toBeGreaterThanOrEqual(2);
+    expect(one.s3PutsPerAppend).toBeCloseTo(1, 6);
+    // An append waits at least a simulated S3 PUT and a conditional write.
+    expect(one.p50).toBeGreaterThan(15);
+    expect(eight.appends).toBeGreaterThan(0);
+    // Eight writers on one partition race on the index head and some lose.
+    expect(eight.lostConditionalWritesPerAppend).toBeGreaterThan(0);
+    expect(eight.dynamoPerAppend).toBeGreaterThan(one.dynamoPerAppend);
+    expect(faninGoals([one, eight])).toEqual([]); // goals are stated for 64 producers only
+  }, 20_000);
 });

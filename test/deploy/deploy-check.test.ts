@@ -31,7 +31,7 @@ import { API_ID, REGION, ACCOUNT, Resolver, loadTemplate, rolePolicies, type Pol
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STACK = 'Eddy';
 /** Synthesis bundles five functions with esbuild; generous for a busy CI machine. */
-const SYNTH_TIMEOUT = 300_000;
+const SYNTH_TIMEOUT = 600_000;
 const RUN_TIMEOUT = 240_000;
 
 let outdir: string;

@@ -1,7 +1,7 @@
 /**
  * An in-memory Eddy behind the SDK's Transport interface, for unit tests that
  * need no server: topics, dense offsets, idempotent produce (docs/api.md),
- * long-poll fetch, committed offsets and KIP-848-style groups (DESIGN.md §3).
+ * long-poll fetch, committed offsets and KIP-848-style groups (docs/design.md §7–8).
  * It records every request and lets tests inject faults, so tests can assert
  * on what the SDK sent and in which order.
  */
@@ -161,6 +161,10 @@ export class FakeEddy implements Transport {
     if (path === '/v1/topics' && method === 'POST') return this.createTopicRoute(body);
     if (path === '/v1/topics' && method === 'GET') {
       return { status: 200, body: { topics: [...this.topics.values()].map((t) => ({ name: t.name, partitions: t.partitions.length })) } };
+    }
+    if ((m = /^\/v1\/topics\/([^/]+)\/description$/.exec(path)) && method === 'GET') {
+      const t = this.topics.get(decodeURIComponent(m[1]!));
+      return t ? { status: 200, body: this.describe(t) } : fail('UNKNOWN_TOPIC_OR_PARTITION', 'no such topic');
     }
     if ((m = /^\/v1\/topics\/([^/]+)$/.exec(path))) {
       const t = this.topics.get(decodeURIComponent(m[1]!));

@@ -310,7 +310,7 @@ describe('Producer retries and idempotence', () => {
     fake.faults.push(failWith('UNKNOWN_TOPIC_OR_PARTITION', isProduce, 1));
     await producer.send({ topic: 't', messages: [{ value: 'b', partition: 1 }] });
     expect(fake.values('t', 1)).toEqual(['a', 'b']);
-    expect(fake.requests('GET', /^\/v1\/topics\/t$/)).toHaveLength(2);
+    expect(fake.requests('GET', /^\/v1\/topics\/t\/description$/)).toHaveLength(2);
   });
 });
 

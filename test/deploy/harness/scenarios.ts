@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FUNCTION_NAMES } from '../../../core/schema.js';
-import type { MaintenanceReport } from '../../../core/maintenance/index.js';
+import type { MaintenanceReport } from '../../../core/index.js';
 import type { InvokeOutcome } from './functions.js';
 import type { Template } from './template.js';
 

@@ -1,0 +1,4 @@
+import { memoryKind } from '../../helpers/standins.js';
+import { groupsContract } from './groups.contract.js';
+
+groupsContract(memoryKind());

@@ -1,0 +1,4 @@
+import { standinKind } from '../../helpers/standins.js';
+import { groupsContract } from './groups.contract.js';
+
+groupsContract(standinKind());

@@ -1,0 +1,74 @@
+/**
+ * The cost model counts requests: this pins how many S3 and DynamoDB calls
+ * each operation makes against the real AWS SDK clients, so it cannot regress
+ * unnoticed. Counts are per attempt (the counting middleware sits below the
+ * SDK's retries).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLog, type Log } from '../../helpers/core.js';
+import { standinKind } from '../../helpers/standins.js';
+
+const kind = standinKind();
+let engine: Log;
+const enc = (s: string) => new TextEncoder().encode(s);
+
+beforeAll(async () => {
+  await kind.setup();
+  engine = createLog(kind.components());
+});
+afterAll(() => kind.teardown());
+
+function measure(): () => Record<string, number> {
+  kind.counter!.reset();
+  return () => kind.counter!.snapshot();
+}
+
+describe('requests per operation (AWS adapters on the stand-ins)', () => {
+  it('produce: one S3 PUT whatever the partition count; per partition one head read and one conditional put', async () => {
+    for (const partitions of [1, 4, 16]) {
+      const topic = `count-${partitions}-${Date.now()}`;
+      await engine.createTopic({ name: topic, partitions });
+      const done = measure();
+      await engine.produce({ topic, records: Array.from({ length: partitions * 3 }, (_, i) => ({ key: null, value: enc(`v${i}`), partition: i % partitions })) });
+      const counts = done();
+      expect(counts['s3:PutObject']).toBe(1);
+      expect(counts['dynamodb:GetItem']).toBe(1); // the topic
+      expect(counts['dynamodb:Query']).toBe(partitions); // index heads
+      expect(counts['dynamodb:PutItem']).toBe(partitions); // conditional appends
+      expect(Object.keys(counts).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject']);
+    }
+  });
+
+  it('idempotent produce costs the same requests, and a retried batch costs no PUT', async () => {
+    const topic = `count-idem-${Date.now()}`;
+    await engine.createTopic({ name: topic, partitions: 2 });
+    const request = {
+      topic,
+      records: [0, 1].map((p) => ({ key: null, value: enc('v'), partition: p })),
+      producer: { producerId: 'p1', producerEpoch: 0, sequences: new Map([[0, 0], [1, 0]]) },
+    };
+    let done = measure();
+    const first = await engine.produce(request);
+    expect(done()).toMatchObject({ 's3:PutObject': 1, 'dynamodb:Query': 2, 'dynamodb:PutItem': 2 });
+    done = measure();
+    expect(await engine.produce(request)).toEqual(first);
+    const retry = done();
+    expect(retry['s3:PutObject']).toBeUndefined();
+    expect(retry['dynamodb:PutItem']).toBeUndefined();
+  });
+
+  it('fetch: index reads plus one ranged GET per chunk read', async () => {
+    const topic = `count-fetch-${Date.now()}`;
+    await engine.createTopic({ name: topic, partitions: 1 });
+    for (let i = 0; i < 3; i++) await engine.produce({ topic, records: [{ key: null, value: enc(`v${i}`) }] });
+    const done = measure();
+    const r = await engine.fetch({ topic, partition: 0, offset: 0 });
+    expect(r.records).toHaveLength(3);
+    const counts = done();
+    expect(counts['s3:GetObject']).toBe(3);
+    expect(counts['dynamodb:GetItem']).toBe(1);
+    // first + head (offsets), containing entry + following entries
+    expect(counts['dynamodb:Query']).toBe(4);
+    expect(counts['s3:PutObject']).toBeUndefined();
+  });
+});

@@ -1,0 +1,4 @@
+import { memoryMaintenanceKind } from './helpers.js';
+import { maintenanceSuite } from './maintenance.contract.js';
+
+maintenanceSuite(memoryMaintenanceKind());

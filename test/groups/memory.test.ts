@@ -1,4 +1,0 @@
-import { memoryKind } from '../helpers/standins.js';
-import { groupsContract } from './groups.contract.js';
-
-groupsContract(memoryKind());

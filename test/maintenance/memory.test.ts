@@ -1,4 +1,0 @@
-import { memoryMaintenanceKind } from './helpers.js';
-import { maintenanceSuite } from './maintenance.suite.js';
-
-maintenanceSuite(memoryMaintenanceKind());

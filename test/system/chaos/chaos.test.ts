@@ -1,0 +1,50 @@
+/**
+ * A short seeded chaos run (test/system/chaos/harness.ts, the TEST profile) as part
+ * of `npm test`: idempotent producers and a churning consumer group under
+ * storage faults (≥ 10% of storage requests failed), crash points and client
+ * faults must show no anomaly at all, and the control arm (idempotence off,
+ * at-least-once resends, ambiguous faults) must show duplicates — proof that
+ * this test can fail. `npm run chaos` runs the longer versions.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeAnomalies } from './checker.js';
+import { runChaos, TEST } from './harness.js';
+
+const SEED = 20261126;
+
+describe('chaos (short seeded run)', () => {
+  it(
+    'keeps every promise under storage faults, crashes and client faults; the control arm finds duplicates',
+    async () => {
+      const outDir = mkdtempSync(join(tmpdir(), `eddy-chaos-test-${SEED}-`));
+      const r = await runChaos({ seed: SEED, profile: TEST, outcomeArm: false, outDir });
+      // Histories stay for a post-mortem only when the run failed.
+      const keep = !(r.main.report.valid && r.main.workload.drained && r.control.report.anomalyCounts.duplicated > 0);
+      console.log(`${r.line} (seed ${SEED}${keep ? `; histories in ${outDir}` : ''})`);
+      if (!keep) rmSync(outDir, { recursive: true, force: true });
+      const main = r.main.report;
+      expect(main.counts.acknowledged).toBeGreaterThan(50);
+      expect(r.main.storage.failureRate).toBeGreaterThanOrEqual(0.1);
+      expect(r.main.storage.byKind['crash-before-index'] + r.main.storage.byKind['crash-between-index']).toBeGreaterThan(0);
+      expect(main.anomalyCounts, describeAnomalies(main)).toEqual({
+        lost: 0,
+        duplicated: 0,
+        inconsistentOffsets: 0,
+        reordered: 0,
+        abortedReads: 0,
+        unseen: 0,
+        gaps: 0,
+        pollSkips: 0,
+        nonmonotonicPolls: 0,
+        commitAhead: 0,
+        unexpected: 0,
+      });
+      expect(r.main.workload.drained).toBe(true);
+      expect(r.control.report.anomalyCounts.duplicated).toBeGreaterThan(0);
+    },
+    240_000,
+  );
+});
