@@ -86,9 +86,8 @@ try {
   if (process.connected) process.once('disconnect', () => stop('eddy dev exited'));
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
-  process.stderr.write(e.code === 'EADDRINUSE' ? `port in use: set PORT (HTTP) or ${ENV.kafkaPort} (Kafka, 0 turns it off) to another port (${e.message})\n` : `eddy: could not start: ${e.message ?? String(err)}\n`);
   if (err instanceof DataDirLockedError) process.stderr.write(`eddy: ${err.message}\n`);
-  else if (e.code === 'EADDRINUSE') process.stderr.write(`eddy: port in use: set PORT to another port (${e.message})\n`);
+  else if (e.code === 'EADDRINUSE') process.stderr.write(`eddy: port in use: set PORT (HTTP) or ${ENV.kafkaPort} (Kafka; 0 turns it off) to another port (${e.message})\n`);
   else process.stderr.write(`eddy: could not start: ${e.message ?? String(err)}\n`);
   process.exit(1);
 }
