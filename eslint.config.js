@@ -11,7 +11,7 @@ const layer = (from, patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', '.stryker-tmp/**', 'reports/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The fast suites: core on the memory adapters, no stand-ins, no host, a few
+ * seconds in all. `npm run test:mutation` (Stryker) runs these against every
+ * mutant of `core/`, so nothing here may start a server or touch the disk.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/core/**/*.test.ts',
+      'test/unit/codec.test.ts',
+      'test/unit/partitioner.test.ts',
+      'test/contract/memory.test.ts',
+      'test/groups/assignor.test.ts',
+      'test/groups/memory.test.ts',
+      'test/groups/protocol.test.ts',
+      'test/groups/state.test.ts',
+      'test/maintenance/memory.test.ts',
+      'test/maintenance/plan.test.ts',
+      'test/maintenance/compaction-producers.test.ts',
+    ],
+    testTimeout: 30_000,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  },
+});
