@@ -1,5 +1,7 @@
-// Lint, including the dependency direction of DESIGN.md §1 as import rules:
-//   cli → sdk;  lambdas, local host → core;  core → its ports only;  cdk → core/config + core/schema.
+// Lint, including the dependency direction of docs/design.md as import rules:
+//   front doors (lambdas, local host, kafka, triggers, console server) → core → its ports;
+//   cli → sdk → @eddy/api (never core);  cdk → @eddy/api + core/config + core/schema;
+//   api (the shared contract) → nothing.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -30,7 +32,7 @@ export default tseslint.config(
         {
           paths: [{ name: 'aws-lambda', message: 'core must not depend on Lambda types' }],
           patterns: [
-            { group: ['**/lambdas/**', '**/local/**', '**/sdk/**', '**/cli/**', '**/cdk/**', '@eddy/sdk', 'aws-cdk-lib*'], message: 'core depends on its ports only (DESIGN.md §1)' },
+            { group: ['**/lambdas/**', '**/local/**', '**/sdk/**', '**/cli/**', '**/cdk/**', '@eddy/sdk', 'aws-cdk-lib*'], message: 'core depends on its ports only (docs/design.md)' },
           ],
         },
       ],
@@ -50,7 +52,7 @@ export default tseslint.config(
         {
           paths: [{ name: 'aws-lambda', message: 'core must not depend on Lambda types' }],
           patterns: [
-            { group: ['**/lambdas/**', '**/local/**', '**/sdk/**', '**/cli/**', '**/cdk/**', '@eddy/sdk', 'aws-cdk-lib*'], message: 'core depends on its ports only (DESIGN.md §1)' },
+            { group: ['**/lambdas/**', '**/local/**', '**/sdk/**', '**/cli/**', '**/cdk/**', '@eddy/sdk', 'aws-cdk-lib*'], message: 'core depends on its ports only (docs/design.md)' },
             { group: ['@aws-sdk/*', '@smithy/*'], message: 'only core/adapters/aws talks to AWS; translate errors there' },
           ],
         },
@@ -64,10 +66,17 @@ export default tseslint.config(
       ],
     },
   },
-  layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**'], 'lambdas depend on core only (DESIGN.md §1)'),
-  layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**'], 'the local host serves lambdas over core; it does not use the SDK'),
-  layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (DESIGN.md §1)'),
-  layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (DESIGN.md §1)'),
+  {
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'the contract package @eddy/api has no dependencies: it is what every other part agrees on' }] }],
+    },
+  },
+  layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/kafka/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'lambdas call core through core/index.ts only (docs/design.md)'),
+  layer(['kafka/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'], 'the Kafka front door depends on core only (docs/design.md)'),
+  layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'the local host serves the front doors over core/index.ts; it does not use the SDK'),
+  layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (docs/design.md)'),
+  layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (docs/design.md)'),
   layer(
     ['cdk/**/*.ts'],
     ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/local/**', '**/core/engine*', '**/core/log/**', '**/core/adapters/**'],

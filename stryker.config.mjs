@@ -13,20 +13,21 @@ export default {
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
   vitest: { configFile: 'vitest.fast.config.ts' },
-  // Core's rules: the log, the codec, groups, maintenance, topics, the
-  // partitioner and the entry point. Not the adapters (the AWS ones run only
-  // against the stand-ins; the memory ones are test doubles), nor settings,
-  // storage key names, error policy or table definitions, whose users are
-  // the front doors and their own suites.
+  // Core's rules: the entry point, the log, the codecs, groups, maintenance,
+  // topics, invariants and the notifier. Not the adapters (the AWS ones run
+  // only against the stand-ins; the memory ones are test doubles), nor
+  // settings, storage key names, error policy or table definitions, whose
+  // users are the front doors and their own suites.
   mutate: [
+    'core/index.ts',
     'core/log/**/*.ts',
     'core/codec/**/*.ts',
+    '!core/codec/**/*.d.ts',
     'core/groups/**/*.ts',
     'core/maintenance/**/*.ts',
     'core/topics.ts',
-    'core/partitioner.ts',
-    'core/engine.ts',
-    'core/index.ts',
+    'core/invariants.ts',
+    'core/notifier.ts',
     'core/util.ts',
   ],
   coverageAnalysis: 'perTest',

@@ -23,6 +23,7 @@ import { systemIds } from '../core/ids.js';
 import { systemClock } from '../core/ports.js';
 import { decodeField, encodeField } from '../lambdas/http/encoding.js';
 import { dispatch, requestFromApiGateway } from '../lambdas/http/handler.js';
+import { createLogger } from '../lambdas/http/log.js';
 import { createRuntime } from '../lambdas/http/runtime.js';
 import { produceBody } from '../lambdas/http/schemas.js';
 import { encodeMessage, jsonSerializer, jsonWireBytes } from '../sdk/src/producer/message.js';
@@ -131,8 +132,8 @@ export async function runHotpath(budgetMs = 1000): Promise<HotpathResult> {
 
   // ---- produce, server side: the whole handler on memory adapters, then its parts.
   const settings: Settings = { ...DEFAULTS, dynamodbEndpoint: undefined, s3Endpoint: undefined } as unknown as Settings;
-  const rt = createRuntime({ settings, components: memoryComponents(systemClock, systemIds), log: { log() {}, info() {}, warn() {}, error() {} } });
-  await rt.engine.createTopic({ name: 'hot', partitions: 4 });
+  const rt = createRuntime({ settings, components: memoryComponents(systemClock, systemIds), logger: createLogger('error', () => {}) });
+  await rt.eddy.log.createTopic({ name: 'hot', partitions: 4 });
   const event = (b: string, base64: boolean): APIGatewayProxyEventV2 =>
     ({
       version: '2.0',

@@ -6,35 +6,10 @@
  * Core never reads `process.env`: callers pass the environment in, and
  * {@link readSettings} validates it once and names the bad value.
  */
+import { ENV } from '@eddy/api';
 import { EddyError } from './errors.js';
 
-/** Every environment variable Eddy reads. */
-export const ENV = {
-  /** DynamoDB table holding topic records. */
-  topicsTable: 'EDDY_TOPICS_TABLE',
-  /** DynamoDB table holding the partition indexes (one item per stored chunk). */
-  logTable: 'EDDY_LOG_TABLE',
-  /** DynamoDB table holding consumer group state and committed offsets. */
-  groupsTable: 'EDDY_GROUPS_TABLE',
-  /** S3 bucket holding record batches. */
-  bucket: 'EDDY_BUCKET',
-  /** Override the DynamoDB endpoint (local stand-ins, LocalStack). */
-  dynamodbEndpoint: 'EDDY_DYNAMODB_ENDPOINT',
-  /** Override the S3 endpoint (local stand-ins, LocalStack). */
-  s3Endpoint: 'EDDY_S3_ENDPOINT',
-  /** Log level: debug | info | warn | error. */
-  logLevel: 'EDDY_LOG_LEVEL',
-  /** Local host: data directory. */
-  dataDir: 'EDDY_DATA_DIR',
-  /** Local host: maintenance interval in ms (0 disables). */
-  maintenanceIntervalMs: 'EDDY_MAINTENANCE_INTERVAL_MS',
-  /** Maintenance: how long an unreferenced object must be old before GC deletes it. */
-  gcGraceMs: 'EDDY_GC_GRACE_MS',
-  /** Maintenance: target size of compacted segment objects. */
-  compactionTargetBytes: 'EDDY_COMPACTION_TARGET_BYTES',
-  /** SDK and CLI: the API endpoint. */
-  endpoint: 'EDDY_ENDPOINT',
-} as const;
+export { ENV } from '@eddy/api';
 
 /** Plain, serializable engine settings. */
 export interface Settings {

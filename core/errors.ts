@@ -1,50 +1,16 @@
 /**
- * Eddy's error model (DESIGN.md §3): one error class carrying a code, and one
- * table that gives each code its HTTP status, whether a client may retry it,
- * and what is known about the write it interrupted.
+ * Eddy's error model: one error class carrying a code; the code's policy
+ * (HTTP status, retryable, outcome) comes from the one table in `@eddy/api`,
+ * which the SDK reads too.
  *
  * Adapters translate AWS errors into these codes at the edge; nothing above
  * them ever sees an AWS error name. Anything not an {@link EddyError} is a
  * bug and becomes `INTERNAL`, which is never retried.
  */
 
-/**
- * What a failed request left behind.
- * - `none`: nothing was applied (safe to retry anything);
- * - `unknown`: the write may or may not have applied (retry only with idempotence);
- * - `n/a`: not a write, or a rejection before any work.
- */
-export type ErrorOutcome = 'none' | 'unknown' | 'n/a';
+import { ERROR_CODES, type ErrorCode, type ErrorEnvelope, type ErrorOutcome } from '@eddy/api';
 
-/** Policy of one error code. */
-export interface ErrorPolicy {
-  readonly status: number;
-  readonly retryable: boolean;
-  readonly outcome: ErrorOutcome;
-}
-
-/** Every error code of the API with its policy. Codes are persisted in clients: never rename. */
-export const ERROR_CODES = {
-  INVALID_REQUEST: { status: 400, retryable: false, outcome: 'none' },
-  INVALID_TOPIC: { status: 400, retryable: false, outcome: 'none' },
-  INVALID_PARTITIONS: { status: 400, retryable: false, outcome: 'none' },
-  UNKNOWN_TOPIC_OR_PARTITION: { status: 404, retryable: false, outcome: 'none' },
-  GROUP_NOT_FOUND: { status: 404, retryable: false, outcome: 'none' },
-  TOPIC_ALREADY_EXISTS: { status: 409, retryable: false, outcome: 'none' },
-  NON_EMPTY_GROUP: { status: 409, retryable: false, outcome: 'none' },
-  STALE_MEMBER_EPOCH: { status: 409, retryable: false, outcome: 'none' },
-  UNKNOWN_MEMBER_ID: { status: 409, retryable: false, outcome: 'none' },
-  OFFSET_OUT_OF_RANGE: { status: 416, retryable: false, outcome: 'n/a' },
-  MESSAGE_TOO_LARGE: { status: 413, retryable: false, outcome: 'none' },
-  THROTTLED: { status: 429, retryable: true, outcome: 'none' },
-  UNAVAILABLE: { status: 503, retryable: true, outcome: 'none' },
-  UNKNOWN_OUTCOME: { status: 503, retryable: true, outcome: 'unknown' },
-  DATA_CORRUPT: { status: 500, retryable: false, outcome: 'n/a' },
-  INTERNAL: { status: 500, retryable: false, outcome: 'unknown' },
-} as const satisfies Record<string, ErrorPolicy>;
-
-/** An API error code. */
-export type ErrorCode = keyof typeof ERROR_CODES;
+export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorOutcome, type ErrorPolicy } from '@eddy/api';
 
 /** The one error class of Eddy. `code` decides status and retry policy. */
 export class EddyError extends Error {
@@ -70,11 +36,6 @@ export class EddyError extends Error {
   }
 }
 
-/** True when `code` names a known error code. */
-export function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
-}
-
 /** Wraps anything thrown into an EddyError: unknown errors are bugs, so `INTERNAL`. */
 export function toEddyError(err: unknown): EddyError {
   if (err instanceof EddyError) return err;
@@ -83,6 +44,6 @@ export function toEddyError(err: unknown): EddyError {
 }
 
 /** The JSON error envelope of the HTTP API. */
-export function errorEnvelope(err: EddyError): { error: { code: ErrorCode; message: string; retryable: boolean } } {
+export function errorEnvelope(err: EddyError): ErrorEnvelope {
   return { error: { code: err.code, message: err.message, retryable: err.retryable } };
 }

@@ -10,12 +10,13 @@
  * DynamoDB
  *   topics table   pk = "t#<name>"                             TopicRecord
  *                  pk = "x#<topicId>"                          TopicTombstone (deleted, not yet reclaimed)
+ *                  pk = "c#producer-ids", n = <last allocated>  counter of int64 producer ids (Kafka InitProducerId)
  *   log table      pk = "<topicId>#<partition:5>", sk = "<baseOffset:20>"   IndexEntry
  *   groups table   pk = "<group>", sk = "meta"                 GroupRecord
  *                  pk = "<group>", sk = "o#<topic>#<partition:5>"   CommittedOffset
  * ```
  * Numbers are zero-padded (`:20` = 20 digits) so text order equals numeric order.
- * The prefixes `t#`, `x#`, `o#` are persisted: never change them.
+ * The prefixes `t#`, `x#`, `c#`, `o#` are persisted: never change them.
  */
 import { OBJECT_PREFIXES } from './schema.js';
 
@@ -58,6 +59,8 @@ export function gcMarksKey(markedAt: number, unique: string): string {
 export const topicPk = (name: string): string => `t#${name}`;
 /** DynamoDB key of a topic tombstone. */
 export const tombstonePk = (topicId: string): string => `x#${topicId}`;
+/** Key of the producer-id counter in the topics table. */
+export const PRODUCER_ID_COUNTER_PK = 'c#producer-ids';
 /** Partition key of a partition's index. */
 export const logPk = (topicId: string, partition: number): string => `${topicId}#${pad(partition, 5)}`;
 /** Sort key of an index entry. */

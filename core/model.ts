@@ -49,8 +49,17 @@ export interface ProducerState {
   readonly baseOffset: number;
 }
 
+/**
+ * How a chunk's bytes are laid out. Persisted: never renumber.
+ * - 1: Eddy's chunk v1 (core/codec/format.ts), written by the first release;
+ * - 2: a Kafka RecordBatch v2 exactly as the producer sent it (core/codec/record-batch.ts).
+ */
+export type ChunkFormat = 1 | 2;
+
 /** A byte range of an object holding consecutive records of one partition. */
 export interface ChunkRef {
+  /** @default 1 (absent on chunks written before format 2 existed) */
+  readonly format?: ChunkFormat;
   /** Offset of the chunk's first record minus the entry's base offset. */
   readonly offsetDelta: number;
   readonly position: number;

@@ -65,6 +65,12 @@ export interface MetadataStore {
   /** Deletes `entry` if it is still stored unchanged. */
   deleteEntry(entry: IndexEntry): Promise<boolean>;
 
+  /**
+   * Allocates a new int64 producer id (an atomic counter): ids are never
+   * handed out twice, across every process serving the same tables.
+   */
+  allocateProducerId(): Promise<bigint>;
+
   getGroup(group: string): Promise<GroupRecord | undefined>;
   /** Writes a group if its stored version is `record.version - 1` (or absent when version is 1). */
   saveGroup(record: GroupRecord): Promise<boolean>;
@@ -92,6 +98,33 @@ export interface Ids {
   unique(): string;
   /** A float in [0, 1), for jitter. */
   random(): number;
+}
+
+/**
+ * Wakes long-polling reads when an append lands. Within one process (the
+ * local host, one Lambda container) an append notifies the waiters directly;
+ * across processes nothing is shared, so a waiter also re-reads the index
+ * every poll interval and the notifier only makes the common case faster.
+ */
+export interface Notifier {
+  /** Resolves when `notify` names the partition, when closed, or after `ms`, whichever is first. */
+  wait(topicId: string, partition: number, ms: number): Promise<void>;
+  /** Wakes every waiter on these partitions of a topic. */
+  notify(topicId: string, partitions: Iterable<number>): void;
+  /** Wakes every waiter now and makes later waits return at once (shutdown). */
+  close(): void;
+  /** True once {@link Notifier.close} was called. */
+  readonly closed: boolean;
+}
+
+/** The components core runs on: injected, never constructed inside core. */
+export interface Components {
+  readonly objectStore: ObjectStore;
+  readonly metadataStore: MetadataStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  /** @default an in-process notifier ({@link Notifier}) */
+  readonly notifier?: Notifier;
 }
 
 /** The wall clock. */

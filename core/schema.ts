@@ -58,13 +58,4 @@ export const OBJECT_PREFIXES = {
 } as const;
 
 /** Names of the Lambda functions (also answered by the local host's Invoke API). */
-export const FUNCTION_NAMES = {
-  produce: 'eddy-produce',
-  fetch: 'eddy-fetch',
-  groups: 'eddy-groups',
-  admin: 'eddy-admin',
-  maintenance: 'eddy-maintenance',
-} as const;
-
-/** An API family, served by one handler. */
-export type FunctionKind = keyof typeof FUNCTION_NAMES;
+export { FUNCTION_NAMES, type FunctionKind } from '@eddy/api';

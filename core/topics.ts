@@ -2,7 +2,8 @@
  * Topic rules: Kafka's name rules, partition bounds and per-topic config.
  */
 import { EddyError } from './errors.js';
-import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from './model.js';
+import { DEFAULT_TOPIC_CONFIG, type TopicConfig, type TopicRecord } from './model.js';
+import type { MetadataStore } from './ports.js';
 
 /** Most partitions a topic may have. */
 export const MAX_PARTITIONS = 1000;
@@ -42,4 +43,12 @@ export function resolveTopicConfig(patch: Partial<TopicConfig> | undefined, base
     if (!(key in DEFAULT_TOPIC_CONFIG)) throw new EddyError('INVALID_REQUEST', `unknown config key ${JSON.stringify(key)}`);
   }
   return { retentionMs: merged.retentionMs, retentionBytes: merged.retentionBytes, maxMessageBytes: merged.maxMessageBytes };
+}
+
+/** Reads a topic by name or throws `UNKNOWN_TOPIC_OR_PARTITION` (`INVALID_TOPIC` for an illegal name). */
+export async function getTopic(meta: MetadataStore, name: string): Promise<TopicRecord> {
+  validateTopicName(name);
+  const topic = await meta.getTopic(name);
+  if (!topic) throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`);
+  return topic;
 }

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { awsComponents, type AwsClients } from '../core/adapters/aws/index.js';
 import { DEFAULTS, type Settings } from '../core/config.js';
+import type { Components } from '../core/index.js';
 import { FUNCTION_NAMES, type FunctionKind } from '../core/schema.js';
 import { dispatch, MAX_BODY_BYTES } from '../lambdas/http/handler.js';
 import { createLogger, type Level, type Logger } from '../lambdas/http/log.js';
@@ -49,6 +50,8 @@ export interface LocalHost {
   readonly url: string;
   readonly port: number;
   readonly runtime: Runtime;
+  /** The components the handlers run on (AWS adapters over the stand-ins). */
+  readonly components: Components;
   readonly standins: Standins;
   /** Runs one maintenance pass now. */
   runMaintenance(): Promise<unknown>;
@@ -120,7 +123,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const standins = await startStandins({ dataDir: options.dataDir ?? DEFAULTS.dataDir });
   options.instrument?.(standins.clients);
   const settings: Settings = { ...standins.settings, ...options.settings };
-  const runtime = createRuntime({ settings, components: awsComponents(settings, { clients: standins.clients }), log, pollIntervalMs: 250 });
+  const components = awsComponents(settings, { clients: standins.clients });
+  const runtime = createRuntime({ settings, components, logger: log, pollIntervalMs: 250 });
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
@@ -146,8 +150,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         send(res, 400, JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }), { 'x-amzn-errortype': 'InvalidRequestContentException' });
         return;
       }
-      const result = await dispatch(runtime, kind, payload);
-      send(res, 200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST' });
+      const requestId = randomUUID();
+      const result = await dispatch(runtime, kind, payload, { requestId });
+      send(res, 200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId });
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
@@ -156,13 +161,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     try {
       const m = matchRoute(method, url.pathname);
       if (m && 'route' in m) {
-        kind = m.route.kind === 'any' ? 'admin' : m.route.kind;
+        kind = m.route.kind;
         routeKey = `${method} ${m.route.path}`;
       }
     } catch {
       // A malformed path: let the handler answer it.
     }
-    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey))) as { statusCode: number; headers?: Record<string, string>; body?: string };
+    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey), { requestId: randomUUID() })) as { statusCode: number; headers?: Record<string, string>; body?: string };
     send(res, out.statusCode, out.body ?? '', out.headers ?? {});
   };
 
@@ -186,7 +191,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
 
   let maintenanceRunning: Promise<unknown> | undefined;
   const runMaintenance = (): Promise<unknown> =>
-    (maintenanceRunning ??= runtime.maintenance
+    (maintenanceRunning ??= runtime.eddy.maintenance
       .runOnce()
       .then((report) => {
         log.info('maintenance', { ...report });
@@ -201,10 +206,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     url: `http://127.0.0.1:${port}`,
     port,
     runtime,
+    components,
     standins,
     runMaintenance,
     async close() {
       if (timer) clearInterval(timer);
+      // Pending long polls answer now with what they have, instead of holding the shutdown.
+      runtime.notifier.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));

@@ -166,7 +166,7 @@ try {
       // what was just produced is compacted now rather than a minute later.
       maintenance: async () => {
         const settings = host.runtime.settings;
-        const maintenance = new Maintenance(host.runtime.engine, { gcGraceMs: settings.gcGraceMs, compactionTargetBytes: settings.compactionTargetBytes, compactionMinAgeMs: 0, retentionMinAgeMs: 0 });
+        const maintenance = new Maintenance(host.components, { gcGraceMs: settings.gcGraceMs, compactionTargetBytes: settings.compactionTargetBytes, compactionMinAgeMs: 0, retentionMinAgeMs: 0 });
         const t0 = performance.now();
         const report = await maintenance.runOnce();
         return { report, ms: performance.now() - t0 };

@@ -13,11 +13,12 @@
  * Session expiry is lazy: every operation judges members by the clock, and
  * the next write drops the expired ones.
  */
-import type { Engine } from '../engine.js';
 import { EddyError } from '../errors.js';
 import { checkPartition, listOffset, partitionOffsets, type OffsetSpec } from '../log/fetch.js';
 import type { CommittedOffset, GroupRecord, TopicRecord } from '../model.js';
-import type { MetadataStore } from '../ports.js';
+import type { Clock, Ids, MetadataStore, ObjectStore } from '../ports.js';
+import { checkGroupSave } from '../invariants.js';
+import { getTopic } from '../topics.js';
 import { backoffMs, mapLimit } from '../util.js';
 import { pairs } from './assignment.js';
 import {
@@ -65,26 +66,35 @@ const CONCURRENCY = 16;
 const BACKOFF_BASE_MS = 5;
 const BACKOFF_CAP_MS = 500;
 
+/** The ports the groups need: group state and offsets, topic bounds, and chunks for offset-by-time resets. */
+export interface GroupPorts {
+  readonly metadataStore: MetadataStore;
+  readonly objectStore: ObjectStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+}
+
 /** Consumer groups: membership, assignment, committed offsets. */
 export class GroupCoordinator {
   private readonly rebalanceTimeoutMs: number;
   private readonly maxAttempts: number;
+  private readonly meta: MetadataStore;
 
-  /** @param engine - the engine whose topics and components the groups use. */
   constructor(
-    private readonly engine: Engine,
+    private readonly ports: GroupPorts,
     options: GroupCoordinatorOptions = {},
   ) {
+    this.meta = ports.metadataStore;
     this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? DEFAULT_REBALANCE_TIMEOUT_MS;
     this.maxAttempts = options.maxAttempts ?? 64;
   }
 
-  private get meta(): MetadataStore {
-    return this.engine.components.metadataStore;
+  private topic(name: string): Promise<TopicRecord> {
+    return getTopic(this.meta, name);
   }
 
   private timing(group: string): Timing & { group: string } {
-    return { now: this.engine.components.clock.now(), rebalanceTimeoutMs: this.rebalanceTimeoutMs, group };
+    return { now: this.ports.clock.now(), rebalanceTimeoutMs: this.rebalanceTimeoutMs, group };
   }
 
   /**
@@ -97,11 +107,11 @@ export class GroupCoordinator {
     validateGroupId(group);
     const req = parseHeartbeat(request);
     const topics = await mapLimit(req.topics, CONCURRENCY, async (name) => {
-      const t = await this.engine.topic(name);
+      const t = await this.topic(name);
       return { topicId: t.topicId, name: t.name, partitions: t.partitions };
     });
     let newId: string | undefined;
-    const newMemberId = (): string => (newId ??= this.engine.components.ids.unique());
+    const newMemberId = (): string => (newId ??= this.ports.ids.unique());
     const joining = req.memberEpoch === 0 && req.memberId === undefined;
     return this.update(group, async (current) => {
       const state = current ?? emptyGroup(joining ? await this.initialEpoch(group) : 0);
@@ -146,7 +156,7 @@ export class GroupCoordinator {
     });
 
     fence ??= await this.takeAdminFence(group, 'commit offsets without a member');
-    const committedAt = this.engine.components.clock.now();
+    const committedAt = this.ports.clock.now();
     const refused = await this.write(
       group,
       targets.map((o) => ({
@@ -175,7 +185,7 @@ export class GroupCoordinator {
    */
   async fetchOffsets(group: string, topic?: string): Promise<FetchOffsetsResponse> {
     validateGroupId(group);
-    if (topic !== undefined) await this.engine.topic(topic);
+    if (topic !== undefined) await this.topic(topic);
     const [record, stored] = await Promise.all([this.meta.getGroup(group), this.meta.readOffsets(group)]);
     if (!record && stored.length === 0) throw notFound(group);
     const rows = await this.withLag(stored.filter((o) => topic === undefined || o.topic === topic));
@@ -260,10 +270,10 @@ export class GroupCoordinator {
   async resetOffsets(group: string, request: ResetOffsetsRequest): Promise<CommitResponse> {
     validateGroupId(group);
     const req = parseReset(request);
-    const topic = await this.engine.topic(req.topic);
+    const topic = await this.topic(req.topic);
     const record = await this.meta.getGroup(group);
     if (record) adminFence(stateOf(record), { ...this.timing(group), action: `reset offsets of group ${group}` });
-    const deps = { objects: this.engine.components.objectStore, meta: this.meta };
+    const deps = { objects: this.ports.objectStore, meta: this.meta };
     const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
     const offsets = await mapLimit(partitions, CONCURRENCY, async (p) => {
       const to = req.to;
@@ -274,7 +284,7 @@ export class GroupCoordinator {
       return (await listOffset(deps, topic, p, to as OffsetSpec)).offset;
     });
     const fence = await this.takeAdminFence(group, `reset offsets of group ${group}`);
-    const committedAt = this.engine.components.clock.now();
+    const committedAt = this.ports.clock.now();
     const refused = await this.write(
       group,
       partitions.map((p) => ({ topic: topic.name, topicId: topic.topicId, partition: p, offset: offsets[p]!, fence, committedAt })),
@@ -292,8 +302,10 @@ export class GroupCoordinator {
   private async update<T>(group: string, step: (current: GroupState | undefined) => Promise<{ next?: GroupState; result: T }>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const record = await this.meta.getGroup(group);
-      const { next, result } = await step(record ? stateOf(record) : undefined);
+      const current = record ? stateOf(record) : undefined;
+      const { next, result } = await step(current);
       if (!next) return result;
+      checkGroupSave(group, current, next);
       const saved: GroupRecord = { group, version: (record?.version ?? 0) + 1, state: encodeGroupState(next) };
       const size = JSON.stringify(saved.state).length;
       if (size > MAX_GROUP_STATE_BYTES) {
@@ -306,7 +318,7 @@ export class GroupCoordinator {
 
   private async backoff(group: string, attempt: number): Promise<void> {
     if (attempt + 1 >= this.maxAttempts) throw new EddyError('UNAVAILABLE', `group ${group} is changing concurrently, retry`);
-    await this.engine.components.clock.sleep(backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS, this.engine.components.ids.random));
+    await this.ports.clock.sleep(backoffMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS, this.ports.ids.random));
   }
 
   /**
@@ -335,7 +347,7 @@ export class GroupCoordinator {
   /** Reads each distinct topic once (throws for a missing one). */
   private async topics(names: readonly string[]): Promise<Map<string, TopicRecord>> {
     const distinct = [...new Set(names)];
-    const records = await mapLimit(distinct, CONCURRENCY, (name) => this.engine.topic(name));
+    const records = await mapLimit(distinct, CONCURRENCY, (name) => this.topic(name));
     return new Map(distinct.map((name, i) => [name, records[i]!]));
   }
 

@@ -36,8 +36,10 @@ export interface FetchRequest {
   readonly offset: number;
   /** @default 1000 */
   readonly maxRecords?: number;
-  /** Soft byte bound; at least one record is returned when one exists. @default 1048576 */
+  /** Soft byte bound; at least one record is returned when one exists. @default 1048576, at most 4 MiB */
   readonly maxBytes?: number;
+  /** How long an empty answer may wait for records. @default 0, at most 20000 */
+  readonly waitMs?: number;
 }
 
 /** A fetch result. */
@@ -51,8 +53,23 @@ export interface ReadDeps {
   readonly meta: MetadataStore;
 }
 
-/** Default and maximum fetch sizes (DESIGN.md §3). */
-export const FETCH_LIMITS = { defaultMaxBytes: 1024 * 1024, maxMaxBytes: 4 * 1024 * 1024, defaultMaxRecords: 1000, maxMaxRecords: 10_000 } as const;
+/** Default and maximum fetch sizes and wait (docs/design.md, Limits). */
+export const FETCH_LIMITS = { defaultMaxBytes: 1024 * 1024, maxMaxBytes: 4 * 1024 * 1024, defaultMaxRecords: 1000, maxMaxRecords: 10_000, maxWaitMs: 20_000 } as const;
+
+/** Throws `INVALID_REQUEST` naming the first fetch limit a request breaks. Every front door's reads go through this. */
+export function checkFetchLimits(request: { readonly offset: number; readonly maxBytes?: number; readonly maxRecords?: number; readonly waitMs?: number }): void {
+  const { offset, maxBytes = FETCH_LIMITS.defaultMaxBytes, maxRecords = FETCH_LIMITS.defaultMaxRecords, waitMs = 0 } = request;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new EddyError('INVALID_REQUEST', `offset must be a non-negative integer, got ${offset}`);
+  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > FETCH_LIMITS.maxWaitMs) {
+    throw new EddyError('INVALID_REQUEST', `waitMs must be from 0 to ${FETCH_LIMITS.maxWaitMs}, got ${waitMs}`);
+  }
+  if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > FETCH_LIMITS.maxMaxBytes) {
+    throw new EddyError('INVALID_REQUEST', `maxBytes must be from 1 to ${FETCH_LIMITS.maxMaxBytes}, got ${maxBytes}`);
+  }
+  if (!Number.isInteger(maxRecords) || maxRecords < 1 || maxRecords > FETCH_LIMITS.maxMaxRecords) {
+    throw new EddyError('INVALID_REQUEST', `maxRecords must be from 1 to ${FETCH_LIMITS.maxMaxRecords}, got ${maxRecords}`);
+  }
+}
 
 /** Throws `UNKNOWN_TOPIC_OR_PARTITION` unless the partition exists. */
 export function checkPartition(topic: TopicRecord, partition: number): void {

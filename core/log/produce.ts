@@ -18,8 +18,9 @@ import { EddyError } from '../errors.js';
 import { ingestKey } from '../layout.js';
 import type { IndexEntry, ProducerState, TopicRecord } from '../model.js';
 import { encodeObject, storedRecordBytes, type StoredRecord } from '../codec/format.js';
-import { partitionForKey } from '../partitioner.js';
+import { partitionForKey } from '@eddy/api';
 import type { Clock, Ids, MetadataStore, ObjectStore } from '../ports.js';
+import { checkAppend } from '../invariants.js';
 import { backoffMs } from '../util.js';
 
 /** One record of a produce request, bytes already decoded. */
@@ -81,7 +82,7 @@ export interface ProduceDeps {
 }
 
 function outOfOrder(partition: number, detail: string): EddyError {
-  return new EddyError('INVALID_REQUEST', `out of order sequence in partition ${partition}: ${detail}`);
+  return new EddyError('OUT_OF_ORDER_SEQUENCE', `out of order sequence in partition ${partition}: ${detail}`);
 }
 
 /**
@@ -98,7 +99,7 @@ function checkSequence(batch: PartitionBatch, producer: ProducerBatch, head: Ind
     // appending it could duplicate it.
     if (first !== 0) {
       throw new EddyError(
-        'INVALID_REQUEST',
+        'UNKNOWN_PRODUCER_ID',
         `unknown producer ${producer.producerId} in partition ${batch.partition}: sequence ${first} continues a batch this partition no longer remembers; start a new producerEpoch at sequence 0`,
       );
     }
@@ -106,7 +107,7 @@ function checkSequence(batch: PartitionBatch, producer: ProducerBatch, head: Ind
   }
   if (producer.producerEpoch > state.epoch) return undefined;
   if (producer.producerEpoch < state.epoch) {
-    throw new EddyError('INVALID_REQUEST', `producer fenced: epoch ${producer.producerEpoch} is older than ${state.epoch}`);
+    throw new EddyError('PRODUCER_FENCED', `producer fenced: epoch ${producer.producerEpoch} is older than ${state.epoch}`);
   }
   if (first === state.firstSequence && last === state.lastSequence) return state.baseOffset;
   if (first === state.lastSequence + 1) return undefined;
@@ -325,6 +326,7 @@ async function appendChunk(
         appendedAt: deps.clock.now(),
         producers: nextProducers(head, producer, batch, baseOffset),
       };
+      checkAppend(head, entry);
       try {
         if (await deps.meta.appendEntry(entry)) return baseOffset;
         pending.add(baseOffset);

@@ -36,6 +36,7 @@
  * into small segments, segments merge with neighbours of similar size, and a
  * byte is rewritten O(log(target / entry size)) times, not once per run.
  */
+import { checkCovering } from '../invariants.js';
 import { CHUNK_HEADER_BYTES, decodeChunk, encodeObject, storedRecordBytes, type StoredRecord } from '../codec/format.js';
 import { EddyError } from '../errors.js';
 import { segmentKey } from '../layout.js';
@@ -213,6 +214,7 @@ export async function compactGroup(ctx: MaintenanceContext, group: readonly Inde
   // write must land well within it, or GC could mark the segment unreferenced.
   const inTime = ctx.clock.now() - startedAt <= ctx.options.gcGraceMs / 2;
   // 4. The one decisive write.
+  checkCovering(group, covering);
   if (!intact || !inTime || !(await ctx.meta.replaceEntry(first, covering))) {
     ctx.report.segmentsAbandoned++;
     return false;

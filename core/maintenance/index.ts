@@ -4,7 +4,7 @@
  * local host's interval call {@link Maintenance.runOnce}.
  *
  * ```ts
- * const maintenance = new Maintenance(engine, { gcGraceMs, compactionTargetBytes });
+ * const { maintenance } = createEddy({ components, settings: { maintenance: { gcGraceMs } } });
  * const report = await maintenance.runOnce();
  * ```
  *
@@ -23,9 +23,8 @@
  * 5. GC, if every index was read (otherwise an unread reference could look
  *    like garbage, so nothing is deleted this run).
  */
-import type { Engine } from '../engine.js';
 import type { IndexEntry, TopicRecord } from '../model.js';
-import type { ObjectSummary } from '../ports.js';
+import type { Clock, Ids, MetadataStore, ObjectStore, ObjectSummary } from '../ports.js';
 import { mapLimit } from '../util.js';
 import { compactPartition } from './compaction.js';
 import { emptyReport, MaintenanceContext, type MaintenanceReport } from './context.js';
@@ -41,14 +40,22 @@ export { planCompaction, compactGroup, compactPartition, cutChunks, type Compact
 export { collectGarbage, listCollectable, GC_MARKS_VERSION, type GcInput } from './gc.js';
 export { reclaimTombstones, reclaimTopic } from './tombstones.js';
 
-/** Retention, compaction and GC over every topic of an engine's stores. */
+/** The ports maintenance works on. */
+export interface MaintenancePorts {
+  readonly objectStore: ObjectStore;
+  readonly metadataStore: MetadataStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+}
+
+/** Retention, compaction and GC over every topic of the stores. */
 export class Maintenance {
   /** The settings in force, defaults applied. */
   readonly options: ResolvedMaintenanceOptions;
 
   /** @throws EddyError `INVALID_REQUEST` naming a bad option. */
   constructor(
-    private readonly engine: Engine,
+    private readonly ports: MaintenancePorts,
     options: MaintenanceOptions = {},
   ) {
     this.options = resolveMaintenanceOptions(options);
@@ -56,7 +63,7 @@ export class Maintenance {
 
   /** Runs every enabled pass once over every topic and returns what it did. Per-partition failures are reported, not thrown. */
   async runOnce(): Promise<MaintenanceReport> {
-    const { objectStore, metadataStore, clock, ids } = this.engine.components;
+    const { objectStore, metadataStore, clock, ids } = this.ports;
     const startedAt = clock.now();
     const ctx = new MaintenanceContext(objectStore, metadataStore, clock, ids, this.options, emptyReport(), startedAt);
     const passes = this.options.passes;

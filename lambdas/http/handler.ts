@@ -6,7 +6,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EddyError, errorEnvelope, toEddyError } from '../../core/errors.js';
 import type { FunctionKind } from '../../core/schema.js';
+import { OPENAPI_PATH, openApiDocument } from './openapi.js';
 import { matchRoute, type ApiRequest, type ApiResponse } from './routes.js';
+import type { Logger } from './log.js';
 import type { Runtime } from './runtime.js';
 
 /** Largest request body accepted: Lambda's synchronous payload limit. */
@@ -28,9 +30,9 @@ export interface DirectInvokeResult {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function fail(err: unknown, rt: Runtime, req: { method: string; path: string }): ApiResponse {
+function fail(err: unknown, log: Logger, req: { method: string; path: string }): ApiResponse {
   const e = toEddyError(err);
-  if (e.code === 'INTERNAL') rt.log.error('internal error', { method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
+  if (e.code === 'INTERNAL') log.error('internal error', { method: req.method, path: req.path, error: String((err as Error)?.stack ?? err) });
   return { statusCode: e.status, body: errorEnvelope(e) };
 }
 
@@ -66,9 +68,10 @@ function validationMessage(issues: ReadonlyArray<{ path: PropertyKey[]; message:
  * Serves one request for a function. `kind` 'any' serves every route (the
  * local host dispatches by route itself). Never throws.
  */
-export async function serve(rt: Runtime, kind: FunctionKind | 'any', req: ApiRequest): Promise<ApiResponse> {
+export async function serve(rt: Runtime, kind: FunctionKind | 'any', req: ApiRequest, log: Logger = rt.logger): Promise<ApiResponse> {
   try {
     if (req.path === '/health' && req.method === 'GET') return { statusCode: 200, body: { status: 'ok' } };
+    if (req.path === OPENAPI_PATH && req.method === 'GET' && (kind === 'admin' || kind === 'any')) return { statusCode: 200, body: openApiDocument() };
     const m = matchRoute(req.method, req.path);
     if (!m || !('route' in m) || (kind !== 'any' && m.route.kind !== kind)) {
       // The shape API Gateway itself answers for a route it does not have.
@@ -93,7 +96,7 @@ export async function serve(rt: Runtime, kind: FunctionKind | 'any', req: ApiReq
     const out = await route.run(rt, { params, query, body });
     return { statusCode: route.status, body: route.status === 204 ? null : out };
   } catch (err) {
-    return fail(err, rt, req);
+    return fail(err, log, req);
   }
 }
 
@@ -131,19 +134,30 @@ export function requestFromApiGateway(event: APIGatewayProxyEventV2): ApiRequest
   };
 }
 
-/** Handles any event a function can receive. */
-export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown): Promise<APIGatewayProxyStructuredResultV2 | DirectInvokeResult | unknown> {
+/** Who is asking: the Lambda request id and whether this invocation started the container. */
+export interface InvocationContext {
+  readonly requestId?: string;
+  readonly coldStart?: boolean;
+}
+
+/** Handles any event a function can receive. Every log line carries the invocation's request id. */
+export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown, invocation: InvocationContext = {}): Promise<APIGatewayProxyStructuredResultV2 | DirectInvokeResult | unknown> {
   const started = Date.now();
+  const log = rt.logger.child({
+    fn: kind,
+    ...(invocation.requestId ? { requestId: invocation.requestId } : {}),
+    ...(invocation.coldStart ? { coldStart: true } : {}),
+  });
   if (isApiGatewayV2(event)) {
     let res: ApiResponse;
     let req: ApiRequest | undefined;
     try {
       req = requestFromApiGateway(event);
-      res = await serve(rt, kind, req);
+      res = await serve(rt, kind, req, log);
     } catch (err) {
-      res = fail(err, rt, { method: event.requestContext.http.method, path: event.rawPath });
+      res = fail(err, log, { method: event.requestContext.http.method, path: event.rawPath });
     }
-    rt.log.info('request', { fn: kind, method: event.requestContext.http.method, path: event.rawPath, status: res.statusCode, ms: Date.now() - started });
+    log.info('request', { method: event.requestContext.http.method, path: event.rawPath, status: res.statusCode, ms: Date.now() - started, apiRequestId: event.requestContext.requestId });
     return {
       statusCode: res.statusCode,
       headers: { 'content-type': 'application/json' },
@@ -153,13 +167,13 @@ export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown):
   if (isDirect(event)) {
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(event.query ?? {})) query[k] = String(v);
-    const res = await serve(rt, kind, { method: event.method.toUpperCase(), path: event.path, query, body: event.body });
-    rt.log.info('invoke', { fn: kind, method: event.method, path: event.path, status: res.statusCode, ms: Date.now() - started });
+    const res = await serve(rt, kind, { method: event.method.toUpperCase(), path: event.path, query, body: event.body }, log);
+    log.info('invoke', { method: event.method, path: event.path, status: res.statusCode, ms: Date.now() - started });
     return res;
   }
   if (kind === 'maintenance' && isScheduled(event)) {
-    const report = await rt.maintenance.runOnce();
-    rt.log.info('maintenance', { ...report });
+    const report = await rt.eddy.maintenance.runOnce();
+    log.info('maintenance', { ...report });
     return report;
   }
   const err = new EddyError('INVALID_REQUEST', 'unrecognised event: send an API Gateway v2 event or {"method","path","query","body"}');
@@ -167,7 +181,11 @@ export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown):
 }
 
 /** A Lambda handler for `kind`, with its runtime built once per container. */
-export function lambdaHandler(kind: FunctionKind, makeRuntime: () => Runtime): (event: unknown) => Promise<unknown> {
+export function lambdaHandler(kind: FunctionKind, makeRuntime: () => Runtime): (event: unknown, context?: { awsRequestId?: string }) => Promise<unknown> {
   let rt: Runtime | undefined;
-  return async (event) => dispatch((rt ??= makeRuntime()), kind, event);
+  return async (event, context) => {
+    const coldStart = rt === undefined;
+    rt ??= makeRuntime();
+    return dispatch(rt, kind, event, { ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}), coldStart });
+  };
 }

@@ -26,10 +26,23 @@ const errorSchema: Json = {
   },
 };
 
+/** Where the document is served (by the admin function; see handler.ts). */
+export const OPENAPI_PATH = '/v1/openapi.json';
+
+let built: Json | undefined;
+
+/** The document, built once per process. */
+export function openApiDocument(): Json {
+  return (built ??= buildOpenApi());
+}
+
 /** Builds the document. */
 export function buildOpenApi(): Json {
   const paths: Record<string, Json> = {
     '/health': { get: { operationId: 'health', summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
+    [OPENAPI_PATH]: {
+      get: { operationId: 'getV1OpenapiJson', summary: 'This document', 'x-eddy-function': 'admin', responses: { '200': { description: 'OpenAPI 3.1' } }, security: [{ sigv4: [] }] },
+    },
   };
   for (const r of ROUTES) {
     const parameters: Json[] = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
@@ -57,7 +70,7 @@ export function buildOpenApi(): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Eddy HTTP API', version: '1.0.0', description: 'Kafka-style event streams on AWS Lambda, S3 and DynamoDB. See DESIGN.md §3 and docs/api.md.' },
+    info: { title: 'Eddy HTTP API', version: '1.0.0', description: 'Kafka-style event streams on AWS Lambda, S3 and DynamoDB. See docs/design.md and docs/api.md.' },
     paths,
     components: {
       schemas: { Error: errorSchema },

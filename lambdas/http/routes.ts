@@ -5,8 +5,7 @@
  */
 import type * as z from 'zod';
 import { EddyError } from '../../core/errors.js';
-import { FETCH_LIMITS } from '../../core/log/fetch.js';
-import type { ProduceRecord } from '../../core/log/produce.js';
+import type { ProduceRecord } from '../../core/index.js';
 import type { FunctionKind } from '../../core/schema.js';
 import { decodeField, encodeField, type Encoding } from './encoding.js';
 import type { Runtime } from './runtime.js';
@@ -35,7 +34,7 @@ interface RouteInput<Q, B> {
 
 /** One route. */
 export interface Route<Q = unknown, B = unknown> {
-  readonly kind: FunctionKind | 'any';
+  readonly kind: FunctionKind;
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly summary: string;
@@ -50,12 +49,11 @@ const route = <Q, B>(r: Route<Q, B>): Route => r as unknown as Route;
 /** Largest fetch answer, below Lambda's 6 MB response limit with room for framing. */
 export const MAX_RESPONSE_BYTES = 5_500_000;
 
-/** Max long-poll wait. */
-export const MAX_WAIT_MS = 20_000;
-
+/** A path's partition: any non-negative integer (an unknown partition is core's 404, not a 400 here). */
 function partitionParam(raw: string): number {
-  if (!/^\d{1,4}$/.test(raw)) throw new EddyError('INVALID_REQUEST', `partition must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 20))}`);
-  return Number(raw);
+  const n = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) throw new EddyError('INVALID_REQUEST', `partition must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 20))}`);
+  return n;
 }
 
 function decodeRecords(body: z.infer<typeof s.produceBody>): ProduceRecord[] {
@@ -87,20 +85,12 @@ function producerBatch(body: z.infer<typeof s.produceBody>) {
 export const ROUTES: readonly Route[] = [
   route({
     kind: 'admin',
-    method: 'GET',
-    path: '/v1/openapi.json',
-    summary: 'This document',
-    status: 200,
-    run: async (rt) => rt.openapi(),
-  }),
-  route({
-    kind: 'admin',
     method: 'POST',
     path: '/v1/topics',
     summary: 'Create a topic',
     status: 201,
     body: s.createTopicBody,
-    run: (rt, { body }) => rt.engine.createTopic(body),
+    run: (rt, { body }) => rt.eddy.log.createTopic(body),
   }),
   route({
     kind: 'admin',
@@ -109,7 +99,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'List topics',
     status: 200,
     query: s.emptyQuery,
-    run: async (rt) => ({ topics: await rt.engine.listTopics() }),
+    run: async (rt) => ({ topics: await rt.eddy.log.listTopics() }),
   }),
   route({
     kind: 'admin',
@@ -117,7 +107,7 @@ export const ROUTES: readonly Route[] = [
     path: '/v1/topics/{topic}',
     summary: 'Describe a topic: config and per-partition offsets and segments',
     status: 200,
-    run: (rt, { params }) => rt.engine.describeTopic(params.topic!),
+    run: (rt, { params }) => rt.eddy.log.describeTopic(params.topic!),
   }),
   route({
     kind: 'admin',
@@ -126,7 +116,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Grow partitions or change config',
     status: 200,
     body: s.alterTopicBody,
-    run: (rt, { params, body }) => rt.engine.alterTopic(params.topic!, body),
+    run: (rt, { params, body }) => rt.eddy.log.alterTopic(params.topic!, body),
   }),
   route({
     kind: 'admin',
@@ -135,7 +125,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Delete a topic (maintenance reclaims its storage)',
     status: 204,
     run: async (rt, { params }) => {
-      await rt.engine.deleteTopic(params.topic!);
+      await rt.eddy.log.deleteTopic(params.topic!);
       return null;
     },
   }),
@@ -147,11 +137,8 @@ export const ROUTES: readonly Route[] = [
     status: 200,
     body: s.produceBody,
     run: async (rt, { params, body }) => {
-      if (body.records.length === 0) throw new EddyError('INVALID_REQUEST', 'records must not be empty');
       const producer = producerBatch(body);
-      const results = await rt.engine.produce({ topic: params.topic!, records: decodeRecords(body), ...(producer ? { producer } : {}) });
-      rt.notifier.notify(params.topic!, new Set(results.map((r) => r.partition)));
-      return { results };
+      return { results: await rt.eddy.log.produce({ topic: params.topic!, records: decodeRecords(body), ...(producer ? { producer } : {}) }) };
     },
   }),
   route({
@@ -162,21 +149,16 @@ export const ROUTES: readonly Route[] = [
     status: 200,
     query: s.fetchQuery,
     run: async (rt, { params, query }) => {
-      const partition = partitionParam(params.partition!);
-      const waitMs = query.waitMs ?? 0;
-      if (waitMs > MAX_WAIT_MS) throw new EddyError('INVALID_REQUEST', `waitMs must be at most ${MAX_WAIT_MS}, got ${waitMs}`);
-      const maxBytes = query.maxBytes ?? FETCH_LIMITS.defaultMaxBytes;
-      if (maxBytes < 1 || maxBytes > FETCH_LIMITS.maxMaxBytes) throw new EddyError('INVALID_REQUEST', `maxBytes must be from 1 to ${FETCH_LIMITS.maxMaxBytes}, got ${maxBytes}`);
-      const maxRecords = query.maxRecords ?? FETCH_LIMITS.defaultMaxRecords;
-      if (maxRecords < 1 || maxRecords > FETCH_LIMITS.maxMaxRecords) throw new EddyError('INVALID_REQUEST', `maxRecords must be from 1 to ${FETCH_LIMITS.maxMaxRecords}, got ${maxRecords}`);
       const enc: Encoding = query.encoding ?? 'base64';
-      const request = { topic: params.topic!, partition, offset: query.offset, maxBytes, maxRecords };
-      const deadline = rt.clock.now() + waitMs;
-      let result = await rt.engine.fetch(request);
-      while (result.records.length === 0 && rt.clock.now() < deadline) {
-        await rt.notifier.wait(params.topic!, partition, Math.min(deadline - rt.clock.now(), rt.pollIntervalMs));
-        result = await rt.engine.fetch(request);
-      }
+      const { offset, maxBytes, maxRecords, waitMs } = query;
+      const result = await rt.eddy.log.fetch({
+        topic: params.topic!,
+        partition: partitionParam(params.partition!),
+        offset,
+        ...(maxBytes !== undefined ? { maxBytes } : {}),
+        ...(maxRecords !== undefined ? { maxRecords } : {}),
+        ...(waitMs !== undefined ? { waitMs } : {}),
+      });
       // maxBytes bounds stored bytes; base64 and JSON grow them. Stop before
       // the encoded answer could pass Lambda's 6 MB response limit (at least
       // one record is always returned, and nextOffset says where to go on).
@@ -216,7 +198,7 @@ export const ROUTES: readonly Route[] = [
     query: s.offsetsQuery,
     run: (rt, { params, query }) => {
       const at = query.at === 'earliest' || query.at === 'latest' ? query.at : { timestamp: Number(query.at) };
-      return rt.engine.listOffset(params.topic!, partitionParam(params.partition!), at);
+      return rt.eddy.log.listOffset(params.topic!, partitionParam(params.partition!), at);
     },
   }),
   route({
@@ -226,7 +208,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'List consumer groups with state and member count',
     status: 200,
     query: s.emptyQuery,
-    run: (rt) => rt.groups.listGroups(),
+    run: (rt) => rt.eddy.groups.listGroups(),
   }),
   route({
     kind: 'groups',
@@ -234,7 +216,7 @@ export const ROUTES: readonly Route[] = [
     path: '/v1/groups/{group}',
     summary: 'Describe a group: members, assignments, epochs, lag',
     status: 200,
-    run: (rt, { params }) => rt.groups.describeGroup(params.group!),
+    run: (rt, { params }) => rt.eddy.groups.describeGroup(params.group!),
   }),
   route({
     kind: 'groups',
@@ -243,7 +225,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Delete an empty group and its offsets',
     status: 204,
     run: async (rt, { params }) => {
-      await rt.groups.deleteGroup(params.group!);
+      await rt.eddy.groups.deleteGroup(params.group!);
       return null;
     },
   }),
@@ -254,7 +236,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Join (memberEpoch 0), heartbeat and acknowledge (current epoch), or leave (memberEpoch -1)',
     status: 200,
     body: s.heartbeatBody,
-    run: (rt, { params, body }) => rt.groups.heartbeat(params.group!, body),
+    run: (rt, { params, body }) => rt.eddy.groups.heartbeat(params.group!, body),
   }),
   route({
     kind: 'groups',
@@ -263,7 +245,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Commit offsets (the next offset to read), fenced by member id and epoch',
     status: 200,
     body: s.commitBody,
-    run: (rt, { params, body }) => rt.groups.commit(params.group!, body),
+    run: (rt, { params, body }) => rt.eddy.groups.commit(params.group!, body),
   }),
   route({
     kind: 'groups',
@@ -272,7 +254,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Committed offsets with high-water mark and lag',
     status: 200,
     query: s.groupOffsetsQuery,
-    run: (rt, { params, query }) => rt.groups.fetchOffsets(params.group!, query.topic),
+    run: (rt, { params, query }) => rt.eddy.groups.fetchOffsets(params.group!, query.topic),
   }),
   route({
     kind: 'groups',
@@ -281,7 +263,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Reset an empty group to earliest, latest, a timestamp or an offset',
     status: 200,
     body: s.resetBody,
-    run: (rt, { params, body }) => rt.groups.resetOffsets(params.group!, body),
+    run: (rt, { params, body }) => rt.eddy.groups.resetOffsets(params.group!, body),
   }),
 ];
 

@@ -1,85 +1,43 @@
 /**
- * What a handler runs on: the engine, the group coordinator and maintenance
- * over injected components, plus a logger and the long-poll notifier.
- * Built once per container (Lambda) or process (local host).
+ * What a handler runs on: Eddy's core over injected components, plus a
+ * logger. Built once per container (Lambda) or process (local host).
  */
 import { awsComponents } from '../../core/adapters/aws/index.js';
 import { readSettings, type Settings } from '../../core/config.js';
-import { createEngine, type Engine, type EngineComponents } from '../../core/engine.js';
-import { GroupCoordinator } from '../../core/groups/coordinator.js';
-import { Maintenance, type MaintenanceReport } from '../../core/maintenance/index.js';
-import type { Clock } from '../../core/ports.js';
+import { createEddy, createNotifier, type Components, type Eddy, type Notifier } from '../../core/index.js';
 import { createLogger, type Logger } from './log.js';
-import { buildOpenApi } from './openapi.js';
-
-/**
- * Wakes long-polling fetches when a produce in the same process appends.
- * Across Lambda containers there is no shared memory, so waiters also poll
- * (every `pollIntervalMs`) and this only makes the local host faster.
- */
-export class Notifier {
-  private readonly waiters = new Map<string, Set<() => void>>();
-
-  /** Resolves when the partition gets records in this process, or after `ms`. */
-  wait(topic: string, partition: number, ms: number): Promise<void> {
-    const key = `${topic}\u0000${partition}`;
-    return new Promise((resolve) => {
-      let set = this.waiters.get(key);
-      if (!set) this.waiters.set(key, (set = new Set()));
-      const done = (): void => {
-        clearTimeout(timer);
-        set!.delete(done);
-        if (set!.size === 0) this.waiters.delete(key);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      set.add(done);
-    });
-  }
-
-  notify(topic: string, partitions: Iterable<number>): void {
-    for (const p of partitions) for (const done of [...(this.waiters.get(`${topic}\u0000${p}`) ?? [])]) done();
-  }
-}
 
 /** Everything a handler needs. */
 export interface Runtime {
   readonly settings: Settings;
-  readonly engine: Engine;
-  readonly groups: GroupCoordinator;
-  readonly maintenance: { runOnce(): Promise<MaintenanceReport> };
+  /** Core: `log`, `groups`, `maintenance`. */
+  readonly eddy: Eddy;
+  /** Wakes long polls on appends in this process; closed on shutdown so pending polls answer at once. */
   readonly notifier: Notifier;
-  readonly clock: Clock;
-  readonly log: Logger;
-  /** How often a long poll re-reads the index when nothing wakes it. */
-  readonly pollIntervalMs: number;
-  openapi(): unknown;
+  readonly logger: Logger;
 }
 
 /** Options for {@link createRuntime}. */
 export interface RuntimeOptions {
   readonly settings: Settings;
-  readonly components: EngineComponents;
-  readonly log?: Logger;
-  /** @default 250 */
+  readonly components: Components;
+  readonly logger?: Logger;
+  /** How often a long poll re-reads the index when nothing in this process wakes it. @default 250 */
   readonly pollIntervalMs?: number;
 }
 
 /** Builds a runtime over given components (the local host, tests). */
 export function createRuntime(options: RuntimeOptions): Runtime {
-  const engine = createEngine(options.components);
-  let openapi: unknown;
-  return {
-    settings: options.settings,
-    engine,
-    groups: new GroupCoordinator(engine),
-    maintenance: new Maintenance(engine, { gcGraceMs: options.settings.gcGraceMs, compactionTargetBytes: options.settings.compactionTargetBytes }),
-    notifier: new Notifier(),
-    clock: options.components.clock,
-    log: options.log ?? createLogger(options.settings.logLevel),
-    pollIntervalMs: options.pollIntervalMs ?? 250,
-    openapi: () => (openapi ??= buildOpenApi()),
-  };
+  const { settings, components } = options;
+  const notifier = components.notifier ?? createNotifier(components.clock);
+  const eddy = createEddy({
+    components: { ...components, notifier },
+    settings: {
+      log: { pollIntervalMs: options.pollIntervalMs ?? 250 },
+      maintenance: { gcGraceMs: settings.gcGraceMs, compactionTargetBytes: settings.compactionTargetBytes },
+    },
+  });
+  return { settings, eddy, notifier, logger: options.logger ?? createLogger(settings.logLevel) };
 }
 
 /** Builds the runtime of a Lambda container from its environment, validated once. */

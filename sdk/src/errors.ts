@@ -2,8 +2,7 @@
  * The SDK's error model, mirroring the API's (DESIGN.md §3): one error class
  * carrying the API `code`, and one table giving each code its HTTP status,
  * whether a client may retry it, and what is known about the write it
- * interrupted. The table is a copy of the server's so the SDK can be used
- * on its own; a unit test keeps the two from drifting.
+ * interrupted. The table is the server's own, from `@eddy/api`.
  *
  * Failures that never produced an API response are mapped onto the same
  * codes by the transports: a connection that failed before the request was
@@ -11,51 +10,9 @@
  * `UNKNOWN_OUTCOME`.
  */
 
-/**
- * What a failed request left behind.
- * - `none`: nothing was applied (safe to retry anything);
- * - `unknown`: the write may or may not have applied (retry only with idempotence);
- * - `n/a`: not a write, or a rejection before any work.
- */
-export type ErrorOutcome = 'none' | 'unknown' | 'n/a';
+import { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorOutcome } from '@eddy/api';
 
-/** Policy of one error code: HTTP status, retryability and outcome. */
-export interface ErrorPolicy {
-  /** HTTP status the API answers with. */
-  readonly status: number;
-  /** Whether repeating the request may succeed. */
-  readonly retryable: boolean;
-  /** What the failed request left behind. */
-  readonly outcome: ErrorOutcome;
-}
-
-/** Every error code of the API with its policy (same table as the server's). */
-export const ERROR_CODES = {
-  INVALID_REQUEST: { status: 400, retryable: false, outcome: 'none' },
-  INVALID_TOPIC: { status: 400, retryable: false, outcome: 'none' },
-  INVALID_PARTITIONS: { status: 400, retryable: false, outcome: 'none' },
-  UNKNOWN_TOPIC_OR_PARTITION: { status: 404, retryable: false, outcome: 'none' },
-  GROUP_NOT_FOUND: { status: 404, retryable: false, outcome: 'none' },
-  TOPIC_ALREADY_EXISTS: { status: 409, retryable: false, outcome: 'none' },
-  NON_EMPTY_GROUP: { status: 409, retryable: false, outcome: 'none' },
-  STALE_MEMBER_EPOCH: { status: 409, retryable: false, outcome: 'none' },
-  UNKNOWN_MEMBER_ID: { status: 409, retryable: false, outcome: 'none' },
-  OFFSET_OUT_OF_RANGE: { status: 416, retryable: false, outcome: 'n/a' },
-  MESSAGE_TOO_LARGE: { status: 413, retryable: false, outcome: 'none' },
-  THROTTLED: { status: 429, retryable: true, outcome: 'none' },
-  UNAVAILABLE: { status: 503, retryable: true, outcome: 'none' },
-  UNKNOWN_OUTCOME: { status: 503, retryable: true, outcome: 'unknown' },
-  DATA_CORRUPT: { status: 500, retryable: false, outcome: 'n/a' },
-  INTERNAL: { status: 500, retryable: false, outcome: 'unknown' },
-} as const satisfies Record<string, ErrorPolicy>;
-
-/** An API error code. */
-export type ErrorCode = keyof typeof ERROR_CODES;
-
-/** True when `code` names a known error code. */
-export function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
-}
+export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorOutcome, type ErrorPolicy } from '@eddy/api';
 
 /** Options of {@link EddyError}'s constructor. */
 export interface EddyErrorOptions {

@@ -134,7 +134,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   // grace periods, so compaction and GC race the workload under faults. The
   // minimum ages still exceed the longest produce request seen under these
   // faults (the local host has no Lambda timeout to bound it).
-  const maintenance = new Maintenance(host.runtime.engine, { gcGraceMs: 30_000, compactionMinAgeMs: 20_000, retentionMinAgeMs: 20_000 });
+  const maintenance = new Maintenance(host.components, { gcGraceMs: 30_000, compactionMinAgeMs: 20_000, retentionMinAgeMs: 20_000 });
   const mstats = { runs: 0, entriesCompacted: 0, segmentsWritten: 0, objectsDeleted: 0, errors: 0 };
   let maintaining = true;
   const maintenanceLoop = (async () => {

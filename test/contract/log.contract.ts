@@ -3,10 +3,10 @@
  * the AWS adapters on dynalite + s3rver, so the two cannot drift.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type EngineComponents } from '../../core/engine.js';
+import { createLog, type Components, type Log } from '../helpers/core.js';
 import { EddyError } from '../../core/errors.js';
 import type { MetadataStore, ObjectStore } from '../../core/ports.js';
-import { partitionForKey } from '../../core/partitioner.js';
+import { partitionForKey } from '@eddy/api';
 import type { AdapterKind } from '../helpers/standins.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -31,7 +31,7 @@ async function countObjects(store: ObjectStore): Promise<number> {
   return count;
 }
 
-async function readAll(engine: Engine, topic: string, partition: number, from = 0) {
+async function readAll(engine: Log, topic: string, partition: number, from = 0) {
   const out: Array<{ offset: number; value: string | null }> = [];
   let offset = from;
   for (;;) {
@@ -73,12 +73,12 @@ function failingAppends(meta: MetadataStore, error: EddyError): MetadataStore {
 
 export function logContract(kind: AdapterKind): void {
   describe(`log engine contract: ${kind.name}`, () => {
-    let c: EngineComponents;
-    let engine: Engine;
+    let c: Components;
+    let engine: Log;
     beforeAll(async () => {
       await kind.setup();
       c = kind.components();
-      engine = createEngine(c);
+      engine = createLog(c);
     });
     afterAll(() => kind.teardown());
 
@@ -103,7 +103,7 @@ export function logContract(kind: AdapterKind): void {
       for (const p of [0, -1, 1001, 1.5]) await expectCode(engine.createTopic({ name: uniqueTopic('p'), partitions: p }), 'INVALID_PARTITIONS');
       await expectCode(engine.createTopic({ name: uniqueTopic('cfg'), config: { maxMessageBytes: 2 * 1024 * 1024 } }), 'INVALID_REQUEST');
       await expectCode(engine.createTopic({ name: uniqueTopic('cfg'), config: { retentionMs: 0 } }), 'INVALID_REQUEST');
-      expect(await createEngine(c).createTopic({ name: 'a.b_c-D9', partitions: 1000 })).toMatchObject({ partitions: 1000 });
+      expect(await createLog(c).createTopic({ name: 'a.b_c-D9', partitions: 1000 })).toMatchObject({ partitions: 1000 });
     });
 
     it('returns bytes, keys, headers and timestamps exactly as sent (binary too)', async () => {
@@ -174,7 +174,7 @@ export function logContract(kind: AdapterKind): void {
       const topic = uniqueTopic('crash');
       await engine.createTopic({ name: topic, partitions: 1 });
       await engine.produce({ topic, records: [{ key: null, value: enc('before') }] });
-      const broken = createEngine({ ...c, metadataStore: failingAppends(c.metadataStore, new EddyError('UNAVAILABLE', 'injected')) });
+      const broken = createLog({ ...c, metadataStore: failingAppends(c.metadataStore, new EddyError('UNAVAILABLE', 'injected')) });
       const objectsBefore = await countObjects(c.objectStore);
       await expectCode(broken.produce({ topic, records: [{ key: null, value: enc('lost') }] }), 'UNAVAILABLE');
       expect(await countObjects(c.objectStore)).toBe(objectsBefore + 1); // the orphan GC will reclaim
@@ -186,7 +186,7 @@ export function logContract(kind: AdapterKind): void {
     it('recognises its own append after an ambiguous index write: no duplicate, no gap', async () => {
       const topic = uniqueTopic('ambiguous');
       await engine.createTopic({ name: topic, partitions: 1 });
-      const flaky = createEngine({ ...c, metadataStore: ambiguousAppends(c.metadataStore, 1) });
+      const flaky = createLog({ ...c, metadataStore: ambiguousAppends(c.metadataStore, 1) });
       const [r] = await flaky.produce({ topic, records: [{ key: null, value: enc('once') }] });
       expect(r).toEqual({ partition: 0, offset: 0 });
       await engine.produce({ topic, records: [{ key: null, value: enc('next') }] });
@@ -220,7 +220,7 @@ export function logContract(kind: AdapterKind): void {
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
       });
-      const flaky = createEngine({ ...c, metadataStore: mixed });
+      const flaky = createLog({ ...c, metadataStore: mixed });
       await expectCode(
         flaky.produce({ topic, records: [{ key: null, value: enc('a'), partition: 0 }, { key: null, value: enc('b'), partition: 1 }] }),
         'UNKNOWN_OUTCOME',
@@ -244,12 +244,12 @@ export function logContract(kind: AdapterKind): void {
       await engine.produce({ topic, records: [{ key: null, value: enc('other'), partition: 0 }] });
       expect(await engine.produce(batch(0, 0))).toEqual(first); // a retry: same offsets, nothing appended
       expect((await readAll(engine, topic, 0)).map((r) => r.value)).toEqual(['a0', 'a1', 'other']);
-      await expectCode(engine.produce(batch(5, 1)), 'INVALID_REQUEST'); // gap in partition 0
+      await expectCode(engine.produce(batch(5, 1)), 'OUT_OF_ORDER_SEQUENCE'); // gap in partition 0
       const second = await engine.produce(batch(2, 1, 0, 'b'));
       expect(second).toEqual([{ partition: 0, offset: 3 }, { partition: 0, offset: 4 }, { partition: 1, offset: 1 }]);
       const bumped = await engine.produce(batch(0, 0, 1, 'c')); // a new epoch restarts sequences
       expect(bumped[0]!.offset).toBe(5);
-      const fenced = await expectCode(engine.produce(batch(3, 2, 0, 'd')), 'INVALID_REQUEST');
+      const fenced = await expectCode(engine.produce(batch(3, 2, 0, 'd')), 'PRODUCER_FENCED');
       expect(fenced.message).toContain('fenced');
       await expectCode(engine.produce({ ...batch(0, 0), records: [{ key: null, value: enc('x') }] }), 'INVALID_REQUEST'); // no explicit partition
     });
@@ -265,7 +265,7 @@ export function logContract(kind: AdapterKind): void {
       expect(await send('slow', 1)).toEqual([kept]); // a late retry is still recognised
       const [next] = await send('slow', 2); // and the producer simply continues
       expect(next!.offset).toBe(42);
-      await expectCode(send('never-seen', 7), 'INVALID_REQUEST'); // an unknown producer must start at 0
+      await expectCode(send('never-seen', 7), 'UNKNOWN_PRODUCER_ID'); // an unknown producer must start at 0
     });
 
     it('reports a corrupted object as DATA_CORRUPT, never as data', async () => {

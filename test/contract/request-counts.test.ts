@@ -5,16 +5,16 @@
  * SDK's retries).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../core/engine.js';
+import { createLog, type Log } from '../helpers/core.js';
 import { standinKind } from '../helpers/standins.js';
 
 const kind = standinKind();
-let engine: Engine;
+let engine: Log;
 const enc = (s: string) => new TextEncoder().encode(s);
 
 beforeAll(async () => {
   await kind.setup();
-  engine = createEngine(kind.components());
+  engine = createLog(kind.components());
 });
 afterAll(() => kind.teardown());
 

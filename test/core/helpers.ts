@@ -5,15 +5,16 @@
  */
 import { expect } from 'vitest';
 import { memoryComponents, type MemoryMetadataStore, type MemoryObjectStore } from '../../core/adapters/memory/index.js';
-import { createEngine, type Engine } from '../../core/engine.js';
 import { EddyError } from '../../core/errors.js';
-import { GroupCoordinator, type GroupCoordinatorOptions } from '../../core/groups/index.js';
 import { seededIds } from '../../core/ids.js';
-import { Maintenance, type MaintenanceOptions } from '../../core/maintenance/index.js';
-import type { MetadataStore } from '../../core/ports.js';
+import { createEddy, createNotifier, type Eddy, type EddySettings, type GroupCoordinator, type Log, type Maintenance, type MaintenanceOptions, type MetadataStore } from '../../core/index.js';
 
-/** A clock that stands still until advanced; `sleep` only yields, so retries and backoff cost no real time. */
-export class StillClock {
+/**
+ * Virtual time: it moves only when a test advances it or something sleeps,
+ * and a sleep costs no real time (it yields once, then time jumps by `ms`).
+ * So backoff and long polls run instantly yet keep their meaning.
+ */
+export class VirtualClock {
   /** Every `sleep` asked for, in order (backoff is observable). */
   readonly sleeps: number[] = [];
 
@@ -29,36 +30,44 @@ export class StillClock {
 
   sleep(ms: number): Promise<void> {
     this.sleeps.push(ms);
-    return new Promise((resolve) => setImmediate(resolve));
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        this.time += ms;
+        resolve();
+      }),
+    );
   }
 }
 
 /** Core over fresh memory stores. */
 export interface MemoryEddy {
-  readonly log: Engine;
+  readonly log: Log;
   readonly groups: GroupCoordinator;
-  /** A maintenance job over the same stores. */
+  /** A maintenance job over the same stores, with these options. */
   maintenance(options?: MaintenanceOptions): Maintenance;
-  readonly clock: StillClock;
+  readonly clock: VirtualClock;
   readonly objectStore: MemoryObjectStore;
   readonly metadataStore: MemoryMetadataStore;
 }
 
 /** Builds core on fresh memory stores; `wrapMeta` may intercept the metadata store (fault injection). */
-export function memoryEddy(
-  options: { seed?: number; groups?: GroupCoordinatorOptions; wrapMeta?: (meta: MetadataStore) => MetadataStore } = {},
-): MemoryEddy {
-  const clock = new StillClock();
-  const components = memoryComponents(clock, seededIds(options.seed ?? 20_261_203));
-  const meta = options.wrapMeta ? options.wrapMeta(components.metadataStore) : components.metadataStore;
-  const log = createEngine({ ...components, metadataStore: meta });
+export function memoryEddy(options: { seed?: number; settings?: EddySettings; wrapMeta?: (meta: MetadataStore) => MetadataStore } = {}): MemoryEddy {
+  const clock = new VirtualClock();
+  const stores = memoryComponents(clock, seededIds(options.seed ?? 20_261_203));
+  const components = {
+    ...stores,
+    metadataStore: options.wrapMeta ? options.wrapMeta(stores.metadataStore) : stores.metadataStore,
+    // One notifier, so a maintenance job built later wakes the same long polls.
+    notifier: createNotifier(clock),
+  };
+  const eddy: Eddy = createEddy({ components, settings: options.settings });
   return {
-    log,
-    groups: new GroupCoordinator(log, options.groups),
-    maintenance: (o) => new Maintenance(log, o),
+    log: eddy.log,
+    groups: eddy.groups,
+    maintenance: (o) => createEddy({ components, settings: { ...options.settings, maintenance: o } }).maintenance,
     clock,
-    objectStore: components.objectStore,
-    metadataStore: components.metadataStore,
+    objectStore: stores.objectStore,
+    metadataStore: stores.metadataStore,
   };
 }
 
@@ -88,7 +97,7 @@ export async function expectCode(p: Promise<unknown>, code: string): Promise<Edd
 }
 
 /** Every record of a partition from `from`, as [offset, value] pairs. */
-export async function readAll(log: Engine, topic: string, partition = 0, from = 0): Promise<Array<[number, string | null]>> {
+export async function readAll(log: Log, topic: string, partition = 0, from = 0): Promise<Array<[number, string | null]>> {
   const out: Array<[number, string | null]> = [];
   let offset = from;
   for (;;) {

@@ -4,7 +4,7 @@
  * timeouts are exact and instant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type EngineComponents } from '../../core/engine.js';
+import { createLog, type Components, type Log } from '../helpers/core.js';
 import { EddyError } from '../../core/errors.js';
 import { pairs } from '../../core/groups/assignment.js';
 import { GroupCoordinator } from '../../core/groups/coordinator.js';
@@ -107,16 +107,16 @@ function gatedStore(meta: MetadataStore) {
 
 export function groupsContract(kind: AdapterKind): void {
   describe(`consumer groups contract: ${kind.name}`, () => {
-    let c: EngineComponents;
+    let c: Components;
     let clock: ManualClock;
-    let engine: Engine;
+    let engine: Log;
     let coord: GroupCoordinator;
     beforeAll(async () => {
       await kind.setup();
       clock = new ManualClock();
       c = { ...kind.components(), clock };
-      engine = createEngine(c);
-      coord = new GroupCoordinator(engine);
+      engine = createLog(c);
+      coord = new GroupCoordinator(c);
     });
     afterAll(() => kind.teardown());
 
@@ -370,7 +370,7 @@ export function groupsContract(kind: AdapterKind): void {
       await engine.produce({ topic, records: Array.from({ length: 10 }, (_, i) => ({ key: null, value: enc(`v${i}`) })) });
       const group = unique('g');
       const gate = gatedStore(c.metadataStore);
-      const zombieSide = new GroupCoordinator(createEngine({ ...c, metadataStore: gate.store }));
+      const zombieSide = new GroupCoordinator({ ...c, metadataStore: gate.store });
 
       const a = new Member(coord, group, [topic]);
       await a.beat();

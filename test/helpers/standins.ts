@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestCounter } from '../../core/adapters/aws/index.js';
 import { memoryComponents } from '../../core/adapters/memory/index.js';
-import type { EngineComponents } from '../../core/engine.js';
+import type { Components } from '../../core/index.js';
 import { systemIds } from '../../core/ids.js';
 import { systemClock } from '../../core/ports.js';
 import type { Standins } from '../../local/standins.js';
@@ -42,7 +42,7 @@ export async function testStandins(dataDir?: string): Promise<Standins & { count
 export interface AdapterKind {
   readonly name: string;
   setup(): Promise<void>;
-  components(): EngineComponents;
+  components(): Components;
   /** Counts of storage requests (AWS only). */
   readonly counter?: RequestCounter;
   teardown(): Promise<void>;
@@ -50,7 +50,7 @@ export interface AdapterKind {
 
 /** Memory adapters: fresh state per `components()` call is not wanted, so one store per suite. */
 export function memoryKind(): AdapterKind {
-  let c: EngineComponents | undefined;
+  let c: Components | undefined;
   return {
     name: 'memory',
     async setup() {

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../lambdas/http/handler.js';
+import { openApiDocument } from '../../lambdas/http/openapi.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { fromSchema } from '../helpers/arbitrary-json.js';
 import { call, testHost, unique } from '../helpers/host.js';
@@ -17,7 +18,7 @@ const group = unique('fuzz-group');
 
 async function objectCount(): Promise<number> {
   let n = 0;
-  for await (const _ of host.runtime.engine.components.objectStore.list('')) n++;
+  for await (const _ of host.components.objectStore.list('')) n++;
   return n;
 }
 
@@ -35,7 +36,7 @@ const stats = { cases: 0, fiveHundreds: 0, partialWrites: 0 };
 
 describe('fuzzing every route over the OpenAPI schemas', () => {
   it('never answers 5xx and never writes on a rejected produce', async () => {
-    const doc = host.runtime.openapi() as { paths: Record<string, Record<string, Json>> };
+    const doc = openApiDocument() as { paths: Record<string, Record<string, Json>> };
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
     expect(ops.length).toBe(ROUTES.length + 1);
     const pathValue = fc.oneof(

@@ -15,7 +15,7 @@ const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64');
 
 async function objectCount(h: Host): Promise<number> {
   let n = 0;
-  for await (const _ of h.runtime.engine.components.objectStore.list('')) n++;
+  for await (const _ of h.components.objectStore.list('')) n++;
   return n;
 }
 
@@ -188,7 +188,7 @@ describe('errors: a 4xx with the envelope, and nothing written', () => {
   it('offset before the log start → 416 naming logStartOffset; offsets continue after retention empties a partition', async () => {
     const t = await topic(1, { retentionMs: 1000 });
     await call(host.url, 'POST', `/v1/topics/${t}/records`, { encoding: 'utf8', records: [1, 2, 3].map((i) => ({ value: `old${i}`, timestamp: i })) });
-    const maintenance = new Maintenance(host.runtime.engine, { retentionMinAgeMs: 0, compactionMinAgeMs: 0 });
+    const maintenance = new Maintenance(host.components, { retentionMinAgeMs: 0, compactionMinAgeMs: 0 });
     const report = await maintenance.runOnce();
     expect(report.entriesExpired).toBeGreaterThanOrEqual(1);
     const d = await call(host.url, 'GET', `/v1/topics/${t}`);

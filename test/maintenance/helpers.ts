@@ -5,7 +5,7 @@
  */
 import type { RequestCounter } from '../../core/adapters/aws/index.js';
 import { memoryComponents } from '../../core/adapters/memory/index.js';
-import type { Engine, EngineComponents } from '../../core/engine.js';
+import type { Components, Log } from '../../core/index.js';
 import { EddyError } from '../../core/errors.js';
 import type { IndexEntry } from '../../core/model.js';
 import type { Clock, Ids, MetadataStore, ObjectStore } from '../../core/ports.js';
@@ -37,7 +37,7 @@ export interface MaintenanceKind {
   readonly name: string;
   setup(): Promise<void>;
   /** New empty stores on the given clock and ids. */
-  fresh(clock: Clock, ids: Ids): Promise<EngineComponents>;
+  fresh(clock: Clock, ids: Ids): Promise<Components>;
   /** Seeds of the interleaving test (each a different schedule). @default one */
   readonly seeds?: readonly number[];
   /** Counts AWS requests (stand-ins only). */
@@ -118,7 +118,7 @@ export async function expectCode(p: Promise<unknown>, code: string): Promise<Edd
 }
 
 /** Every record of a partition from `from` up to the high-water mark, fetched as a consumer would. */
-export async function readAll(engine: Engine, topic: string, partition: number, from?: number, maxRecords = 7) {
+export async function readAll(engine: Log, topic: string, partition: number, from?: number, maxRecords = 7) {
   const out: Array<{ offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null; headers: ReadonlyArray<readonly [string, Uint8Array]> }> = [];
   let offset = from ?? (await engine.partitionOffsets(topic, partition)).logStartOffset;
   for (let empty = 0; ; ) {

@@ -4,7 +4,7 @@
  * own empty store, because a maintenance run sweeps the whole store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type EngineComponents } from '../../core/engine.js';
+import { createLog, type Components } from '../helpers/core.js';
 import { EddyError } from '../../core/errors.js';
 import { seededIds } from '../../core/ids.js';
 import { Maintenance, type MaintenanceOptions, type MaintenanceReport } from '../../core/maintenance/index.js';
@@ -22,13 +22,13 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
     async function world(options: MaintenanceOptions = {}, seed = 1) {
       const clock = testClock();
       const c = await kind.fresh(clock, seededIds(seed));
-      const engine = createEngine(c);
-      const maintenance = new Maintenance(engine, { gcGraceMs: GRACE, compactionMinAgeMs: 0, retentionMinAgeMs: 0, ...options });
+      const engine = createLog(c);
+      const maintenance = new Maintenance(c, { gcGraceMs: GRACE, compactionMinAgeMs: 0, retentionMinAgeMs: 0, ...options });
       return { clock, c, engine, maintenance };
     }
 
     /** Every entry's object exists: GC never deleted a referenced object. */
-    async function expectReferencedObjectsExist(c: EngineComponents, topicId: string, partitions: number): Promise<void> {
+    async function expectReferencedObjectsExist(c: Components, topicId: string, partitions: number): Promise<void> {
       const stored = new Set(await objectKeys(c.objectStore));
       for (let p = 0; p < partitions; p++) {
         for (const e of await indexEntries(c.metadataStore, topicId, p)) if (e.objectKey !== null) expect(stored, `object of ${p}@${e.baseOffset}`).toContain(e.objectKey);
@@ -156,7 +156,7 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
       expect(segment!.chunks.length).toBeGreaterThan(5);
       expect(segment!.chunks.every((ch) => ch.length <= 400)).toBe(true);
       const reads: Array<{ key: string; length: number }> = [];
-      const watched = createEngine({ ...c, objectStore: intercept(c.objectStore, { getRange: (original, key, position, length) => (reads.push({ key, length }), original(key, position, length)) }) });
+      const watched = createLog({ ...c, objectStore: intercept(c.objectStore, { getRange: (original, key, position, length) => (reads.push({ key, length }), original(key, position, length)) }) });
       const got = await watched.fetch({ topic: 'ranges', partition: 0, offset: 17, maxRecords: 1 });
       expect(got.records.map((r) => [r.offset, r.value![0]])).toEqual([[17, 17]]);
       expect(reads).toEqual([{ key: segment!.objectKey, length: expect.any(Number) }]);
@@ -181,7 +181,7 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
       const expected = (await readAll(engine, 'budget', 0)).map((r) => [r.offset, dec(r.value)]);
       // The first merge takes longer than the budget.
       const slow = intercept(c.objectStore, { put: async (original, key, bytes) => (await original(key, bytes), clock.advance(2000)) });
-      const first = await new Maintenance(createEngine({ ...c, objectStore: slow }), maintenance.options).runOnce();
+      const first = await new Maintenance({ ...c, objectStore: slow }, maintenance.options).runOnce();
       expect(first).toMatchObject({ segmentsWritten: 1, entriesCompacted: 10, mergesDeferred: 2, errors: [] });
       const second = await maintenance.runOnce();
       expect(second).toMatchObject({ mergesDeferred: 0, errors: [] });
@@ -199,7 +199,7 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
       const crashing = intercept(c.metadataStore, {
         deleteEntry: (original, e) => (++deletes > 3 ? Promise.reject(new EddyError('UNAVAILABLE', 'injected crash')) : original(e)),
       });
-      const broken = new Maintenance(createEngine({ ...c, metadataStore: crashing }), maintenance.options);
+      const broken = new Maintenance({ ...c, metadataStore: crashing }, maintenance.options);
       const report = await broken.runOnce();
       expect(report).toMatchObject({ segmentsWritten: 1 });
       expect(report.errors.join()).toContain('injected crash');
@@ -225,9 +225,9 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
     // What may change a covered entry between the merge's read and its index write:
     const races = {
       // retention (or another run's merge) removed the first entry;
-      'the first entry was deleted': async (meta: EngineComponents['metadataStore'], entries: IndexEntry[]) => meta.deleteEntry(entries[0]!),
+      'the first entry was deleted': async (meta: Components['metadataStore'], entries: IndexEntry[]) => meta.deleteEntry(entries[0]!),
       // an entry inside the group was rewritten (only the re-read catches this: the replace is conditional on the first entry only).
-      'a middle entry was rewritten': async (meta: EngineComponents['metadataStore'], entries: IndexEntry[]) => meta.replaceEntry(entries[5]!, { ...entries[5]!, appendedAt: entries[5]!.appendedAt + 1 }),
+      'a middle entry was rewritten': async (meta: Components['metadataStore'], entries: IndexEntry[]) => meta.replaceEntry(entries[5]!, { ...entries[5]!, appendedAt: entries[5]!.appendedAt + 1 }),
     };
     for (const [race, interfere] of Object.entries(races)) {
       it(`abandons a merge when ${race} after the merge read it: the segment becomes an orphan, no record is lost`, async () => {
@@ -247,7 +247,7 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
             }
           },
         });
-        const report = await new Maintenance(createEngine({ ...c, objectStore: racing }), maintenance.options).runOnce();
+        const report = await new Maintenance({ ...c, objectStore: racing }, maintenance.options).runOnce();
         expect(report).toMatchObject({ segmentsWritten: 0, segmentsAbandoned: 1, errors: [] });
         const stillThere = (await readAll(engine, 'raced', 0)).map((r) => [r.offset, dec(r.value)]);
         expect(stillThere).toEqual(expected.slice(expected.length - stillThere.length));
@@ -270,7 +270,7 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
       const { topicId } = await engine.createTopic({ name: 'orphans', partitions: 1 });
       await engine.produce({ topic: 'orphans', records: [{ key: null, value: enc('kept') }] });
       const before = await objectKeys(c.objectStore);
-      const crashed = createEngine({ ...c, metadataStore: intercept(c.metadataStore, { appendEntry: () => Promise.reject(new EddyError('UNAVAILABLE', 'crash before the index write')) }) });
+      const crashed = createLog({ ...c, metadataStore: intercept(c.metadataStore, { appendEntry: () => Promise.reject(new EddyError('UNAVAILABLE', 'crash before the index write')) }) });
       await expectCode(crashed.produce({ topic: 'orphans', records: [{ key: null, value: enc('lost') }] }), 'UNAVAILABLE');
       const orphan = (await objectKeys(c.objectStore)).filter((k) => !before.includes(k));
       expect(orphan).toHaveLength(1);
@@ -299,7 +299,7 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
       const reached = gate();
       const resume = gate();
       let pause = true;
-      const slowReader = createEngine({
+      const slowReader = createLog({
         ...c,
         metadataStore: intercept(c.metadataStore, {
           entriesFrom: async (original, ...args) => {
@@ -342,7 +342,7 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
           sent[p]!.push(value);
         }
       };
-      const crashed = createEngine({ ...c, metadataStore: intercept(c.metadataStore, { appendEntry: () => Promise.reject(new EddyError('UNAVAILABLE', 'crash')) }) });
+      const crashed = createLog({ ...c, metadataStore: intercept(c.metadataStore, { appendEntry: () => Promise.reject(new EddyError('UNAVAILABLE', 'crash')) }) });
       await expectCode(crashed.produce({ topic: 'twice', records: [{ key: null, value: enc('orphan'), partition: 0 }] }), 'UNAVAILABLE');
       const totals = { segmentsWritten: 0, segmentsAbandoned: 0, objectsDeleted: 0 };
       for (let round = 0; round < 4; round++) {
@@ -415,7 +415,7 @@ export function maintenanceSuite(kind: MaintenanceKind): void {
       let fetches = 0;
       // Readers hold the index entries they read for a while before reading the
       // bytes (a random number of turns), so fetches straddle merges and GC.
-      const slowReader = createEngine({
+      const slowReader = createLog({
         ...c,
         metadataStore: intercept(c.metadataStore, {
           entriesFrom: async (original, ...args) => {

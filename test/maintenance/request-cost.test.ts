@@ -5,7 +5,7 @@
  * Prints the figures (docs/maintenance.md quotes them) and bounds them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../core/engine.js';
+import { createLog } from '../helpers/core.js';
 import { seededIds } from '../../core/ids.js';
 import { Maintenance } from '../../core/maintenance/index.js';
 import { readAll, standinMaintenanceKind, testClock } from './helpers.js';
@@ -43,7 +43,7 @@ describe('compaction request cost (aws on stand-ins)', () => {
     const clock = testClock();
     const c = await kind.fresh(clock, seededIds(42));
     const counter = kind.counter!;
-    const engine = createEngine(c);
+    const engine = createLog(c);
     await engine.createTopic({ name: 'cost', partitions: s.partitions });
     for (let i = 0; i < s.requests; i++) {
       await engine.produce({
@@ -53,7 +53,7 @@ describe('compaction request cost (aws on stand-ins)', () => {
     }
 
     counter.reset();
-    const merge = await new Maintenance(engine, { gcGraceMs: GRACE, compactionMinAgeMs: 0, passes: { retention: false, gc: false, tombstones: false } }).runOnce();
+    const merge = await new Maintenance(c, { gcGraceMs: GRACE, compactionMinAgeMs: 0, passes: { retention: false, gc: false, tombstones: false } }).runOnce();
     const mergeCounts = counter.snapshot();
     const total = (counts: Record<string, number>, service?: string) => Object.entries(counts).reduce((n, [k, v]) => (!service || k.startsWith(service) ? n + v : n), 0);
     const mergeRequests = total(mergeCounts);
@@ -63,7 +63,7 @@ describe('compaction request cost (aws on stand-ins)', () => {
 
     // GC of the merged ingest objects: one run marks them, one a grace period later deletes them.
     counter.reset();
-    const gc = new Maintenance(engine, { gcGraceMs: GRACE, compactionMinAgeMs: 0 });
+    const gc = new Maintenance(c, { gcGraceMs: GRACE, compactionMinAgeMs: 0 });
     let deleted = 0;
     for (let i = 0; i < 2; i++) {
       clock.advance(GRACE + 60_000);

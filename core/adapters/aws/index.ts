@@ -1,6 +1,6 @@
 /** AWS adapters: S3 and DynamoDB through the AWS SDK v3. */
 import type { Settings } from '../../config.js';
-import type { EngineComponents } from '../../engine.js';
+import type { Components } from '../../ports.js';
 import { systemIds } from '../../ids.js';
 import { systemClock } from '../../ports.js';
 import { createAwsClients, type AwsClientOptions, type AwsClients } from './clients.js';
@@ -13,7 +13,7 @@ export { S3ObjectStore } from './object-store.js';
 export { translateAwsError } from './errors.js';
 
 /** Engine components on AWS (or on anything speaking its APIs: stand-ins, LocalStack). */
-export function awsComponents(settings: Settings, options: AwsClientOptions & { clients?: AwsClients } = {}): EngineComponents & { clients: AwsClients } {
+export function awsComponents(settings: Settings, options: AwsClientOptions & { clients?: AwsClients } = {}): Components & { clients: AwsClients } {
   const clients = options.clients ?? createAwsClients(settings, options);
   return {
     objectStore: new S3ObjectStore(clients.s3, settings.bucket),

@@ -19,6 +19,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
   QueryCommand,
   ScanCommand,
   type AttributeValue,
@@ -27,7 +28,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Settings } from '../../config.js';
 import { EddyError } from '../../errors.js';
-import { GROUP_META_SK, OFFSET_SK_PREFIX, logPk, logSk, offsetSk, tombstonePk, topicPk } from '../../layout.js';
+import { GROUP_META_SK, OFFSET_SK_PREFIX, PRODUCER_ID_COUNTER_PK, logPk, logSk, offsetSk, tombstonePk, topicPk } from '../../layout.js';
 import type { ChunkRef, CommittedOffset, GroupRecord, IndexEntry, TopicRecord, TopicTombstone } from '../../model.js';
 import type { MetadataStore } from '../../ports.js';
 import { isConditionFailed, translateAwsError } from './errors.js';
@@ -39,15 +40,16 @@ const N = (v: number): AttributeValue => ({ N: String(v) });
 const str = (item: Item, k: string): string => item[k]?.S ?? '';
 const num = (item: Item, k: string): number => Number(item[k]?.N ?? 'NaN');
 
+/** Chunks as `delta.position.length.records.maxTimestamp[.format]`, comma-separated; format 1 is left out (items of the first release). */
 function encodeChunks(chunks: readonly ChunkRef[]): string {
-  return chunks.map((c) => `${c.offsetDelta}.${c.position}.${c.length}.${c.records}.${c.maxTimestamp}`).join(',');
+  return chunks.map((c) => `${c.offsetDelta}.${c.position}.${c.length}.${c.records}.${c.maxTimestamp}${c.format && c.format !== 1 ? `.${c.format}` : ''}`).join(',');
 }
 
 function decodeChunks(s: string): ChunkRef[] {
   if (s === '') return [];
   return s.split(',').map((part) => {
-    const [offsetDelta, position, length, records, maxTimestamp] = part.split('.').map(Number) as [number, number, number, number, number];
-    return { offsetDelta, position, length, records, maxTimestamp };
+    const [offsetDelta, position, length, records, maxTimestamp, format] = part.split('.').map(Number) as [number, number, number, number, number, number | undefined];
+    return { offsetDelta, position, length, records, maxTimestamp, ...(format === 2 ? { format: 2 as const } : {}) };
   });
 }
 
@@ -347,6 +349,26 @@ export class DynamoMetadataStore implements MetadataStore {
         new DeleteItemCommand({ TableName: this.log, Key: { pk: S(logPk(entry.topicId, entry.partition)), sk: S(logSk(entry.baseOffset)) }, ...unchanged(entry) }),
       ),
     );
+  }
+
+  async allocateProducerId(): Promise<bigint> {
+    // An atomic ADD: every caller gets its own value, with no read-modify-write
+    // race. Translated like a read: an ambiguous failure only skips an id, so
+    // retrying is always safe.
+    const out = await this.read('allocate producer id', () =>
+      this.db.send(
+        new UpdateItemCommand({
+          TableName: this.topics,
+          Key: { pk: S(PRODUCER_ID_COUNTER_PK) },
+          UpdateExpression: 'ADD n :one',
+          ExpressionAttributeValues: { ':one': N(1) },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    const n = out.Attributes?.n?.N;
+    if (n === undefined) throw new EddyError('INTERNAL', 'producer id counter returned no value');
+    return BigInt(n);
   }
 
   async getGroup(group: string): Promise<GroupRecord | undefined> {

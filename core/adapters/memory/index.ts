@@ -1,6 +1,5 @@
 /** In-memory adapters: fast unit tests and deterministic simulations. */
-import type { Clock, Ids } from '../../ports.js';
-import type { EngineComponents } from '../../engine.js';
+import type { Clock, Components, Ids } from '../../ports.js';
 import { MemoryMetadataStore } from './metadata-store.js';
 import { MemoryObjectStore } from './object-store.js';
 
@@ -8,6 +7,6 @@ export { MemoryMetadataStore } from './metadata-store.js';
 export { MemoryObjectStore } from './object-store.js';
 
 /** Engine components backed by memory. */
-export function memoryComponents(clock: Clock, ids: Ids): EngineComponents & { objectStore: MemoryObjectStore; metadataStore: MemoryMetadataStore } {
+export function memoryComponents(clock: Clock, ids: Ids): Components & { objectStore: MemoryObjectStore; metadataStore: MemoryMetadataStore } {
   return { objectStore: new MemoryObjectStore(clock), metadataStore: new MemoryMetadataStore(), clock, ids };
 }

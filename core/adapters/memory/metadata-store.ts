@@ -17,6 +17,11 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly logs = new Map<string, IndexEntry[]>();
   private readonly groups = new Map<string, GroupRecord>();
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
+  private producerIds = 0n;
+
+  async allocateProducerId(): Promise<bigint> {
+    return ++this.producerIds;
+  }
 
   async createTopic(topic: TopicRecord): Promise<void> {
     if (this.topics.has(topic.name)) throw new EddyError('TOPIC_ALREADY_EXISTS', `topic ${topic.name} already exists`);

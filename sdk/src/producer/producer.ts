@@ -134,7 +134,7 @@ interface Batch {
 }
 
 /** The server's answers to a batch whose sequencing it cannot accept (docs/api.md). */
-const SEQUENCE_REJECTED = /unknown producer|out of order sequence/i;
+const SEQUENCE_REJECTED = ['OUT_OF_ORDER_SEQUENCE', 'UNKNOWN_PRODUCER_ID'] as const;
 
 class BatchFailure {
   constructor(
@@ -453,13 +453,13 @@ export class Producer {
    * After a failed idempotent batch: if nothing was applied, give its
    * sequence numbers back (no other batch of these partitions was built
    * meanwhile: one in flight per partition). If it may have been applied, or
-   * the server rejected our sequencing (`INVALID_REQUEST`: out of order,
-   * unknown producer — e.g. the topic was recreated), raise the epoch: every
+   * the server rejected our sequencing (out of order, unknown producer —
+   * e.g. the topic was recreated — or fenced by a newer epoch), raise the epoch: every
    * partition then starts afresh at sequence 0, which the server accepts
    * from a known producer at a higher epoch and from an unknown one alike.
    */
   private afterFailedBatch(batch: Batch, outcomeUnknown: boolean, error: unknown): void {
-    if (outcomeUnknown || isEddyError(error, 'INVALID_REQUEST')) {
+    if (outcomeUnknown || isEddyError(error, 'INVALID_REQUEST', ...SEQUENCE_REJECTED, 'PRODUCER_FENCED')) {
       if (this.epoch === batch.epoch) this.epoch++;
       return;
     }
@@ -485,7 +485,7 @@ export class Producer {
         return await this.client.putRecords(input(), { retry: false });
       } catch (err) {
         if (!isEddyError(err) || err.outcome === 'unknown') outcomeUnknown = true;
-        if (this.idempotent && !outcomeUnknown && !resequenced && isEddyError(err, 'INVALID_REQUEST') && SEQUENCE_REJECTED.test(err.message)) {
+        if (this.idempotent && !outcomeUnknown && !resequenced && isEddyError(err, ...SEQUENCE_REJECTED)) {
           resequenced = true;
           this.resequence(batch);
           continue;

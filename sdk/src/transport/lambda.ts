@@ -7,6 +7,7 @@
  * The AWS SDK's own retries are off (`maxAttempts: 1`): whether a request may
  * be repeated depends on its idempotence, which only the Eddy client knows.
  */
+import { FUNCTION_NAMES, type ApiFunctionKind } from '@eddy/api';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { EddyError } from '../errors.js';
 import { parseBody } from './body.js';
@@ -15,17 +16,17 @@ import { networkError } from './network-errors.js';
 import type { Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './types.js';
 
 /** The API families, one Lambda function each. */
-export type FunctionKind = 'produce' | 'fetch' | 'groups' | 'admin';
+export type FunctionKind = ApiFunctionKind;
 
 /** Names of the functions serving each API family. */
 export type FunctionNames = Readonly<Record<FunctionKind, string>>;
 
 /** The default function names (as the CDK stack and the local host name them). */
 export const DEFAULT_FUNCTION_NAMES: FunctionNames = {
-  produce: 'eddy-produce',
-  fetch: 'eddy-fetch',
-  groups: 'eddy-groups',
-  admin: 'eddy-admin',
+  produce: FUNCTION_NAMES.produce,
+  fetch: FUNCTION_NAMES.fetch,
+  groups: FUNCTION_NAMES.groups,
+  admin: FUNCTION_NAMES.admin,
 };
 
 /** The subset of `LambdaClient` the transport uses (tests inject a fake). */

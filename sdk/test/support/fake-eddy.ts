@@ -255,15 +255,15 @@ export class FakeEddy implements Transport {
       if (first === undefined) return fail('INVALID_REQUEST', `missing sequence for ${p}`);
       const st = t.partitions[p]!.producers.get(producerId);
       const last = first + idx.length - 1;
-      if (st && epoch < st.epoch) return fail('INVALID_REQUEST', 'producer fenced');
+      if (st && epoch < st.epoch) return fail('PRODUCER_FENCED', 'producer fenced');
       if (st && epoch === st.epoch) {
         if (first === st.firstSeq && last === st.lastSeq) {
           plan.push({ p, idx, duplicate: st.offsets });
           continue;
         }
-        if (first !== st.lastSeq + 1) return fail('INVALID_REQUEST', `out of order sequence: got ${first}, expected ${st.lastSeq + 1}`);
+        if (first !== st.lastSeq + 1) return fail('OUT_OF_ORDER_SEQUENCE', `out of order sequence: got ${first}, expected ${st.lastSeq + 1}`);
       } else if (first !== 0) {
-        return fail('INVALID_REQUEST', `out of order sequence: new epoch must start at 0, got ${first}`);
+        return fail('OUT_OF_ORDER_SEQUENCE', `out of order sequence: new epoch must start at 0, got ${first}`);
       }
       plan.push({ p, idx });
     }

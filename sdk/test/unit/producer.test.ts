@@ -280,7 +280,7 @@ describe('Producer retries and idempotence', () => {
     const { fake, eddy } = setup(0);
     fake.createTopic('t', 1);
     const producer = eddy.producer({ retry: { retries: 3, initialRetryTimeMs: 1 } });
-    const outOfOrder = { status: 400, body: { error: { code: 'INVALID_REQUEST', message: 'out of order sequence in partition 0', retryable: false } } };
+    const outOfOrder = { status: 409, body: { error: { code: 'OUT_OF_ORDER_SEQUENCE', message: 'out of order sequence in partition 0', retryable: false } } };
     let produces = 0;
     // Attempt 1 applies but its answer is lost; attempt 2 is refused for its sequencing.
     fake.faults.push((req) => (isProduce(req) && ++produces === 2 ? Promise.resolve(outOfOrder) : undefined), loseResponse(isProduce, 1));

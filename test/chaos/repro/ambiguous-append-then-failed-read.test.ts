@@ -18,7 +18,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryMetadataStore, MemoryObjectStore } from '../../../core/adapters/memory/index.js';
-import { createEngine } from '../../../core/engine.js';
+import { createLog } from '../../helpers/core.js';
 import { EddyError, ERROR_CODES } from '../../../core/errors.js';
 import { systemIds } from '../../../core/ids.js';
 import type { IndexEntry } from '../../../core/model.js';
@@ -51,7 +51,7 @@ class AmbiguousThenUnavailable extends MemoryMetadataStore {
 describe('an applied ambiguous index write followed by a failed read', () => {
   it('is reported with an unknown outcome, never as UNAVAILABLE', async () => {
     const meta = new AmbiguousThenUnavailable();
-    const engine = createEngine({ objectStore: new MemoryObjectStore(systemClock), metadataStore: meta, clock: systemClock, ids: systemIds });
+    const engine = createLog({ objectStore: new MemoryObjectStore(systemClock), metadataStore: meta, clock: systemClock, ids: systemIds });
     await engine.createTopic({ name: 't', partitions: 1 });
     meta.armed = true;
 

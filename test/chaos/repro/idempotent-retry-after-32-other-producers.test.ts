@@ -15,7 +15,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryComponents } from '../../../core/adapters/memory/index.js';
-import { createEngine } from '../../../core/engine.js';
+import { createLog } from '../../helpers/core.js';
 import { systemIds } from '../../../core/ids.js';
 import { MAX_TRACKED_PRODUCERS } from '../../../core/log/produce.js';
 import { systemClock } from '../../../core/ports.js';
@@ -24,7 +24,7 @@ const value = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('an idempotent retry in a partition many producers write to', () => {
   it(`is not appended again after ${MAX_TRACKED_PRODUCERS} other producers appended`, async () => {
-    const engine = createEngine(memoryComponents(systemClock, systemIds));
+    const engine = createLog(memoryComponents(systemClock, systemIds));
     await engine.createTopic({ name: 't', partitions: 1 });
     const batch = (producerId: string, sequence: number, v: string) => ({
       topic: 't',

@@ -1,6 +1,6 @@
 /**
  * Reproduces: a correct send from an idempotent SDK producer fails with
- * `INVALID_REQUEST` once its partition has forgotten the producer.
+ * `UNKNOWN_PRODUCER_ID` once its partition has forgotten the producer.
  *
  * A producer appends, then more than 32 other producers append to the same
  * partition (on Lambda every container is a producer), then compaction
@@ -9,7 +9,7 @@
  * core/maintenance/compaction.ts), so the first producer's state is gone
  * from the head and from every older entry. Its next batch (sequence 1) is
  * refused by the unknown-producer rule of core/log/produce.ts
- * (`INVALID_REQUEST`: "start a new producerEpoch at sequence 0"). The SDK
+ * (`UNKNOWN_PRODUCER_ID`: "start a new producerEpoch at sequence 0"). The SDK
  * raises its epoch after that answer, so later sends work, but the refused
  * batch itself fails for good: the application gets a non-retryable error
  * for a well-formed send and its records are dropped. Kafka's producer
@@ -39,7 +39,7 @@ describe('an idempotent producer the partition has forgotten (32 other producers
     for (let i = 0; i < 33; i++) {
       await eddy.putRecords({ topic: 'forgotten', encoding: 'utf8', records: [{ value: `other-${i}`, partition: 0 }], producerId: `other-${i}`, producerEpoch: 0, sequences: { 0: 0 } });
     }
-    const report = await new Maintenance(host.runtime.engine, { compactionMinAgeMs: 0, retentionMinAgeMs: 0 }).runOnce();
+    const report = await new Maintenance(host.components, { compactionMinAgeMs: 0, retentionMinAgeMs: 0 }).runOnce();
     expect(report.entriesCompacted).toBeGreaterThan(1);
 
     const outcomes: string[] = [];

@@ -56,7 +56,8 @@ describe('fetch', () => {
     expect(await eddy.log.fetch({ topic: 't', partition: 0, offset: 3 })).toMatchObject({ records: [], nextOffset: 3, highWatermark: 3 });
     const err = await expectCode(eddy.log.fetch({ topic: 't', partition: 0, offset: 4 }), 'OFFSET_OUT_OF_RANGE');
     expect(err.message).toBe('offset 4 is out of range for t/0: logStartOffset=0 highWatermark=3');
-    await expectCode(eddy.log.fetch({ topic: 't', partition: 0, offset: -1 }), 'OFFSET_OUT_OF_RANGE');
+    const negative = await expectCode(eddy.log.fetch({ topic: 't', partition: 0, offset: -1 }), 'INVALID_REQUEST');
+    expect(negative.message).toBe('offset must be a non-negative integer, got -1');
   });
 
   it('refuses an offset below the log start after retention, and serves from the log start', async () => {

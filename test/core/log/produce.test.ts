@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { EddyError } from '../../../core/errors.js';
 import type { ProduceRecord, ProduceRequest } from '../../../core/log/produce.js';
 import type { IndexEntry } from '../../../core/model.js';
-import { partitionForKey } from '../../../core/partitioner.js';
+import { partitionForKey } from '@eddy/api';
 import { dec, enc, expectCode, intercept, memoryEddy, readAll, type MemoryEddy } from '../helpers.js';
 
 const rec = (value: string, partition?: number, extra: Partial<ProduceRecord> = {}): ProduceRecord => ({ key: null, value: enc(value), partition, ...extra });
@@ -151,7 +151,7 @@ describe('produce: refused before anything is written', () => {
     await refused(eddy, idempotent('t', 'p', 0, { 0: 0 }, [rec('a', 0), rec('b')]), 'INVALID_REQUEST', 'with producerId every record must carry an explicit partition');
     await refused(eddy, idempotent('t', 'p', 0, { 0: 0 }, [rec('a', 0), rec('b', 1)]), 'INVALID_REQUEST', 'sequences has no entry for partition 1');
     await refused(eddy, idempotent('t', 'p', 0, { 0: 0, 1: 0 }, [rec('a', 0)]), 'INVALID_REQUEST', 'sequences names partition 1, which has no records in this request');
-    await refused(eddy, idempotent('t', 'p', 0, { 0: 3 }, [rec('a', 0)]), 'INVALID_REQUEST', 'unknown producer p in partition 0: sequence 3');
+    await refused(eddy, idempotent('t', 'p', 0, { 0: 3 }, [rec('a', 0)]), 'UNKNOWN_PRODUCER_ID', 'unknown producer p in partition 0: sequence 3');
   });
 });
 
@@ -193,7 +193,7 @@ describe('produce: idempotent producers', () => {
       [0, 3], // an older batch
       [4, 1], // inside the last batch
     ] as const) {
-      const err = await expectCode(send(seq, n), 'INVALID_REQUEST');
+      const err = await expectCode(send(seq, n), 'OUT_OF_ORDER_SEQUENCE');
       expect(err.message).toBe(`out of order sequence in partition 0: expected sequence 5, got ${seq}`);
     }
     expect(await send(3, 2)).toEqual([
@@ -212,7 +212,7 @@ describe('produce: idempotent producers', () => {
     await send(3, 1, 'b');
     expect(await send(4, 0, 'c')).toEqual([{ partition: 0, offset: 2 }]);
     expect(await send(5, 7, 'd')).toEqual([{ partition: 0, offset: 3 }]);
-    const err = await expectCode(send(4, 1, 'zombie'), 'INVALID_REQUEST');
+    const err = await expectCode(send(4, 1, 'zombie'), 'PRODUCER_FENCED');
     expect(err.message).toBe('producer fenced: epoch 4 is older than 5');
     expect(await send(5, 8, 'e')).toEqual([{ partition: 0, offset: 4 }]);
     expect((await readAll(eddy.log, 't')).map(([, v]) => v)).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -230,7 +230,7 @@ describe('produce: idempotent producers', () => {
     expect(await send('x', 0, 0)).toEqual([{ partition: 0, offset: 0 }]);
     expect(await send('x', 0, 1)).toEqual([{ partition: 0, offset: 3 }]);
     expect(await send('x', 1, 1)).toEqual([{ partition: 1, offset: 1 }]);
-    await expectCode(send('y', 1, 1), 'INVALID_REQUEST'); // y is unknown in partition 1
+    await expectCode(send('y', 1, 1), 'UNKNOWN_PRODUCER_ID'); // y is unknown in partition 1
   });
 
   it('remembers 32 producers in the head and finds older ones further back', async () => {
@@ -247,7 +247,7 @@ describe('produce: idempotent producers', () => {
     expect(head.producers.p0).toEqual({ epoch: 0, firstSequence: 0, lastSequence: 0, baseOffset: 2 });
     expect(head.producers.p31).toEqual({ epoch: 0, firstSequence: 0, lastSequence: 0, baseOffset: 33 });
     expect(await send('old', 1)).toEqual([{ partition: 0, offset: 1 }]);
-    await expectCode(send('old', 5), 'INVALID_REQUEST');
+    await expectCode(send('old', 5), 'OUT_OF_ORDER_SEQUENCE');
     expect(await send('old', 2)).toEqual([{ partition: 0, offset: 34 }]);
     // The producer the head forgot is the one that appended least recently.
     const after = (await eddy.metadataStore.headEntry(topicId, 0))!;
@@ -301,7 +301,7 @@ describe('produce: idempotent producers', () => {
       expect(await eddy.metadataStore.appendEntry(next)).toBe(true);
       head = next;
     }
-    const err = await expectCode(send('gone', 0, 2), 'INVALID_REQUEST');
+    const err = await expectCode(send('gone', 0, 2), 'UNKNOWN_PRODUCER_ID');
     expect(err.message).toContain('unknown producer gone in partition 0');
     expect(await send('gone', 1, 0)).toEqual([{ partition: 0, offset: 2003 }]);
   });

@@ -1,27 +1,16 @@
 /**
- * The log engine: topics, produce, fetch, offsets. Pure TypeScript over the
- * ports; no Lambda types, no `process.env`. Handlers and the local host call
- * this and nothing below it.
- *
- * ```ts
- * const engine = createEngine({ objectStore, metadataStore, clock, ids });
- * ```
+ * The log: topics, produce, fetch (with its long poll), offsets. Every rule
+ * a front door could get wrong lives here, so the HTTP handlers, the Kafka
+ * protocol and triggers answer the same question the same way. Reached
+ * through `createEddy(...).log` (core/index.ts).
  */
-import { EddyError } from './errors.js';
-import { fetchRecords, listOffset, partitionOffsets, checkPartition, type FetchRequest, type FetchResult, type OffsetSpec, type PartitionOffsets } from './log/fetch.js';
-import { produce, type ProduceRequest, type RecordResult } from './log/produce.js';
-import type { TopicConfig, TopicRecord } from './model.js';
-import type { Clock, Ids, MetadataStore, ObjectStore } from './ports.js';
-import { resolveTopicConfig, validatePartitionCount, validateTopicName } from './topics.js';
-import { mapLimit } from './util.js';
-
-/** The components an engine runs on (injected, never constructed inside core). */
-export interface EngineComponents {
-  readonly objectStore: ObjectStore;
-  readonly metadataStore: MetadataStore;
-  readonly clock: Clock;
-  readonly ids: Ids;
-}
+import { EddyError } from '../errors.js';
+import type { TopicConfig, TopicRecord } from '../model.js';
+import type { Clock, Ids, MetadataStore, Notifier, ObjectStore } from '../ports.js';
+import { getTopic, resolveTopicConfig, validatePartitionCount, validateTopicName } from '../topics.js';
+import { mapLimit } from '../util.js';
+import { checkFetchLimits, fetchRecords, listOffset, partitionOffsets, checkPartition, type FetchRequest, type FetchResult, type OffsetSpec, type PartitionOffsets } from './fetch.js';
+import { produce, type ProduceRequest, type RecordResult } from './produce.js';
 
 /** A partition's offsets plus how many index entries hold its records. */
 export interface PartitionDescription extends PartitionOffsets {
@@ -38,7 +27,7 @@ export interface TopicDescription {
   readonly partitionOffsets: PartitionDescription[];
 }
 
-/** Arguments of {@link Engine.createTopic}. */
+/** Arguments of {@link Log.createTopic}. */
 export interface CreateTopicRequest {
   readonly name: string;
   /** @default 1 */
@@ -46,7 +35,7 @@ export interface CreateTopicRequest {
   readonly config?: Partial<TopicConfig>;
 }
 
-/** Arguments of {@link Engine.alterTopic}. */
+/** Arguments of {@link Log.alterTopic}. */
 export interface AlterTopicRequest {
   /** New partition count; may only grow. */
   readonly partitions?: number;
@@ -55,23 +44,43 @@ export interface AlterTopicRequest {
 
 const DESCRIBE_CONCURRENCY = 16;
 
-/** The engine's API. */
-export class Engine {
+/** The ports the log needs. */
+export interface LogPorts {
+  readonly objectStore: ObjectStore;
+  readonly metadataStore: MetadataStore;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly notifier: Notifier;
+}
+
+/** Options of the {@link Log}. */
+export interface LogOptions {
+  /**
+   * How often a long poll re-reads the index when no append in this process
+   * wakes it (appends in other processes are seen this late at most).
+   * @default 250
+   */
+  readonly pollIntervalMs?: number;
+}
+
+/** Topics, produce, fetch and offsets over the ports. */
+export class Log {
   /** Round-robin cursors for keyless records, per topic id. */
   private readonly cursors = new Map<string, number>();
+  private readonly meta: MetadataStore;
+  private readonly pollIntervalMs: number;
 
-  constructor(readonly components: EngineComponents) {}
-
-  private get meta(): MetadataStore {
-    return this.components.metadataStore;
+  constructor(
+    private readonly ports: LogPorts,
+    options: LogOptions = {},
+  ) {
+    this.meta = ports.metadataStore;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
   }
 
   /** Reads a topic or throws `UNKNOWN_TOPIC_OR_PARTITION`. */
-  async topic(name: string): Promise<TopicRecord> {
-    validateTopicName(name);
-    const topic = await this.meta.getTopic(name);
-    if (!topic) throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} does not exist`);
-    return topic;
+  topic(name: string): Promise<TopicRecord> {
+    return getTopic(this.meta, name);
   }
 
   /** Creates a topic with a fresh topic id. */
@@ -82,10 +91,10 @@ export class Engine {
     const config = resolveTopicConfig(request.config);
     const topic: TopicRecord = {
       name: request.name,
-      topicId: this.components.ids.unique(),
+      topicId: this.ports.ids.unique(),
       partitions,
       config,
-      createdAt: this.components.clock.now(),
+      createdAt: this.ports.clock.now(),
       version: 1,
     };
     await this.meta.createTopic(topic);
@@ -148,25 +157,46 @@ export class Engine {
       topicId: topic.topicId,
       name: topic.name,
       partitions: topic.partitions,
-      deletedAt: this.components.clock.now(),
+      deletedAt: this.ports.clock.now(),
     });
     if (!deleted) throw new EddyError('UNAVAILABLE', `topic ${name} changed while being deleted, retry`);
   }
 
-  /** Appends records; see `core/log/produce.ts` for the protocol. */
+  /** Appends records and wakes the reads waiting on their partitions; see `core/log/produce.ts` for the protocol. */
   async produce(request: ProduceRequest): Promise<RecordResult[]> {
     const topic = await this.topic(request.topic);
-    return produce(
-      { objects: this.components.objectStore, meta: this.meta, clock: this.components.clock, ids: this.components.ids, cursors: this.cursors },
-      topic,
-      request,
-    );
+    const results = await produce({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors }, topic, request);
+    this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
+    return results;
   }
 
-  /** Reads records from an offset. */
+  /**
+   * Reads records from an offset. With `waitMs`, an empty answer waits up to
+   * that long for records (woken by appends in this process, re-reading the
+   * index every poll interval for appends elsewhere); a closed notifier
+   * (shutdown) answers at once with what there is.
+   */
   async fetch(request: FetchRequest): Promise<FetchResult> {
+    checkFetchLimits(request);
     const topic = await this.topic(request.topic);
-    return fetchRecords({ objects: this.components.objectStore, meta: this.meta }, topic, request);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => fetchRecords({ objects: this.ports.objectStore, meta: this.meta }, topic, request), (r) => r.records.length > 0);
+  }
+
+  /** Repeats `read` until `done` or `waitMs` passed, sleeping on the notifier in between. */
+  private async longPoll<T>(topic: TopicRecord, partition: number, waitMs: number, read: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
+    const { clock, notifier } = this.ports;
+    const deadline = clock.now() + waitMs;
+    let result = await read();
+    while (!done(result) && !notifier.closed && clock.now() < deadline) {
+      await notifier.wait(topic.topicId, partition, Math.min(deadline - clock.now(), this.pollIntervalMs));
+      result = await read();
+    }
+    return result;
+  }
+
+  /** A new int64 producer id for an idempotent producer (Kafka's InitProducerId), never handed out twice. */
+  initProducerId(): Promise<bigint> {
+    return this.meta.allocateProducerId();
   }
 
   /** Log start and high-water mark of one partition. */
@@ -179,11 +209,7 @@ export class Engine {
   /** Resolves `earliest`, `latest` or a timestamp to an offset. */
   async listOffset(topicName: string, partition: number, at: OffsetSpec): Promise<{ partition: number; offset: number; timestamp?: number }> {
     const topic = await this.topic(topicName);
-    return listOffset({ objects: this.components.objectStore, meta: this.meta }, topic, partition, at);
+    return listOffset({ objects: this.ports.objectStore, meta: this.meta }, topic, partition, at);
   }
 }
 
-/** Builds an engine from its components. */
-export function createEngine(components: EngineComponents): Engine {
-  return new Engine(components);
-}

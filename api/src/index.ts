@@ -1,0 +1,11 @@
+/**
+ * `@eddy/api`: what both sides of Eddy's wire must agree on, once, with no
+ * dependencies — error codes and their policy, function names, `EDDY_*`
+ * variable names, Kafka's murmur2 partitioner, and the record and trigger
+ * event types. Core, the Lambda handlers, the SDK, the CLI and the CDK
+ * construct all import it; nothing is copied across the SDK boundary.
+ */
+export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorEnvelope, type ErrorOutcome, type ErrorPolicy } from './errors.js';
+export { FUNCTION_NAMES, type ApiFunctionKind, type FunctionKind } from './functions.js';
+export { ENV } from './env.js';
+export { murmur2, partitionForKey, toPositive } from './partitioner.js';

@@ -1,0 +1,439 @@
+/**
+ * The compression codecs of Kafka record batches (attributes bits 0-2 of a
+ * RecordBatch v2, Kafka's own numbering: persisted, never renumber):
+ *
+ * ```
+ *  id  codec   what the bytes after the batch header are
+ *  0   none    the records
+ *  1   gzip    a gzip stream (RFC 1952) of the records
+ *  2   snappy  raw Snappy (librdkafka, kafkajs, Go clients) or the xerial
+ *              framing of the Java client, recognised by its 16-byte header:
+ *                8   magic 0x82 'S' 'N' 'A' 'P' 'P' 'Y' 0x00
+ *                4   version (int32) = 1
+ *                4   minimum compatible version (int32) = 1
+ *                ... blocks: 4 compressed length (int32) + raw Snappy block
+ *  3   lz4     an LZ4 frame (lz4 frame format 1.6, magic 0x184D2204), as every
+ *              client writes it for magic 2 (the broken header checksum of
+ *              magic 0 is not an issue here: only magic 2 is accepted)
+ *  4   zstd    one or more Zstandard frames
+ * ```
+ *
+ * Why these libraries: Eddy's Lambdas are bundled by esbuild and run on
+ * arm64 while they are built on any machine, so every codec a Lambda may need
+ * is pure JavaScript or built into Node — nothing here loads a platform
+ * binary on the data path:
+ * - gzip: `node:zlib`;
+ * - snappy: `snappyjs` (raw blocks); the xerial framing is parsed here;
+ * - lz4: `lz4js` for the blocks; the frame (header, block sizes, end mark,
+ *   checksums) is read and written here, because lz4js neither bounds its
+ *   output nor writes independent blocks, which Kafka's Java decoder expects;
+ * - zstd: `node:zlib` where it has zstd (Node ≥ 22.15, so on Lambda's
+ *   nodejs22.x); elsewhere `fzstd` (pure JS) decodes, and
+ *   `@toondepauw/node-zstd` (prebuilt N-API binaries installed from the
+ *   registry) encodes — loaded lazily, and only ever on hosts without zstd in
+ *   Node, such as a Node 20 development machine.
+ *
+ * Every decoder is bounded by the caller's `maxBytes`: a batch that claims or
+ * expands to more is refused (`MESSAGE_TOO_LARGE`) before or while it is
+ * decoded, never allocated. Malformed compressed bytes throw a plain
+ * `Error`; core/codec/record-batch.ts turns it into `CORRUPT_MESSAGE` or
+ * `DATA_CORRUPT`. The payload checksums inside lz4 frames are not verified:
+ * the batch's CRC32C already covers every compressed byte.
+ */
+import { createRequire } from 'node:module';
+import * as zlib from 'node:zlib';
+import { Decompress as ZstdStreamDecoder } from 'fzstd';
+import lz4 from 'lz4js';
+import xxh32 from 'lz4js/xxh32.js';
+import snappy from 'snappyjs';
+import { EddyError } from '../errors.js';
+
+/** A Kafka compression codec. */
+export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+/** Codecs by their Kafka attribute id (index). Persisted in batches: never renumber. */
+export const COMPRESSION_CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+/** The attribute id of a codec (0-4). */
+export function compressionId(codec: CompressionCodec): number {
+  const id = COMPRESSION_CODECS.indexOf(codec);
+  if (id < 0) throw new EddyError('INVALID_REQUEST', `unknown compression codec ${JSON.stringify(codec)}`);
+  return id;
+}
+
+function tooLarge(codec: CompressionCodec, maxBytes: number): EddyError {
+  return new EddyError('MESSAGE_TOO_LARGE', `${codec} batch decompresses to more than ${maxBytes} bytes`);
+}
+
+/**
+ * Compresses `bytes` with `codec` (`none` returns `bytes` itself).
+ * Snappy is written raw (no xerial framing): every client reads raw Snappy,
+ * the Java client's decoder included.
+ */
+export function compress(codec: CompressionCodec, bytes: Uint8Array): Uint8Array {
+  switch (codec) {
+    case 'none':
+      return bytes;
+    case 'gzip':
+      return zlib.gzipSync(bytes);
+    case 'snappy':
+      return snappy.compress(bytes);
+    case 'lz4':
+      return lz4FrameEncode(bytes);
+    case 'zstd':
+      return zstdEncode(bytes);
+    default:
+      throw new EddyError('INVALID_REQUEST', `unknown compression codec ${JSON.stringify(codec)}`);
+  }
+}
+
+/**
+ * Decompresses `bytes` of `codec`, refusing more than `maxBytes` of output
+ * with `MESSAGE_TOO_LARGE`. Malformed input throws a plain `Error`.
+ */
+export function decompress(codec: CompressionCodec, bytes: Uint8Array, maxBytes: number): Uint8Array {
+  switch (codec) {
+    case 'none':
+      if (bytes.length > maxBytes) throw tooLarge(codec, maxBytes);
+      return bytes;
+    case 'gzip':
+      return zlibBounded(() => zlib.gunzipSync(bytes, { maxOutputLength: Math.max(1, maxBytes) }), codec, maxBytes);
+    case 'snappy':
+      return isXerial(bytes) ? xerialDecode(bytes, maxBytes) : snappyRawDecode(bytes, maxBytes);
+    case 'lz4':
+      return lz4FrameDecode(bytes, maxBytes);
+    case 'zstd':
+      return zstdDecode(bytes, maxBytes);
+    default:
+      throw new Error(`unknown compression codec ${JSON.stringify(codec)}`);
+  }
+}
+
+function zlibBounded(run: () => Uint8Array, codec: CompressionCodec, maxBytes: number): Uint8Array {
+  try {
+    return run();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(codec, maxBytes);
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------- snappy
+
+const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
+const XERIAL_HEADER_BYTES = 16;
+/**
+ * No Snappy element expands by more than 64/3 (a 3-byte copy of 64 bytes), so
+ * a declared length above 22 × input is a lie; checked before snappyjs
+ * allocates the declared length.
+ */
+const SNAPPY_MAX_RATIO = 22;
+
+function isXerial(bytes: Uint8Array): boolean {
+  if (bytes.length < XERIAL_HEADER_BYTES) return false;
+  for (let i = 0; i < XERIAL_MAGIC.length; i++) if (bytes[i] !== XERIAL_MAGIC[i]) return false;
+  return true;
+}
+
+/** The uncompressed length a raw Snappy block declares (its leading varint). */
+function snappyDeclaredLength(bytes: Uint8Array): number {
+  let result = 0;
+  for (let i = 0, shift = 1; i < 5; i++, shift *= 128) {
+    const b = bytes[i];
+    if (b === undefined) break;
+    result += (b & 0x7f) * shift;
+    if (b < 0x80) return result;
+  }
+  throw new Error('snappy: bad uncompressed length');
+}
+
+function snappyRawDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  const declared = snappyDeclaredLength(bytes);
+  if (declared > bytes.length * SNAPPY_MAX_RATIO + 16) throw new Error(`snappy: declares ${declared} bytes from ${bytes.length}`);
+  if (declared > maxBytes) throw tooLarge('snappy', maxBytes);
+  return snappy.uncompress(bytes);
+}
+
+function xerialDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const blocks: Uint8Array[] = [];
+  let total = 0;
+  let pos = XERIAL_HEADER_BYTES;
+  while (pos < bytes.length) {
+    if (pos + 4 > bytes.length) throw new Error('snappy (xerial): truncated block length');
+    const length = view.getInt32(pos);
+    pos += 4;
+    if (length < 0 || pos + length > bytes.length) throw new Error(`snappy (xerial): block of ${length} bytes overruns its input`);
+    const block = snappyRawDecode(bytes.subarray(pos, pos + length), maxBytes - total);
+    total += block.length;
+    blocks.push(block);
+    pos += length;
+  }
+  if (blocks.length === 1) return blocks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of blocks) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- lz4 frame
+
+/*
+ * LZ4 frame (lz4 frame format 1.6.x), all integers little-endian:
+ *   4  magic 0x184D2204
+ *   1  FLG: version (bits 7-6) = 01, block independence (5), block checksum (4),
+ *      content size (3), content checksum (2), reserved (1), dictionary id (0)
+ *   1  BD: block maximum size (bits 6-4): 4 = 64 KiB, 5 = 256 KiB, 6 = 1 MiB, 7 = 4 MiB
+ *   8  content size (if FLG bit 3)
+ *   4  dictionary id (if FLG bit 0; refused)
+ *   1  header checksum: (xxh32(FLG..) >> 8) & 0xff
+ *   blocks: 4 size (bit 31 set = stored uncompressed), data, 4 checksum (if FLG bit 4)
+ *   4  end mark 0
+ *   4  content checksum (if FLG bit 2)
+ */
+const LZ4_MAGIC = 0x184d2204;
+const LZ4_BLOCK_SIZES: Readonly<Record<number, number>> = { 4: 0x10000, 5: 0x40000, 6: 0x100000, 7: 0x400000 };
+/** Each byte of an LZ4 block yields at most 255 bytes (a run-length extension byte). */
+const LZ4_MAX_RATIO = 255;
+/** Block size Eddy writes: 64 KiB, as Kafka's Java client does. */
+const LZ4_WRITE_BLOCK = 0x10000;
+
+function readU32LE(bytes: Uint8Array, pos: number): number {
+  return (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0;
+}
+
+function writeU32LE(bytes: Uint8Array, pos: number, value: number): void {
+  bytes[pos] = value & 0xff;
+  bytes[pos + 1] = (value >>> 8) & 0xff;
+  bytes[pos + 2] = (value >>> 16) & 0xff;
+  bytes[pos + 3] = (value >>> 24) & 0xff;
+}
+
+interface Lz4Block {
+  readonly start: number;
+  readonly size: number;
+  readonly stored: boolean;
+}
+
+function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  // First pass: walk every frame's framing and bound the output, so nothing
+  // is allocated from a size the input merely claims.
+  const blocks: Lz4Block[] = [];
+  let bound = 0;
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (pos + 7 > bytes.length) throw new Error('lz4: truncated frame header');
+    if (readU32LE(bytes, pos) !== LZ4_MAGIC) throw new Error('lz4: bad frame magic');
+    const flg = bytes[pos + 4]!;
+    const bd = bytes[pos + 5]!;
+    if (flg >> 6 !== 1) throw new Error(`lz4: unsupported frame version ${flg >> 6}`);
+    if (flg & 1) throw new Error('lz4: dictionaries are not supported');
+    const maxBlock = LZ4_BLOCK_SIZES[(bd >> 4) & 7];
+    if (maxBlock === undefined) throw new Error(`lz4: bad block maximum size ${(bd >> 4) & 7}`);
+    const blockChecksum = (flg & 0x10) !== 0;
+    pos += 6 + (flg & 0x08 ? 8 : 0) + 1;
+    for (;;) {
+      if (pos + 4 > bytes.length) throw new Error('lz4: truncated block size');
+      const word = readU32LE(bytes, pos);
+      pos += 4;
+      if (word === 0) break;
+      const stored = word >= 0x80000000;
+      const size = word & 0x7fffffff;
+      if (size > maxBlock) throw new Error(`lz4: block of ${size} bytes exceeds the frame's ${maxBlock}`);
+      if (pos + size + (blockChecksum ? 4 : 0) > bytes.length) throw new Error('lz4: block overruns its input');
+      blocks.push({ start: pos, size, stored });
+      bound += stored ? size : Math.min(maxBlock, size * LZ4_MAX_RATIO);
+      pos += size + (blockChecksum ? 4 : 0);
+    }
+    if (flg & 0x04) pos += 4;
+    if (pos > bytes.length) throw new Error('lz4: truncated content checksum');
+  }
+  if (bytes.length === 0) throw new Error('lz4: no frame');
+  // Linked blocks may refer back into earlier ones, so all decode into one buffer.
+  const out = new Uint8Array(Math.min(bound, maxBytes));
+  let at = 0;
+  for (const block of blocks) {
+    if (block.stored) {
+      if (at + block.size > out.length) throw tooLarge('lz4', maxBytes);
+      out.set(bytes.subarray(block.start, block.start + block.size), at);
+      at += block.size;
+    } else {
+      // lz4js drops writes past the end of `out` and returns where it would
+      // have stopped: past the end means the block expands beyond the bound.
+      const end = lz4.decompressBlock(bytes, out, block.start, block.size, at);
+      if (!(end <= out.length)) throw bound > maxBytes ? tooLarge('lz4', maxBytes) : new Error('lz4: malformed block');
+      at = end;
+    }
+  }
+  return at === out.length ? out : out.subarray(0, at);
+}
+
+function lz4FrameEncode(bytes: Uint8Array): Uint8Array {
+  const blockCount = Math.ceil(bytes.length / LZ4_WRITE_BLOCK);
+  // Header 7 + per block (4 + at most the block stored raw) + end mark 4.
+  const out = new Uint8Array(7 + blockCount * (4 + LZ4_WRITE_BLOCK) + 4);
+  writeU32LE(out, 0, LZ4_MAGIC);
+  out[4] = 0x60; // version 01, independent blocks: what Kafka's Java decoder expects
+  out[5] = 0x40; // 64 KiB blocks
+  out[6] = (xxh32.hash(0, out, 4, 2) >>> 8) & 0xff;
+  let pos = 7;
+  const scratch = new Uint8Array(lz4.compressBound(LZ4_WRITE_BLOCK));
+  const hashTable = new Uint32Array(1 << 16);
+  for (let start = 0; start < bytes.length; start += LZ4_WRITE_BLOCK) {
+    const block = bytes.subarray(start, Math.min(bytes.length, start + LZ4_WRITE_BLOCK));
+    hashTable.fill(0); // a fresh table per block keeps blocks independent
+    const size = lz4.compressBlock(block, scratch, 0, block.length, hashTable);
+    if (size === 0 || size >= block.length) {
+      writeU32LE(out, pos, (0x80000000 | block.length) >>> 0);
+      out.set(block, pos + 4);
+      pos += 4 + block.length;
+    } else {
+      writeU32LE(out, pos, size);
+      out.set(scratch.subarray(0, size), pos + 4);
+      pos += 4 + size;
+    }
+  }
+  writeU32LE(out, pos, 0);
+  return out.subarray(0, pos + 4);
+}
+
+// ---------------------------------------------------------------- zstd
+
+type ZlibZstd = {
+  zstdCompressSync?: (buf: Uint8Array) => Buffer;
+  zstdDecompressSync?: (buf: Uint8Array, options?: { maxOutputLength?: number }) => Buffer;
+};
+const nodeZstd = zlib as unknown as ZlibZstd;
+
+/**
+ * Windows up to this size are accepted even when `maxBytes` is smaller:
+ * streaming encoders pick 2-8 MiB windows whatever the content size.
+ */
+const ZSTD_MIN_WINDOW_LIMIT = 8 * 1024 * 1024;
+/** Most bytes one compressed Zstandard block regenerates (ZSTD_BLOCKSIZE_MAX). */
+const ZSTD_MAX_BLOCK = 128 * 1024;
+
+/*
+ * Walks the Zstandard frames (RFC 8878 §3.1) without decoding them, so that
+ * no decoder allocates a window or content size the bytes merely claim:
+ *   frame: 4 magic 0xFD2FB528 (LE), 1 descriptor (bits 7-6 content size
+ *   field, bit 5 single segment, bit 2 checksum, bits 1-0 dictionary id
+ *   field), 1 window descriptor (unless single segment), 0-4 dictionary id,
+ *   0-8 content size, blocks (3-byte LE header: bit 0 last, bits 1-2 type
+ *   raw/RLE/compressed/reserved, bits 3-23 size; an RLE block holds 1 byte),
+ *   4 checksum if flagged. Skippable frames: 4 magic 0x184D2A5?, 4 size, data.
+ */
+function checkZstdFrames(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  let out = bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const windowLimit = Math.max(maxBytes, ZSTD_MIN_WINDOW_LIMIT);
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (pos + 8 > bytes.length) throw new Error('zstd: truncated frame header');
+    const magic = view.getUint32(pos, true);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      pos += 8 + view.getUint32(pos + 4, true);
+      continue;
+    }
+    if (magic !== 0xfd2fb528) throw new Error('zstd: bad frame magic');
+    const fhd = bytes[pos + 4]!;
+    const singleSegment = (fhd & 0x20) !== 0;
+    const fcsField = fhd >> 6;
+    const fcsBytes = fcsField === 0 ? (singleSegment ? 1 : 0) : 1 << fcsField;
+    const dictBytes = [0, 1, 2, 4][fhd & 3]!;
+    if (fhd & 0x08) throw new Error('zstd: reserved frame header bit set');
+    let at = pos + 5;
+    let window = 0;
+    const windowAt = at;
+    if (!singleSegment) {
+      const wd = bytes[at++]!;
+      const base = 2 ** (10 + (wd >> 3));
+      window = base + (base / 8) * (wd & 7);
+    }
+    at += dictBytes;
+    if (at + fcsBytes > bytes.length) throw new Error('zstd: truncated frame header');
+    let contentSize = -1;
+    if (fcsBytes === 1) contentSize = bytes[at]!;
+    else if (fcsBytes === 2) contentSize = view.getUint16(at, true) + 256;
+    else if (fcsBytes === 4) contentSize = view.getUint32(at, true);
+    else if (fcsBytes === 8) contentSize = view.getUint32(at, true) + view.getUint32(at + 4, true) * 0x1_0000_0000;
+    at += fcsBytes;
+    if (contentSize > maxBytes) throw tooLarge('zstd', maxBytes);
+    if (singleSegment ? contentSize > windowLimit : window > windowLimit) throw new Error(`zstd: window of ${singleSegment ? contentSize : window} bytes is larger than allowed`);
+    let bound = 0; // most bytes the frame's blocks can regenerate
+    for (;;) {
+      if (at + 3 > bytes.length) throw new Error('zstd: truncated block header');
+      const header = bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16);
+      const type = (header >> 1) & 3;
+      if (type === 3) throw new Error('zstd: reserved block type');
+      at += 3 + (type === 1 ? 1 : header >> 3);
+      bound += type === 2 ? ZSTD_MAX_BLOCK : header >> 3;
+      if (at > bytes.length) throw new Error('zstd: block overruns its input');
+      if (header & 1) break;
+    }
+    // fzstd works in time proportional to the declared window, and streaming
+    // encoders (the Java client's zstd-jni) declare 2 MiB or more for batches
+    // of a few KiB. No back-reference can reach past what the frame has
+    // produced, so a window shrunk to the frame's output bound decodes the
+    // same bytes: rewrite the descriptor in a copy.
+    if (!singleSegment && window > bound) {
+      const log = Math.max(10, Math.ceil(Math.log2(Math.max(1, bound))));
+      if (log < 10 + (bytes[windowAt]! >> 3)) {
+        if (out === bytes) out = bytes.slice();
+        out[windowAt] = (log - 10) << 3;
+      }
+    }
+    pos = at + (fhd & 0x04 ? 4 : 0);
+  }
+  if (pos > bytes.length) throw new Error('zstd: truncated frame');
+  return out;
+}
+
+function zstdDecode(input: Uint8Array, maxBytes: number): Uint8Array {
+  const bytes = checkZstdFrames(input, maxBytes);
+  const native = nodeZstd.zstdDecompressSync;
+  if (native) return zlibBounded(() => native(bytes, { maxOutputLength: Math.max(1, maxBytes) }), 'zstd', maxBytes);
+  // fzstd's streaming decoder: output arrives in pieces, so the bound is
+  // enforced as it grows, whatever the frame header claims.
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  const decoder = new ZstdStreamDecoder((piece) => {
+    total += piece.length;
+    if (total > maxBytes) throw tooLarge('zstd', maxBytes);
+    pieces.push(piece);
+  });
+  decoder.push(bytes, true);
+  if (pieces.length === 1) return pieces[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+interface NativeZstdEncoder {
+  encodeSync(data: Buffer): Buffer;
+}
+let fallbackEncoder: NativeZstdEncoder | undefined;
+
+function zstdEncode(bytes: Uint8Array): Uint8Array {
+  if (nodeZstd.zstdCompressSync) return nodeZstd.zstdCompressSync(bytes);
+  if (!fallbackEncoder) {
+    // Loaded by name at run time (not imported) so that bundles for Lambda,
+    // whose Node has zstd, never try to include a platform binary.
+    const moduleName = '@toondepauw/node-zstd';
+    let mod: { Encoder: new (level: number) => NativeZstdEncoder };
+    try {
+      mod = createRequire(import.meta.url)(moduleName) as typeof mod;
+    } catch (err) {
+      throw new EddyError('INVALID_REQUEST', `zstd compression needs Node.js ≥ 22.15 or the ${moduleName} package on this host`, { cause: err });
+    }
+    fallbackEncoder = new mod.Encoder(3);
+  }
+  return fallbackEncoder.encodeSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}

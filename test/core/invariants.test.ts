@@ -1,0 +1,114 @@
+/**
+ * Invariants stop a write that would break the index or a group, as
+ * `INTERNAL` (a bug, never retried), before anything is stored.
+ */
+import { describe, expect, it } from 'vitest';
+import { memoryComponents } from '../../core/adapters/memory/index.js';
+import { EddyError } from '../../core/errors.js';
+import { seededIds } from '../../core/ids.js';
+import { createEddy } from '../../core/index.js';
+import { checkAppend, checkCovering, checkGroupSave } from '../../core/invariants.js';
+import type { IndexEntry } from '../../core/model.js';
+import { emptyGroup, type MemberState } from '../../core/groups/state.js';
+import { systemClock } from '../../core/ports.js';
+
+const entry = (baseOffset: number, records: number[], extra: Partial<IndexEntry> = {}): IndexEntry => {
+  let delta = 0;
+  return {
+    topicId: 't1',
+    partition: 0,
+    baseOffset,
+    lastOffset: baseOffset + records.reduce((a, b) => a + b, 0) - 1,
+    objectKey: 'ingest/t1/x.eddy',
+    chunks: records.map((n) => {
+      const c = { offsetDelta: delta, position: 12 + delta, length: 10, records: n, maxTimestamp: 1 };
+      delta += n;
+      return c;
+    }),
+    bytes: 10 * records.length,
+    maxTimestamp: 1,
+    appendedAt: 1,
+    producers: {},
+    ...extra,
+  };
+};
+
+const internal = (fn: () => void): EddyError => {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(EddyError);
+    expect((err as EddyError).code).toBe('INTERNAL');
+    return err as EddyError;
+  }
+  throw new Error('expected an invariant violation');
+};
+
+describe('append invariants', () => {
+  it('accepts the entry that continues the head, and the first entry at 0', () => {
+    expect(() => checkAppend(undefined, entry(0, [3]))).not.toThrow();
+    expect(() => checkAppend(entry(0, [3]), entry(3, [2, 5]))).not.toThrow();
+  });
+
+  it('refuses a gap, an overlap, and chunks that do not fill the range', () => {
+    expect(internal(() => checkAppend(entry(0, [3]), entry(4, [1]))).message).toMatch(/head ends at 2/);
+    internal(() => checkAppend(entry(0, [3]), entry(2, [1])));
+    internal(() => checkAppend(undefined, { ...entry(0, [3]), lastOffset: 5 }));
+    internal(() => checkAppend(undefined, { ...entry(0, [2, 2]), chunks: entry(0, [2, 2]).chunks.map((c, i) => (i === 1 ? { ...c, offsetDelta: 3 } : c)) }));
+  });
+});
+
+describe('compaction invariants', () => {
+  it('accepts a covering entry over adjacent entries with the same range', () => {
+    expect(() => checkCovering([entry(0, [2]), entry(2, [3])], entry(0, [5]))).not.toThrow();
+  });
+
+  it('refuses a covering entry that loses or invents records, or covers non-adjacent entries', () => {
+    internal(() => checkCovering([entry(0, [2]), entry(2, [3])], entry(0, [4])));
+    internal(() => checkCovering([entry(0, [2]), entry(3, [3])], entry(0, [6])));
+    internal(() => checkCovering([], entry(0, [1])));
+  });
+});
+
+describe('group invariants', () => {
+  const member = (memberId: string, epoch: number, partitions: number[]): MemberState => ({
+    memberId,
+    epoch,
+    ackedEpoch: epoch,
+    assigned: new Map([['topic-1', partitions]]),
+    owned: new Map([['topic-1', partitions]]),
+    topics: ['orders'],
+    sessionTimeoutMs: 45_000,
+    lastHeartbeatMs: 0,
+  });
+
+  it('refuses a group epoch or a member epoch going back', () => {
+    const prev = { ...emptyGroup(5), members: [member('a', 5, [0])] };
+    internal(() => checkGroupSave('g', prev, { ...emptyGroup(4), members: [member('a', 5, [0])] }));
+    internal(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [member('a', 4, [0])] }));
+    expect(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [member('a', 6, [0, 1])] })).not.toThrow();
+  });
+
+  it('refuses a partition held by two members', () => {
+    expect(internal(() => checkGroupSave('g', undefined, { ...emptyGroup(1), members: [member('a', 1, [0, 1]), member('b', 1, [1])] })).message).toMatch(/topic-1\/1 held by both a and b/);
+  });
+});
+
+describe('invariants in the write paths', () => {
+  it('an append whose index read lies is refused as INTERNAL and writes no entry', async () => {
+    const c = memoryComponents(systemClock, seededIds(7));
+    const eddy = createEddy({ components: c });
+    await eddy.log.createTopic({ name: 'inv', partitions: 1 });
+    await eddy.log.produce({ topic: 'inv', records: [{ key: null, value: new Uint8Array([1]) }] });
+    // A store whose head read returns a broken entry (its range runs backwards): appending after
+    // it would chain onto garbage, so the append stops before writing.
+    const head = await c.metadataStore.headEntry((await eddy.log.topic('inv')).topicId, 0);
+    expect(head?.lastOffset).toBe(0);
+    const lying = createEddy({
+      components: { ...c, metadataStore: Object.assign(Object.create(c.metadataStore) as typeof c.metadataStore, { headEntry: async () => ({ ...head!, baseOffset: 2, lastOffset: 1 }) }) },
+    });
+    await expect(lying.log.produce({ topic: 'inv', records: [{ key: null, value: new Uint8Array([2]) }] })).rejects.toMatchObject({ code: 'INTERNAL' });
+    const read = await eddy.log.fetch({ topic: 'inv', partition: 0, offset: 0 });
+    expect(read.records.map((r) => r.offset)).toEqual([0]);
+  });
+});
