@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { memoryComponents, type MemoryMetadataStore, type MemoryObjectStore } from '../../core/adapters/memory/index.js';
 import { EddyError } from '../../core/errors.js';
 import { seededIds } from '../../core/ids.js';
-import { createEddy, createNotifier, type Eddy, type EddySettings, type GroupCoordinator, type Log, type Maintenance, type MaintenanceOptions, type MetadataStore } from '../../core/index.js';
+import { createEddy, createNotifier, type Eddy, type EddySettings, type GroupCoordinator, type Log, type Maintenance, type MaintenanceOptions, type MetadataStore, type Notifier } from '../../core/index.js';
 
 /**
  * Virtual time: it moves only when a test advances it or something sleeps,
@@ -46,6 +46,8 @@ export interface MemoryEddy {
   /** A maintenance job over the same stores, with these options. */
   maintenance(options?: MaintenanceOptions): Maintenance;
   readonly clock: VirtualClock;
+  /** Wakes long polls in this process; `close()` is what a shutting-down host does. */
+  readonly notifier: Notifier;
   readonly objectStore: MemoryObjectStore;
   readonly metadataStore: MemoryMetadataStore;
 }
@@ -66,6 +68,7 @@ export function memoryEddy(options: { seed?: number; settings?: EddySettings; wr
     groups: eddy.groups,
     maintenance: (o) => createEddy({ components, settings: { ...options.settings, maintenance: o } }).maintenance,
     clock,
+    notifier: components.notifier,
     objectStore: stores.objectStore,
     metadataStore: stores.metadataStore,
   };
