@@ -306,9 +306,36 @@ describe('list offsets', () => {
     eddy.clock.advance(120_000);
     await produceBatches(eddy, 't', [['d', 'e', 'f']]);
     await eddy.maintenance({ passes: { compaction: false, gc: false, tombstones: false } }).runOnce();
+    const reads = vi.spyOn(eddy.objectStore, 'getRange');
     expect(await eddy.log.listOffset('t', 0, 'earliest')).toEqual({ partition: 0, offset: 3 });
     expect(await eddy.log.listOffset('t', 0, 'latest')).toEqual({ partition: 0, offset: 6 });
+    // Both come from the index alone: no record is read.
+    expect(reads).not.toHaveBeenCalled();
     await expectCode(eddy.log.listOffset('t', 1, 'latest'), 'UNKNOWN_TOPIC_OR_PARTITION');
+  });
+
+  it('reads only the chunk holding the answer to a timestamp lookup', async () => {
+    const eddy = memoryEddy();
+    await eddy.log.createTopic({ name: 'seg', partitions: 1 });
+    await produceBatches(
+      eddy,
+      'seg',
+      Array.from({ length: 10 }, (_, i) => [`v${i}`]),
+      (v) => 100 + 10 * Number(v.slice(1)),
+    );
+    eddy.clock.advance(120_000);
+    await eddy.maintenance({ compactionChunkBytes: 110, passes: { retention: false, gc: false, tombstones: false } }).runOnce();
+    await eddy.log.produce({ topic: 'seg', records: [{ key: null, value: enc('late'), partition: 0, timestamp: 500 }] });
+    const reads = vi.spyOn(eddy.objectStore, 'getRange');
+    // Chunks [0-2] [3-5] [6-8] of the segment, then the entries of v9 and `late`: 165 is in the third chunk.
+    expect(await eddy.log.listOffset('seg', 0, { timestamp: 165 })).toEqual({ partition: 0, offset: 7, timestamp: 170 });
+    expect(reads).toHaveBeenCalledTimes(1);
+    reads.mockClear();
+    expect(await eddy.log.listOffset('seg', 0, { timestamp: 400 })).toEqual({ partition: 0, offset: 10, timestamp: 500 });
+    expect(reads).toHaveBeenCalledTimes(1);
+    reads.mockClear();
+    expect(await eddy.log.listOffset('seg', 0, { timestamp: 501 })).toEqual({ partition: 0, offset: 11 });
+    expect(reads).not.toHaveBeenCalled();
   });
 
   it('resolves a timestamp to the first record at or after it, across entries and chunks', async () => {

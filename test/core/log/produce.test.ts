@@ -278,12 +278,13 @@ describe('produce: idempotent producers', () => {
     await send('early', 0);
     await send('early', 1);
     await send('late', 0);
-    // 250 single-record appends by others: `late` is 251 entries back (three pages), `early` 252.
-    await eddy.log.produce({ topic: 't', records: [rec('x', 0)] });
-    for (let i = 0; i < 249; i++) await eddy.log.produce({ topic: 't', records: [rec(`x${i}`, 0)] });
-    expect(await send('late', 0)).toEqual([{ partition: 0, offset: 2 }]);
+    await send('late', 1);
+    // 250 other idempotent producers push both out of the head: `late` is 251 entries back (the third page), `early` 253.
+    for (let i = 0; i < 250; i++) await send(`p${i}`, 0);
+    expect(await send('late', 1)).toEqual([{ partition: 0, offset: 3 }]);
     expect(await send('early', 1)).toEqual([{ partition: 0, offset: 1 }]);
-    expect(await send('early', 2)).toEqual([{ partition: 0, offset: 253 }]);
+    expect(await send('early', 2)).toEqual([{ partition: 0, offset: 254 }]);
+    await expectCode(send('late', 3), 'OUT_OF_ORDER_SEQUENCE');
   });
 
   it('forgets a producer more than 2000 entries back: it must start a new epoch', async () => {
