@@ -1,6 +1,6 @@
 // Lint, including the dependency direction of docs/design.md as import rules:
 //   front doors (lambdas, local host, kafka, triggers, console server) → core → its ports;
-//   cli → sdk → @eddy/api (never core);  cdk → @eddy/api + core/config + core/schema;
+//   cli → sdk → @eddy/api (never core), and cli → console's static-file server;  console → HTTP API v1 only;  cdk → @eddy/api + core/config + core/schema;
 //   api (the shared contract) → nothing.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -13,7 +13,7 @@ const layer = (from, patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', '.stryker-tmp/**', 'reports/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', '.eddy/**', 'coverage/**', 'dist/**', '.stryker-tmp/**', 'reports/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -76,7 +76,14 @@ export default tseslint.config(
   layer(['kafka/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'], 'the Kafka front door depends on core only (docs/design.md)'),
   layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'the local host serves the front doors over core/index.ts; it does not use the SDK'),
   layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (docs/design.md)'),
+  layer(['console/**/*.ts', 'console/**/*.tsx'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**', '**/kafka/**', '**/sdk/**', '@eddy/sdk'], 'the console talks to HTTP API v1 only; its server side is static files (docs/console.md)'),
   layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (docs/design.md)'),
+  // kafka/protocol is bytes ↔ plain objects: no core either, so the codecs stand alone.
+  layer(
+    ['kafka/protocol/**/*.ts'],
+    ['**/core/**', '**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'],
+    'kafka/protocol is self-contained: it imports nothing from core, lambdas, sdk, cli, cdk or local',
+  ),
   layer(
     ['cdk/**/*.ts'],
     ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/local/**', '**/core/engine*', '**/core/log/**', '**/core/adapters/**'],

@@ -2,7 +2,7 @@
  * What every command shares: the connection settings (global options and
  * environment), the SDK client built from them, and stdout.
  */
-import { Eddy, type SigningMode } from '@eddy/sdk';
+import { Eddy, LambdaTransport, type SigningMode } from '@eddy/sdk';
 import { UsageError } from './errors.js';
 import { Output } from './io/output.js';
 
@@ -30,6 +30,7 @@ export class Context {
   /** stdout, with back-pressure. */
   readonly out = new Output();
   private clientInstance: Eddy | undefined;
+  private readonly extraTransports: LambdaTransport[] = [];
 
   /** @param options - the global options, with the environment as fallback. */
   constructor(
@@ -54,9 +55,31 @@ export class Context {
     return this.clientInstance;
   }
 
+  /**
+   * A Lambda transport for invoking a function that is not behind the HTTP
+   * API (`eddy-maintenance`). With `--transport lambda` it goes where the
+   * client's would; over HTTP it works only against the local host, which
+   * serves the Lambda Invoke API on the same port.
+   */
+  lambda(): LambdaTransport {
+    const options = { ...(this.options.region ? { region: this.options.region } : {}) };
+    if ((this.options.transport ?? 'http') === 'lambda') return this.own(new LambdaTransport({ ...options, ...(this.endpoint !== undefined ? { endpoint: this.endpoint } : {}) }));
+    const host = new URL(this.endpoint!).hostname;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+      throw new UsageError(`this command invokes a Lambda function directly, which ${this.endpoint} (an HTTP API) does not serve: use --transport lambda --region <region> against a deployment`);
+    }
+    return this.own(new LambdaTransport({ ...options, endpoint: this.endpoint! }));
+  }
+
+  private own(transport: LambdaTransport): LambdaTransport {
+    this.extraTransports.push(transport);
+    return transport;
+  }
+
   /** Releases the client's connections. */
   close(): void {
     this.clientInstance?.close();
+    for (const t of this.extraTransports) t.close();
   }
 }
 

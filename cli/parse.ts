@@ -14,6 +14,30 @@ export function parseNonNegativeInt(value: string): number {
   return n;
 }
 
+/** An integer, possibly negative (`--shift-by -10`). */
+export function parseInteger(value: string): number {
+  if (!/^[-+]?\d+$/.test(value.trim())) throw new InvalidArgumentError('expected an integer.');
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('number too large.');
+  return n;
+}
+
+/**
+ * A duration in ms: ISO-8601 as kafka-consumer-groups.sh takes it
+ * (`PT15M`, `P1DT2H30M`, `PT0.5S`) or a short form (`90s`, `15m`, `2h`, `1d`, `500ms`).
+ */
+export function parseDuration(value: string): number {
+  const v = value.trim();
+  const iso = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(v);
+  if (iso && v.length > 1 && !/T$/i.test(v)) {
+    const [, d, h, m, sec] = iso;
+    return Math.round(((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(sec ?? 0) * 1000);
+  }
+  const short = /^(\d+)(ms|s|m|h|d)$/.exec(v);
+  if (short) return Number(short[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[short[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  throw new InvalidArgumentError(`expected an ISO-8601 duration such as PT15M or P1DT2H, or 90s, 15m, 2h, 1d; got ${JSON.stringify(value)}.`);
+}
+
 /** A positive integer. */
 export function parsePositiveInt(value: string): number {
   const n = parseNonNegativeInt(value);

@@ -22,6 +22,8 @@ export interface Settings {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly gcGraceMs: number;
   readonly compactionTargetBytes: number;
+  /** Maintenance: minimum age of an entry before retention may expire it. @default 60000 (the maintenance default) */
+  readonly retentionMinAgeMs?: number;
 }
 
 /** Defaults used by the local host and the CDK stack. */

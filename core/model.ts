@@ -1,6 +1,6 @@
 /**
  * The domain records Eddy persists. Storage adapters map these to items and
- * objects (see `core/layout.ts` and `core/adapters/aws/items.ts`).
+ * objects (see `core/layout.ts` and `core/adapters/aws/metadata-store.ts`).
  */
 
 /** Per-topic configuration (Kafka's names, camel-cased). */

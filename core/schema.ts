@@ -2,7 +2,7 @@
  * The storage resources Eddy needs, defined once: the CDK stack provisions them
  * from here and the local host creates them on the embedded stand-ins from here.
  *
- * Item shapes and key formats live in `core/adapters/aws/layout.ts`.
+ * Key formats live in `core/layout.ts`; item shapes in `core/adapters/aws/metadata-store.ts`.
  */
 
 /** A DynamoDB key attribute. */
@@ -47,7 +47,7 @@ export const GROUPS_TABLE: TableDefinition = {
 /** All tables. */
 export const TABLES: readonly TableDefinition[] = [TOPICS_TABLE, LOG_TABLE, GROUPS_TABLE];
 
-/** The bucket's object key prefixes (layout in `core/adapters/aws/layout.ts`). */
+/** The bucket's object key prefixes (layout in `core/layout.ts`). */
 export const OBJECT_PREFIXES = {
   /** One object per produce request, a chunk per partition. */
   ingest: 'ingest/',

@@ -7,7 +7,7 @@ import type { MetadataStore } from './ports.js';
 
 /** Most partitions a topic may have. */
 export const MAX_PARTITIONS = 1000;
-/** Largest `maxMessageBytes` a topic may set (DESIGN.md §3: 1 MiB per record). */
+/** Largest `maxMessageBytes` a topic may set (docs/design.md §10: 1 MiB per record). */
 export const MAX_MESSAGE_BYTES_LIMIT = 1024 * 1024;
 
 const NAME = /^[a-zA-Z0-9._-]{1,249}$/;

@@ -8,6 +8,12 @@
  * - `POST /2015-03-31/functions/{name}/invocations` is the Lambda Invoke API,
  *   so `@aws-sdk/client-lambda` pointed at this host works.
  * - Maintenance runs every `maintenanceIntervalMs`.
+ * - One host per data directory (`local/lock.ts`).
+ * - `close()` is quick even with consumers attached: it stops accepting,
+ *   answers pending long polls at once with what they have, answers requests
+ *   that arrive on open keep-alive connections with a retryable 503 and
+ *   `Connection: close`, and cuts what is still open after a bound.
+ * - `/console/` serves the web console (console/serve.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,6 +27,8 @@ import { dispatch, MAX_BODY_BYTES } from '../lambdas/http/handler.js';
 import { createLogger, type Level, type Logger } from '../lambdas/http/log.js';
 import { matchRoute } from '../lambdas/http/routes.js';
 import { createRuntime, type Runtime } from '../lambdas/http/runtime.js';
+import { serveConsole } from '../console/serve.js';
+import { lockDataDir } from './lock.js';
 import { startStandins, type Standins } from './standins.js';
 
 /** Options for {@link startLocalHost}. */
@@ -41,7 +49,13 @@ export interface LocalHostOptions {
    */
   readonly instrument?: (clients: AwsClients) => void;
   /** Settings overrides (e.g. gcGraceMs) on top of the stand-ins' settings. */
-  readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes'>>;
+  readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes' | 'retentionMinAgeMs'>>;
+  /**
+   * How long `close()` lets in-flight requests finish before cutting their
+   * connections (long polls are answered at once, so only slow writes wait).
+   * @default 1500
+   */
+  readonly closeGraceMs?: number;
 }
 
 /** A running local host. */
@@ -55,7 +69,11 @@ export interface LocalHost {
   readonly standins: Standins;
   /** Runs one maintenance pass now. */
   runMaintenance(): Promise<unknown>;
-  /** Stops accepting, finishes in-flight requests, stops the stand-ins. */
+  /**
+   * Stops accepting, answers pending long polls at once, gives other
+   * in-flight requests up to `closeGraceMs`, closes every connection, stops
+   * the stand-ins and releases the data directory.
+   */
   close(): Promise<void>;
 }
 
@@ -80,7 +98,7 @@ async function readBody(req: IncomingMessage): Promise<Uint8Array | 'too large'>
   return tooLarge ? 'too large' : new Uint8Array(Buffer.concat(chunks));
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function sendResponse(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
   res.end(body);
 }
@@ -120,16 +138,35 @@ function apiGatewayEvent(req: IncomingMessage, url: URL, body: Uint8Array, route
 /** Starts the stand-ins and serves every handler on 127.0.0.1. */
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const log: Logger = createLogger(options.logLevel ?? 'info', options.logWrite);
-  const standins = await startStandins({ dataDir: options.dataDir ?? DEFAULTS.dataDir });
+  const dataDir = options.dataDir ?? DEFAULTS.dataDir;
+  // Before anything opens the stand-ins' files: a second host on this directory stops here.
+  const lock = await lockDataDir(dataDir);
+  let standins: Standins;
+  try {
+    standins = await startStandins({ dataDir });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   options.instrument?.(standins.clients);
   const settings: Settings = { ...standins.settings, ...options.settings };
   const components = awsComponents(settings, { clients: standins.clients });
   const runtime = createRuntime({ settings, components, logger: log, pollIntervalMs: 250 });
   let inFlight = 0;
   let idle: (() => void) | undefined;
+  let closing = false;
+  // While closing, every answer closes its connection, so keep-alive clients let go.
+  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void =>
+    sendResponse(res, status, body, closing ? { ...headers, connection: 'close' } : headers);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (closing) {
+      // A request on a connection opened before shutdown began: nothing is applied, the client may retry elsewhere.
+      send(res, 503, JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'the local host is shutting down', retryable: true } }));
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (await serveConsole(req, res, url)) return; // the web console's static files under /console/
     const body = await readBody(req);
     if (body === 'too large') {
       send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes`, retryable: false } }));
@@ -183,11 +220,18 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULTS.port, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? DEFAULTS.port, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    await standins.close();
+    lock.release();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
+  lock.setUrl(`http://127.0.0.1:${port}`);
 
   let maintenanceRunning: Promise<unknown> | undefined;
   const runMaintenance = (): Promise<unknown> =>
@@ -210,16 +254,29 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     standins,
     runMaintenance,
     async close() {
+      if (closing) return;
+      closing = true;
       if (timer) clearInterval(timer);
       // Pending long polls answer now with what they have, instead of holding the shutdown.
       runtime.notifier.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+      const grace = options.closeGraceMs ?? 1500;
+      if (inFlight > 0) {
+        let timeout: NodeJS.Timeout | undefined;
+        await Promise.race([new Promise<void>((resolve) => (idle = resolve)), new Promise<void>((resolve) => (timeout = setTimeout(resolve, grace)))]);
+        clearTimeout(timeout);
+      }
       server.closeAllConnections();
       await closed;
-      await maintenanceRunning?.catch(() => undefined);
+      // A maintenance pass is safe to interrupt (every step is idempotent); it is not waited for beyond the grace.
+      if (maintenanceRunning) {
+        let timeout: NodeJS.Timeout | undefined;
+        await Promise.race([maintenanceRunning.catch(() => undefined), new Promise<void>((resolve) => (timeout = setTimeout(resolve, grace)))]);
+        clearTimeout(timeout);
+      }
       await standins.close();
+      lock.release();
     },
   };
 }

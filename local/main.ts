@@ -1,6 +1,10 @@
 /**
  * `npm start` / `eddy dev`: Eddy on http://127.0.0.1:4000 with embedded
- * DynamoDB and S3 stand-ins. Ctrl-C finishes in-flight requests and exits.
+ * DynamoDB and S3 stand-ins.
+ *
+ * SIGINT or SIGTERM (Ctrl-C, a process manager, `docker stop`) shuts down
+ * within about two seconds even with consumers attached (see
+ * `LocalHost.close`); a second signal exits at once.
  */
 import { DEFAULTS, ENV, intSetting } from '../core/config.js';
 
@@ -8,32 +12,54 @@ const env = process.env;
 // Node 20 is supported here; the AWS SDK's advance notice about Node 22 is noise for a local run.
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { startLocalHost } = await import('./host.js');
+const { DataDirLockedError } = await import('./lock.js');
 const level = (env[ENV.logLevel] ?? 'info') as 'debug' | 'info' | 'warn' | 'error';
 
+/** Where the CLI and the SDK send requests when EDDY_ENDPOINT is not set. */
+const DEFAULT_ENDPOINT = `http://127.0.0.1:${DEFAULTS.port}`;
+/**
+ * A repeat of the same Ctrl-C, not a second one: `npm start` and `npx eddy
+ * dev` pass the terminal's signal on to a child that got it already from
+ * the terminal, so one keypress arrives twice within milliseconds.
+ */
+const REPEAT_WINDOW_MS = 300;
+
 try {
+  const retentionMinAge = env[ENV.retentionMinAgeMs] ? intSetting(env, ENV.retentionMinAgeMs, 60_000) : undefined;
+  const dataDir = env[ENV.dataDir] || DEFAULTS.dataDir;
   const host = await startLocalHost({
     port: intSetting(env, 'PORT', DEFAULTS.port),
-    dataDir: env[ENV.dataDir] || DEFAULTS.dataDir,
+    dataDir,
     maintenanceIntervalMs: intSetting(env, ENV.maintenanceIntervalMs, DEFAULTS.maintenanceIntervalMs),
     logLevel: level,
+    ...(retentionMinAge !== undefined ? { settings: { retentionMinAgeMs: retentionMinAge } } : {}),
   });
-  const dataDir = env[ENV.dataDir] || DEFAULTS.dataDir;
+  const custom = host.url !== DEFAULT_ENDPOINT;
+  // With another port the CLI and SDK must be told where to go: say how, on every line that needs it.
+  const eddy = custom ? `EDDY_ENDPOINT=${host.url} npx eddy` : 'npx eddy';
   process.stderr.write(
     [
       `Eddy is listening on ${host.url}  (data in ${dataDir}/, Ctrl-C to stop)`,
       `  HTTP API v1      ${host.url}/v1/topics   (OpenAPI: ${host.url}/v1/openapi.json)`,
       `  Lambda Invoke    ${host.url}/2015-03-31/functions/eddy-produce/invocations`,
+      `  Console          ${host.url}/console`,
+      ...(custom ? [`  CLI and SDK      export ${ENV.endpoint}=${host.url}   (they default to ${DEFAULT_ENDPOINT})`] : []),
+      ...(retentionMinAge !== undefined ? [`  Retention        entries older than ${retentionMinAge} ms may expire (${ENV.retentionMinAgeMs})`] : []),
       `Try:`,
-      `  npx eddy topics create orders --partitions 3`,
+      `  ${eddy} topics create orders --partitions 3`,
       `  curl -s -X POST ${host.url}/v1/topics -H 'content-type: application/json' -d '{"name":"orders","partitions":3}'`,
       '',
     ].join('\n'),
   );
-  let stopping = false;
+  let stoppingAt: number | undefined;
   const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`${signal}: finishing in-flight requests…\n`);
+    if (stoppingAt !== undefined) {
+      if (Date.now() - stoppingAt < REPEAT_WINDOW_MS) return;
+      process.stderr.write(`${signal} again: exiting now\n`);
+      process.exit(130);
+    }
+    stoppingAt = Date.now();
+    process.stderr.write(`${signal}: finishing in-flight requests… (again to exit at once)\n`);
     host.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -44,8 +70,12 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Started by `eddy dev` with an IPC channel: if that CLI dies without passing a signal on, stop too.
+  if (process.connected) process.once('disconnect', () => stop('eddy dev exited'));
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
-  process.stderr.write(e.code === 'EADDRINUSE' ? `port in use: set PORT to another port (${e.message})\n` : `eddy: could not start: ${e.message ?? String(err)}\n`);
+  if (err instanceof DataDirLockedError) process.stderr.write(`eddy: ${err.message}\n`);
+  else if (e.code === 'EADDRINUSE') process.stderr.write(`eddy: port in use: set PORT to another port (${e.message})\n`);
+  else process.stderr.write(`eddy: could not start: ${e.message ?? String(err)}\n`);
   process.exit(1);
 }

@@ -28,6 +28,12 @@ export const ENV = {
   gcGraceMs: 'EDDY_GC_GRACE_MS',
   /** Maintenance: target size of compacted segment objects. */
   compactionTargetBytes: 'EDDY_COMPACTION_TARGET_BYTES',
+  /**
+   * Local host: entries younger than this are never expired by retention
+   * (default 60000). Lower it to watch retention work locally; deployments
+   * keep the default, which protects appends still re-reading their entry.
+   */
+  retentionMinAgeMs: 'EDDY_RETENTION_MIN_AGE_MS',
   /** SDK and CLI: the API endpoint. */
   endpoint: 'EDDY_ENDPOINT',
 } as const;

@@ -9,3 +9,4 @@ export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorEnvelope, type Erro
 export { FUNCTION_NAMES, type ApiFunctionKind, type FunctionKind } from './functions.js';
 export { ENV } from './env.js';
 export { murmur2, partitionForKey, toPositive } from './partitioner.js';
+export { API_ROUTES, functionForRoute, routeFor, type Access, type ApiRoute } from './routes.js';

@@ -4,7 +4,8 @@
  * Context (`-c key=value`):
  * - `eddy:stackName` — stack name, default `Eddy`;
  * - `eddy:removalPolicy` — `retain` (default) or `destroy` (dev and LocalStack);
- * - `eddy:functionNamePrefix` — function name prefix, default the names in `FUNCTION_NAMES`.
+ * - `eddy:functionNamePrefix` — function name prefix, default the names in `FUNCTION_NAMES`;
+ * - `eddy:alarmEmail` — an email address every alarm notifies (through an SNS topic; confirm the subscription email).
  *
  * The stack is environment-agnostic: it deploys to the account and region of
  * the CLI's credentials, and synthesizes offline without any.
@@ -26,8 +27,10 @@ if (removal !== 'retain' && removal !== 'destroy') {
   throw new Error(`context eddy:removalPolicy must be retain or destroy, got ${JSON.stringify(removal)}`);
 }
 const functionNamePrefix = context('eddy:functionNamePrefix');
+const alarmEmail = context('eddy:alarmEmail');
 
 new EddyStack(app, context('eddy:stackName') ?? 'Eddy', {
+  ...(alarmEmail !== undefined ? { alarmEmail } : {}),
   eddy: {
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ...(functionNamePrefix !== undefined ? { functionNamePrefix } : {}),

@@ -2,7 +2,9 @@
  * The deployable stack: one {@link EddyStreams} plus the outputs a user needs
  * to call it (API URL, function names, bucket and table names).
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { FunctionKind } from '../../core/schema.js';
 import { EddyStreams, type EddyStreamsProps, type EddyTableKey } from './eddy-streams.js';
@@ -15,6 +17,16 @@ export interface EddyStackProps extends StackProps {
    * @default - the construct's defaults (retained data, arm64, 1024 MiB, maintenance every 5 minutes)
    */
   readonly eddy?: EddyStreamsProps;
+
+  /**
+   * An email address to notify when an alarm fires: the stack creates an SNS
+   * topic, subscribes the address (AWS sends it a confirmation email first)
+   * and makes the topic the construct's `alarmAction`. From the CLI:
+   * `npx cdk deploy -c eddy:alarmEmail=ops@example.com`.
+   *
+   * @default - no topic; `eddy.alarmAction` decides
+   */
+  readonly alarmEmail?: string;
 }
 
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -23,6 +35,8 @@ const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export class EddyStack extends Stack {
   /** The Eddy construct, for grants and metrics from other constructs in the app. */
   public readonly eddy: EddyStreams;
+  /** The topic alarms notify, when `alarmEmail` is set. */
+  public readonly alarmTopic?: sns.Topic;
 
   /**
    * @param scope - the app
@@ -31,7 +45,20 @@ export class EddyStack extends Stack {
    */
   constructor(scope: Construct, id: string, props: EddyStackProps = {}) {
     super(scope, id, { description: 'Eddy: serverless Kafka-style event streams (Lambda, S3, DynamoDB)', ...props });
-    this.eddy = new EddyStreams(this, 'Eddy', props.eddy);
+    let alarmAction = props.eddy?.alarmAction;
+    if (props.alarmEmail !== undefined) {
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) throw new Error(`EddyStack: alarmEmail must be an email address, got ${JSON.stringify(props.alarmEmail)}`);
+      if (alarmAction !== undefined) throw new Error('EddyStack: set alarmEmail or eddy.alarmAction, not both');
+      const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Eddy alarms', enforceSSL: true });
+      topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      Validations.of(topic).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SNS2',
+        reason: 'Alarm notifications carry alarm names and states only; a KMS key (and its key policy for CloudWatch) would protect nothing.',
+      });
+      this.alarmTopic = topic;
+      alarmAction = topic;
+    }
+    this.eddy = new EddyStreams(this, 'Eddy', { ...props.eddy, ...(alarmAction !== undefined ? { alarmAction } : {}) });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.eddy.apiEndpoint,
@@ -41,6 +68,7 @@ export class EddyStack extends Stack {
     for (const [kind, fn] of Object.entries(this.eddy.functions) as [FunctionKind, EddyStreams['functions'][FunctionKind]][]) {
       new CfnOutput(this, `${pascal(kind)}FunctionName`, { value: fn.functionName, description: `Name of the ${kind} function` });
     }
+    if (this.alarmTopic) new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
     new CfnOutput(this, 'BucketName', { value: this.eddy.bucket.bucketName, description: 'Record batch bucket' });
     for (const [key, table] of Object.entries(this.eddy.tables) as [EddyTableKey, EddyStreams['tables'][EddyTableKey]][]) {
       new CfnOutput(this, `${pascal(key)}Name`, { value: table.tableName, description: `DynamoDB ${key}` });

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -27,10 +27,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../../core/config.js';
 import { FUNCTION_NAMES, OBJECT_PREFIXES, TABLES, type FunctionKind, type TableDefinition } from '../../core/schema.js';
-import { API_ROUTES, INVOKE_ACCESS, iamPaths, type Access } from './routes.js';
+import { API_ROUTES, INVOKE_ACCESS, iamPaths, routeGranted, type Access } from './routes.js';
 
 /** Log levels the handlers accept in `EDDY_LOG_LEVEL`. */
 export type EddyLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -120,8 +123,52 @@ export interface EddyStreamsProps {
    */
   readonly functionNamePrefix?: string;
 
+  /**
+   * Where every alarm sends its ALARM state change: an SNS topic (wrapped in
+   * an `SnsAction`) or any `IAlarmAction`. `EddyStack` builds an email-subscribed
+   * topic for it from `-c eddy:alarmEmail=…` (docs/deploy.md).
+   *
+   * @default - no action: the alarms only change state (add actions later through `alarms`)
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction | sns.ITopic;
+
+  /**
+   * Request rate (per second, steady) and burst of the API's default stage,
+   * across all callers: a guard against a runaway client spending the
+   * account's Lambda concurrency and DynamoDB capacity.
+   *
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly apiThrottle?: EddyApiThrottle;
+
+  /**
+   * Reserved concurrency per function: a ceiling that keeps one function from
+   * starving the others (and the rest of the account), and a floor it can
+   * always get. Reserving needs headroom: accounts must keep 100 (new accounts
+   * with a limit of 10: all 10) unreserved, so none is reserved by default.
+   * `{ maintenance: 1 }` also keeps two passes from ever overlapping.
+   *
+   * @default - none reserved
+   */
+  readonly reservedConcurrency?: Partial<Readonly<Record<FunctionKind, number>>>;
+
+  /**
+   * X-Ray tracing of the functions.
+   *
+   * @default lambda.Tracing.ACTIVE
+   */
+  readonly tracing?: lambda.Tracing;
+
   // A custom domain (apigatewayv2.DomainName + ACM certificate) is deliberately
   // not offered yet; callers use the execute-api endpoint.
+}
+
+/** Throttling of the HTTP API's default stage (see {@link EddyStreamsProps.apiThrottle}). */
+export interface EddyApiThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Requests allowed in a burst above the steady rate. */
+  readonly burstLimit: number;
 }
 
 /** Options of {@link EddyStreams.grantProduce}, {@link EddyStreams.grantConsume} and {@link EddyStreams.grantAdmin}. */
@@ -131,9 +178,10 @@ export interface EddyGrantOptions {
    * no `lambda:InvokeFunction`, because a direct invoke cannot be limited to a
    * topic.
    *
-   * @default - every topic, and direct invoke of the grant's functions. IAM's
-   * `*` matches across `/`, so an unscoped topic-describe grant
-   * (`GET /v1/topics/*`) also covers the record and offset routes under it.
+   * @default - every topic, and direct invoke of the grant's functions.
+   * Unscoped produce and admin grants describe topics through
+   * `GET /v1/topics/{topic}/description` only: IAM's `*` matches across `/`,
+   * so `GET /v1/topics/*` would also cover the record and offset routes.
    */
   readonly topics?: readonly string[];
   /**
@@ -223,8 +271,14 @@ export class EddyStreams extends Construct {
   public readonly httpApi: apigwv2.HttpApi;
   /** Base URL of the API, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
   public readonly apiEndpoint: string;
-  /** The alarms Eddy defines (errors, throttles, API 5xx); add actions to route them. */
+  /** The alarms Eddy defines (errors, throttles, API 5xx, maintenance dead letters), all wired to `alarmAction`. */
   public readonly alarms: readonly cloudwatch.Alarm[];
+  /**
+   * Where a maintenance invocation that failed (or that EventBridge could not
+   * deliver) ends up, for inspection; a pass is never retried, the next one
+   * runs on schedule.
+   */
+  public readonly maintenanceDeadLetterQueue: sqs.IQueue;
   /** A one-screen dashboard of the API, functions and tables. */
   public readonly dashboard: cloudwatch.Dashboard;
 
@@ -238,217 +292,35 @@ export class EddyStreams extends Construct {
    */
   constructor(scope: Construct, id: string, props: EddyStreamsProps = {}) {
     super(scope, id);
+    const settings = resolveProps(props);
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
-      fail(`removalPolicy must be RETAIN or DESTROY, got ${JSON.stringify(removalPolicy)}`);
-    }
-    const retain = removalPolicy === RemovalPolicy.RETAIN;
+    const storage = this.createStorage(settings);
+    this.bucket = storage.bucket;
+    this.tableConstructs = storage.tables;
+    this.tables = storage.tables;
 
-    const memorySize = props.memorySize ?? 1024;
-    if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
-      fail(`memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}`);
-    }
-
-    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    if (architecture.name !== lambda.Architecture.ARM_64.name && architecture.name !== lambda.Architecture.X86_64.name) {
-      fail(`architecture must be arm64 or x86_64, got ${JSON.stringify(architecture.name)}`);
-    }
-
-    const maintenanceInterval = props.maintenanceInterval ?? Duration.minutes(5);
-    if (maintenanceInterval.isUnresolved()) fail('maintenanceInterval must be a literal duration');
-    const intervalMs = maintenanceInterval.toMilliseconds();
-    if (intervalMs % 60_000 !== 0 || intervalMs < 60_000 || intervalMs > 86_400_000) {
-      fail(`maintenanceInterval must be whole minutes from 1 minute to 1 day, got ${maintenanceInterval.toHumanString()}`);
-    }
-
-    const gcGrace = props.gcGrace ?? Duration.millis(DEFAULTS.gcGraceMs);
-    if (gcGrace.isUnresolved()) fail('gcGrace must be a literal duration');
-    const longestTimeout = Math.max(API_FUNCTION_TIMEOUT.toMilliseconds(), MAINTENANCE_TIMEOUT.toMilliseconds());
-    if (gcGrace.toMilliseconds() <= longestTimeout) {
-      fail(
-        `gcGrace must be longer than the longest function timeout (${MAINTENANCE_TIMEOUT.toHumanString()}), ` +
-          `got ${gcGrace.toHumanString()}: garbage collection could delete bytes an in-flight read still needs`,
-      );
-    }
-
-    const compactionTargetBytes = props.compactionTargetBytes ?? DEFAULTS.compactionTargetBytes;
-    if (!Number.isSafeInteger(compactionTargetBytes) || compactionTargetBytes < MIB || compactionTargetBytes > 5 * 1024 * MIB) {
-      fail(`compactionTargetBytes must be an integer from 1 MiB to 5 GiB, got ${compactionTargetBytes}`);
-    }
-
-    const logLevel = props.logLevel ?? DEFAULTS.logLevel;
-    if (!LOG_LEVELS.includes(logLevel)) {
-      fail(`logLevel must be one of ${LOG_LEVELS.join('|')}, got ${JSON.stringify(logLevel)}`);
-    }
-
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    if (!Object.values(logs.RetentionDays).includes(logRetention)) {
-      fail(`logRetention must be a logs.RetentionDays value, got ${JSON.stringify(logRetention)}`);
-    }
-
-    const prefix = props.functionNamePrefix;
-    if (prefix !== undefined && !/^[A-Za-z0-9_-]{1,52}$/.test(prefix)) {
-      fail(`functionNamePrefix must be 1-52 letters, digits, '-' or '_', got ${JSON.stringify(prefix)}`);
-    }
-    const functionName = (kind: FunctionKind): string => (prefix === undefined ? FUNCTION_NAMES[kind] : `${prefix}-${kind}`);
-
-    // ---- storage -------------------------------------------------------------
-
-    const bucket = new s3.Bucket(this, 'Bucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // No versioning: objects are immutable once written and deletion is
-      // Eddy's own retention; versions would keep every deleted byte billed.
-      versioned: false,
-      // Retention, compaction and GC are Eddy's job; lifecycle is only a
-      // backstop for uploads a crashed client left half done.
-      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy,
-    });
-    this.bucket = bucket;
-
-    const tables = {} as Record<EddyTableKey, dynamodb.Table>;
-    for (const def of TABLES) {
-      tables[def.settingsKey] = new dynamodb.Table(this, pascal(def.settingsKey), {
-        partitionKey: { name: def.partitionKey.name, type: attributeType(def.partitionKey.type) },
-        ...(def.sortKey ? { sortKey: { name: def.sortKey.name, type: attributeType(def.sortKey.type) } } : {}),
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        deletionProtection: retain,
-        removalPolicy,
-      });
-    }
-    this.tableConstructs = tables;
-    this.tables = tables;
-
-    // ---- functions -----------------------------------------------------------
-
-    const environment: Record<string, string> = {
-      [ENV.topicsTable]: tables.topicsTable.tableName,
-      [ENV.logTable]: tables.logTable.tableName,
-      [ENV.groupsTable]: tables.groupsTable.tableName,
-      [ENV.bucket]: bucket.bucketName,
-      [ENV.logLevel]: logLevel,
-      [ENV.gcGraceMs]: String(gcGrace.toMilliseconds()),
-      [ENV.compactionTargetBytes]: String(compactionTargetBytes),
-    };
-
-    const fns = {} as Record<FunctionKind, NodejsFunction>;
-    for (const kind of Object.keys(FUNCTION_NAMES) as FunctionKind[]) {
-      const logGroup = new logs.LogGroup(this, `${pascal(kind)}Logs`, { retention: logRetention, removalPolicy });
-      fns[kind] = new NodejsFunction(this, `${pascal(kind)}Function`, {
-        functionName: functionName(kind),
-        description: FUNCTION_DESCRIPTIONS[kind],
-        entry: lambdaEntry(kind),
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture,
-        memorySize,
-        timeout: kind === 'maintenance' ? MAINTENANCE_TIMEOUT : API_FUNCTION_TIMEOUT,
-        environment,
-        logGroup,
-        bundling: BUNDLING,
-      });
-    }
-    this.fns = fns;
-    this.functions = fns;
-
+    this.maintenanceDeadLetterQueue = this.createDeadLetterQueue(settings);
+    this.fns = this.createFunctions(settings);
+    this.functions = this.fns;
     this.grantFunctionAccess();
 
-    // ---- HTTP API --------------------------------------------------------------
+    this.httpApi = this.createApi(settings);
+    this.apiEndpoint = this.httpApi.apiEndpoint;
 
-    const httpApi = new apigwv2.HttpApi(this, 'Api', {
-      description: 'Eddy HTTP API v1 (IAM-authorized)',
-      createDefaultStage: false,
-      defaultAuthorizer: new HttpIamAuthorizer(),
-    });
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
-    new apigwv2.HttpStage(this, 'DefaultStage', {
-      httpApi,
-      stageName: STAGE,
-      autoDeploy: true,
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTimeEpoch',
-            route: '$context.routeKey',
-            status: '$context.status',
-            caller: '$context.identity.userArn',
-            ip: '$context.identity.sourceIp',
-            responseLength: '$context.responseLength',
-            latencyMs: '$context.responseLatency',
-            integrationLatencyMs: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
-      },
-    });
+    this.scheduleMaintenance(settings);
 
-    const integrations = {} as Record<string, HttpLambdaIntegration>;
-    for (const route of API_ROUTES) {
-      integrations[route.fn] ??= new HttpLambdaIntegration(`${pascal(route.fn)}Integration`, fns[route.fn], {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      });
-      // IAM authorization comes from the API's default authorizer, which
-      // also covers any route a user adds later.
-      httpApi.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod[route.method]], integration: integrations[route.fn]! });
-    }
-    this.httpApi = httpApi;
-    this.apiEndpoint = httpApi.apiEndpoint;
-
-    // ---- maintenance schedule ---------------------------------------------------
-
-    new events.Rule(this, 'MaintenanceSchedule', {
-      description: `Runs one Eddy maintenance pass every ${maintenanceInterval.toHumanString()}`,
-      schedule: events.Schedule.rate(maintenanceInterval),
-      // The documented direct-invoke payload for one pass (docs/api.md).
-      targets: [new targets.LambdaFunction(fns.maintenance, { event: events.RuleTargetInput.fromObject({ maintenance: {} }), retryAttempts: 0 })],
-    });
-
-    // ---- alarms and dashboard ----------------------------------------------------
-
-    const alarms: cloudwatch.Alarm[] = [];
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string): void => {
-      alarms.push(
-        new cloudwatch.Alarm(this, alarmId, {
-          metric,
-          threshold,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          alarmDescription: description,
-        }),
-      );
-    };
-    for (const kind of Object.keys(fns) as FunctionKind[]) {
-      alarm(
-        `${pascal(kind)}ErrorsAlarm`,
-        this.metricFunctionErrors(kind),
-        1,
-        `${fns[kind].node.id}: invocations failed (crash or timeout; handled request errors are not counted)`,
-      );
-      alarm(`${pascal(kind)}ThrottlesAlarm`, this.metricFunctionThrottles(kind), 1, `${fns[kind].node.id}: invocations throttled (concurrency limit)`);
-    }
-    for (const key of Object.keys(tables) as EddyTableKey[]) {
-      alarm(`${pascal(key)}ThrottlesAlarm`, this.metricTableThrottles(key), 1, `${key}: DynamoDB read or write requests throttled`);
-    }
-    alarm('ApiServerErrorsAlarm', this.metricApiServerErrors(), 5, 'HTTP API: 5 or more 5xx responses in 5 minutes');
-    this.alarms = alarms;
-
+    this.alarms = this.createAlarms(settings);
     this.dashboard = this.createDashboard();
+
+    this.acknowledgeNagFindings();
   }
 
   /**
    * Lets `grantee` produce: `execute-api:Invoke` on the produce route, topic
-   * describe (the partitioner needs the partition count), `/health` and the
-   * OpenAPI document, and `lambda:InvokeFunction` on the produce function.
+   * describe through `GET /v1/topics/{topic}/description` (the partitioner
+   * needs the partition count; the pattern cannot reach record reads),
+   * `/health` and the OpenAPI document, and `lambda:InvokeFunction` on the
+   * produce function.
    * @param grantee - a role, user or function of yours
    * @param options - limit to some topics (HTTPS only)
    */
@@ -471,9 +343,9 @@ export class EddyStreams extends Construct {
   /**
    * Lets `grantee` administer: create, describe, alter and delete topics;
    * list, describe, reset and delete groups; invoke the admin, groups and
-   * maintenance functions directly. It grants no produce route and no fetch
-   * route, but see {@link EddyGrantOptions.topics}: unscoped topic describe
-   * also matches the fetch routes.
+   * maintenance functions directly. It grants no produce route and no route
+   * that reads records or offsets: unscoped, topics are described through
+   * `GET /v1/topics/{topic}/description` (see {@link EddyGrantOptions.topics}).
    * @param grantee - a role, user or function of yours
    * @param options - limit to some topics and groups (HTTPS only)
    */
@@ -524,6 +396,233 @@ export class EddyStreams extends Construct {
     return this.httpApi.metricServerError({ period: Duration.minutes(5), ...props });
   }
 
+  /** The record bucket and the three tables. */
+  private createStorage(settings: ResolvedProps): { bucket: s3.Bucket; tables: Record<EddyTableKey, dynamodb.Table> } {
+    const { removalPolicy, retain } = settings;
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // No versioning: objects are immutable once written and deletion is
+      // Eddy's own retention; versions would keep every deleted byte billed.
+      versioned: false,
+      // Retention, compaction and GC are Eddy's job; lifecycle is only a
+      // backstop for uploads a crashed client left half done.
+      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy,
+    });
+
+    const tables = {} as Record<EddyTableKey, dynamodb.Table>;
+    for (const def of TABLES) {
+      tables[def.settingsKey] = new dynamodb.Table(this, pascal(def.settingsKey), {
+        partitionKey: { name: def.partitionKey.name, type: attributeType(def.partitionKey.type) },
+        ...(def.sortKey ? { sortKey: { name: def.sortKey.name, type: attributeType(def.sortKey.type) } } : {}),
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: retain,
+        removalPolicy,
+      });
+    }
+    return { bucket, tables };
+  }
+
+  /** One bundled function per API family, each with its own log group; all share one environment. */
+  private createFunctions(settings: ResolvedProps): Record<FunctionKind, NodejsFunction> {
+    const { topicsTable, logTable, groupsTable } = this.tableConstructs;
+    const environment: Record<string, string> = {
+      [ENV.topicsTable]: topicsTable.tableName,
+      [ENV.logTable]: logTable.tableName,
+      [ENV.groupsTable]: groupsTable.tableName,
+      [ENV.bucket]: this.bucket.bucketName,
+      [ENV.logLevel]: settings.logLevel,
+      [ENV.gcGraceMs]: String(settings.gcGrace.toMilliseconds()),
+      [ENV.compactionTargetBytes]: String(settings.compactionTargetBytes),
+    };
+
+    const fns = {} as Record<FunctionKind, NodejsFunction>;
+    for (const kind of Object.keys(FUNCTION_NAMES) as FunctionKind[]) {
+      const logGroup = new logs.LogGroup(this, `${pascal(kind)}Logs`, { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
+      // An own role instead of the default one with AWSLambdaBasicExecutionRole,
+      // whose logs actions cover every log group in the account: Lambda writes
+      // this function's logs to this log group only.
+      const role = new iam.Role(this, `${pascal(kind)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Eddy ${kind} function`,
+      });
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+      const reserved = settings.reservedConcurrency[kind];
+      fns[kind] = new NodejsFunction(this, `${pascal(kind)}Function`, {
+        role,
+        tracing: settings.tracing,
+        ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
+        ...(kind === 'maintenance'
+          ? // A failed pass is not retried (the next one is minutes away); its event is kept for inspection.
+            { deadLetterQueue: this.maintenanceDeadLetterQueue, retryAttempts: 0 }
+          : {}),
+        functionName: settings.functionName(kind),
+        description: FUNCTION_DESCRIPTIONS[kind],
+        entry: lambdaEntry(kind),
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: settings.architecture,
+        memorySize: settings.memorySize,
+        timeout: kind === 'maintenance' ? MAINTENANCE_TIMEOUT : API_FUNCTION_TIMEOUT,
+        environment,
+        logGroup,
+        bundling: BUNDLING,
+      });
+    }
+    return fns;
+  }
+
+  /** The IAM-authorized HTTP API: one route per `API_ROUTES` entry, a default stage with access logs. */
+  private createApi(settings: ResolvedProps): apigwv2.HttpApi {
+    const httpApi = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Eddy HTTP API v1 (IAM-authorized)',
+      createDefaultStage: false,
+      defaultAuthorizer: new HttpIamAuthorizer(),
+    });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
+    new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi,
+      stageName: STAGE,
+      autoDeploy: true,
+      throttle: { rateLimit: settings.apiThrottle.rateLimit, burstLimit: settings.apiThrottle.burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTimeEpoch',
+            route: '$context.routeKey',
+            status: '$context.status',
+            caller: '$context.identity.userArn',
+            ip: '$context.identity.sourceIp',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    const integrations = {} as Record<string, HttpLambdaIntegration>;
+    for (const route of API_ROUTES) {
+      integrations[route.fn] ??= new HttpLambdaIntegration(`${pascal(route.fn)}Integration`, this.fns[route.fn], {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      });
+      // IAM authorization comes from the API's default authorizer, which
+      // also covers any route a user adds later.
+      httpApi.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod[route.method]], integration: integrations[route.fn]! });
+    }
+    return httpApi;
+  }
+
+  /** The EventBridge rule that runs one maintenance pass per interval. */
+  private scheduleMaintenance(settings: ResolvedProps): void {
+    new events.Rule(this, 'MaintenanceSchedule', {
+      description: `Runs one Eddy maintenance pass every ${settings.maintenanceInterval.toHumanString()}`,
+      schedule: events.Schedule.rate(settings.maintenanceInterval),
+      // The documented direct-invoke payload for one pass (docs/api.md).
+      targets: [
+        new targets.LambdaFunction(this.fns.maintenance, {
+          event: events.RuleTargetInput.fromObject({ maintenance: {} }),
+          retryAttempts: 0,
+          // Events EventBridge could not deliver (throttled, function missing).
+          deadLetterQueue: this.maintenanceDeadLetterQueue,
+        }),
+      ],
+    });
+  }
+
+  /** The dead-letter queue of the scheduled maintenance invoke. */
+  private createDeadLetterQueue(settings: ResolvedProps): sqs.Queue {
+    return new sqs.Queue(this, 'MaintenanceDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: settings.removalPolicy,
+    });
+  }
+
+  /** Errors and throttles per function, throttles per table, API 5xx, maintenance dead letters; each wired to `alarmAction`. */
+  private createAlarms(settings: ResolvedProps): cloudwatch.Alarm[] {
+    const alarms: cloudwatch.Alarm[] = [];
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string): void => {
+      alarms.push(
+        new cloudwatch.Alarm(this, alarmId, {
+          metric,
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: description,
+        }),
+      );
+    };
+    for (const kind of Object.keys(this.fns) as FunctionKind[]) {
+      alarm(
+        `${pascal(kind)}ErrorsAlarm`,
+        this.metricFunctionErrors(kind),
+        1,
+        `${this.fns[kind].node.id}: invocations failed (crash or timeout; handled request errors are not counted)`,
+      );
+      alarm(`${pascal(kind)}ThrottlesAlarm`, this.metricFunctionThrottles(kind), 1, `${this.fns[kind].node.id}: invocations throttled (concurrency limit)`);
+    }
+    for (const key of Object.keys(this.tableConstructs) as EddyTableKey[]) {
+      alarm(`${pascal(key)}ThrottlesAlarm`, this.metricTableThrottles(key), 1, `${key}: DynamoDB read or write requests throttled`);
+    }
+    alarm('ApiServerErrorsAlarm', this.metricApiServerErrors(), 5, 'HTTP API: 5 or more 5xx responses in 5 minutes');
+    alarm(
+      'MaintenanceDeadLettersAlarm',
+      this.maintenanceDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
+      1,
+      'Maintenance: a failed or undeliverable pass is waiting in the dead-letter queue',
+    );
+    if (settings.alarmAction) for (const a of alarms) a.addAlarmAction(settings.alarmAction);
+    return alarms;
+  }
+
+  /**
+   * The cdk-nag AwsSolutions findings Eddy keeps on purpose, each with its
+   * reason (test/cdk/nag.test.ts runs the pack; anything else it finds fails).
+   * Plain `Validations` acknowledgments: the construct does not depend on cdk-nag.
+   */
+  private acknowledgeNagFindings(): void {
+    const ack = (scope: Construct, rule: string, reason: string): void => {
+      Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
+    };
+    ack(
+      this.bucket,
+      'S1',
+      'No S3 server access logs: every request to the bucket is made by Eddy\'s own functions, whose callers the API access log ' +
+        'records with their IAM identity; a second bucket of per-request logs would add cost and nothing an audit needs ' +
+        '(CloudTrail data events are the option for that).',
+    );
+    const bucketArn = `<${Stack.of(this).resolve(Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement)) as string}.Arn>`;
+    for (const fn of Object.values(this.fns)) {
+      ack(
+        fn,
+        'L1',
+        'Node.js 22 on purpose: the deploy check (test/deploy) runs the bundles on the pinned Node 22 from npm before they ship; ' +
+          'moving to a newer runtime moves both together.',
+      );
+      ack(fn.role!, 'IAM5[Resource::*]', 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.');
+      for (const prefix of Object.values(OBJECT_PREFIXES)) {
+        ack(
+          fn.role!,
+          `IAM5[Resource::${bucketArn}/${prefix}*]`,
+          `Objects under Eddy's own ${prefix} key prefix: each object's key is generated when it is written (a unique id), ` +
+            'so the prefix is the narrowest resource that can name them.',
+        );
+      }
+    }
+  }
+
   private grantAccess(grantee: iam.IGrantable, access: Access, options: EddyGrantOptions): iam.Grant {
     const check = (what: 'topics' | 'groups', pattern: RegExp): void => {
       const names = options[what];
@@ -535,7 +634,8 @@ export class EddyStreams extends Construct {
     check('topics', TOPIC_NAME);
     check('groups', GROUP_NAME);
 
-    const routeArns = API_ROUTES.filter((r) => r.access.includes(access)).flatMap((r) =>
+    const scoped = options.topics !== undefined;
+    const routeArns = API_ROUTES.filter((r) => routeGranted(r, access, scoped)).flatMap((r) =>
       iamPaths(r.path, options).map((p) => this.httpApi.arnForExecuteApi(r.method, p, STAGE)),
     );
     const grant = iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: routeArns });
@@ -563,26 +663,20 @@ export class EddyStreams extends Construct {
     allow('fetch', ['dynamodb:Query'], [logTable.tableArn]);
     allow('fetch', ['s3:GetObject'], allPrefixes);
 
-    // groups: owns the groups table; reads topics and high-water marks for lag.
-    allow(
-      'groups',
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'],
-      [groupsTable.tableArn],
-    );
+    // groups: owns the groups table; reads topics and high-water marks for lag,
+    // and chunks to find the first offset at a timestamp (offsets reset `{to:{timestamp}}`).
+    allow('groups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'], [groupsTable.tableArn]);
     allow('groups', ['dynamodb:GetItem'], [topicsTable.tableArn]);
     allow('groups', ['dynamodb:Query'], [logTable.tableArn]);
+    allow('groups', ['s3:GetObject'], allPrefixes);
 
     // admin: owns topics; reads partition offsets; never touches record bytes.
-    allow('admin', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'], [topicsTable.tableArn]);
+    allow('admin', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'], [topicsTable.tableArn]);
     allow('admin', ['dynamodb:Query'], [logTable.tableArn]);
 
     // maintenance: retention, compaction (writes segments), GC (lists and deletes objects).
-    allow('maintenance', ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'], [topicsTable.tableArn]);
-    allow(
-      'maintenance',
-      ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-      [logTable.tableArn],
-    );
+    allow('maintenance', ['dynamodb:Scan', 'dynamodb:DeleteItem'], [topicsTable.tableArn]);
+    allow('maintenance', ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [logTable.tableArn]);
     allow('maintenance', ['s3:GetObject', 's3:DeleteObject'], allPrefixes);
     allow('maintenance', ['s3:PutObject'], [objects(OBJECT_PREFIXES.segments)]);
     // GC's two-phase deletion keeps its marks under gc/ (docs/maintenance.md).
@@ -638,6 +732,114 @@ export class EddyStreams extends Construct {
     );
     return dashboard;
   }
+}
+
+/** {@link EddyStreamsProps} with defaults applied, validated. */
+interface ResolvedProps {
+  readonly removalPolicy: RemovalPolicy;
+  readonly retain: boolean;
+  readonly memorySize: number;
+  readonly architecture: lambda.Architecture;
+  readonly maintenanceInterval: Duration;
+  readonly gcGrace: Duration;
+  readonly compactionTargetBytes: number;
+  readonly logLevel: EddyLogLevel;
+  readonly logRetention: logs.RetentionDays;
+  readonly functionName: (kind: FunctionKind) => string;
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+  readonly apiThrottle: EddyApiThrottle;
+  readonly reservedConcurrency: Partial<Readonly<Record<FunctionKind, number>>>;
+  readonly tracing: lambda.Tracing;
+}
+
+/** Applies defaults and validates every prop, failing with the bad value named. */
+function resolveProps(props: EddyStreamsProps): ResolvedProps {
+  const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+  if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
+    fail(`removalPolicy must be RETAIN or DESTROY, got ${JSON.stringify(removalPolicy)}`);
+  }
+
+  const memorySize = props.memorySize ?? 1024;
+  if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
+    fail(`memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}`);
+  }
+
+  const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+  if (architecture.name !== lambda.Architecture.ARM_64.name && architecture.name !== lambda.Architecture.X86_64.name) {
+    fail(`architecture must be arm64 or x86_64, got ${JSON.stringify(architecture.name)}`);
+  }
+
+  const maintenanceInterval = props.maintenanceInterval ?? Duration.minutes(5);
+  if (maintenanceInterval.isUnresolved()) fail('maintenanceInterval must be a literal duration');
+  const intervalMs = maintenanceInterval.toMilliseconds();
+  if (intervalMs % 60_000 !== 0 || intervalMs < 60_000 || intervalMs > 86_400_000) {
+    fail(`maintenanceInterval must be whole minutes from 1 minute to 1 day, got ${maintenanceInterval.toHumanString()}`);
+  }
+
+  const gcGrace = props.gcGrace ?? Duration.millis(DEFAULTS.gcGraceMs);
+  if (gcGrace.isUnresolved()) fail('gcGrace must be a literal duration');
+  const longestTimeout = Math.max(API_FUNCTION_TIMEOUT.toMilliseconds(), MAINTENANCE_TIMEOUT.toMilliseconds());
+  if (gcGrace.toMilliseconds() <= longestTimeout) {
+    fail(
+      `gcGrace must be longer than the longest function timeout (${MAINTENANCE_TIMEOUT.toHumanString()}), ` +
+        `got ${gcGrace.toHumanString()}: garbage collection could delete bytes an in-flight read still needs`,
+    );
+  }
+
+  const compactionTargetBytes = props.compactionTargetBytes ?? DEFAULTS.compactionTargetBytes;
+  if (!Number.isSafeInteger(compactionTargetBytes) || compactionTargetBytes < MIB || compactionTargetBytes > 5 * 1024 * MIB) {
+    fail(`compactionTargetBytes must be an integer from 1 MiB to 5 GiB, got ${compactionTargetBytes}`);
+  }
+
+  const logLevel = props.logLevel ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    fail(`logLevel must be one of ${LOG_LEVELS.join('|')}, got ${JSON.stringify(logLevel)}`);
+  }
+
+  const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+  if (!Object.values(logs.RetentionDays).includes(logRetention)) {
+    fail(`logRetention must be a logs.RetentionDays value, got ${JSON.stringify(logRetention)}`);
+  }
+
+  const prefix = props.functionNamePrefix;
+  if (prefix !== undefined && !/^[A-Za-z0-9_-]{1,52}$/.test(prefix)) {
+    fail(`functionNamePrefix must be 1-52 letters, digits, '-' or '_', got ${JSON.stringify(prefix)}`);
+  }
+  const functionName = (kind: FunctionKind): string => (prefix === undefined ? FUNCTION_NAMES[kind] : `${prefix}-${kind}`);
+
+  const apiThrottle = props.apiThrottle ?? { rateLimit: 1000, burstLimit: 2000 };
+  if (!Number.isFinite(apiThrottle.rateLimit) || apiThrottle.rateLimit <= 0 || !Number.isInteger(apiThrottle.burstLimit) || apiThrottle.burstLimit <= 0) {
+    fail(`apiThrottle needs a positive rateLimit and a positive integer burstLimit, got ${JSON.stringify(apiThrottle)}`);
+  }
+
+  const reservedConcurrency = props.reservedConcurrency ?? {};
+  for (const [kind, n] of Object.entries(reservedConcurrency)) {
+    if (!(kind in FUNCTION_NAMES)) fail(`reservedConcurrency names an unknown function ${JSON.stringify(kind)}`);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1)) fail(`reservedConcurrency.${kind} must be a positive integer, got ${n}`);
+  }
+
+  const alarmAction = props.alarmAction === undefined ? undefined : isTopic(props.alarmAction) ? new SnsAction(props.alarmAction) : props.alarmAction;
+
+  return {
+    alarmAction,
+    apiThrottle,
+    reservedConcurrency,
+    tracing: props.tracing ?? lambda.Tracing.ACTIVE,
+    removalPolicy,
+    retain: removalPolicy === RemovalPolicy.RETAIN,
+    memorySize,
+    architecture,
+    maintenanceInterval,
+    gcGrace,
+    compactionTargetBytes,
+    logLevel,
+    logRetention,
+    functionName,
+  };
+}
+
+function isTopic(x: cloudwatch.IAlarmAction | sns.ITopic): x is sns.ITopic {
+  return 'topicArn' in x;
 }
 
 function attributeType(type: 'S' | 'N' | 'B'): dynamodb.AttributeType {

@@ -1,58 +1,13 @@
 /**
- * The HTTP API's routes, which function serves each, and who may call it.
- *
- * Transcribed from DESIGN.md §3 and docs/api.md ("Which function serves which
- * route"). Every route is IAM-authorized; `access` decides which of
- * `grantProduce` / `grantConsume` / `grantAdmin` allows `execute-api:Invoke`
- * on it.
+ * Who may call which route: the route manifest itself lives in `@eddy/api`
+ * (api/src/routes.ts); this module turns it into IAM terms. Every route is
+ * IAM-authorized; `access` decides which of `grantProduce` / `grantConsume` /
+ * `grantAdmin` allows `execute-api:Invoke` on it.
  */
-import type { FunctionKind } from '../../core/schema.js';
+import type { Access, ApiRoute, FunctionKind } from '@eddy/api';
 
-/** A caller role, as granted by `EddyStreams.grantProduce/grantConsume/grantAdmin`. */
-export type Access = 'produce' | 'consume' | 'admin';
-
-/** The functions that serve HTTP routes (maintenance is scheduled only). */
-export type ApiFunctionKind = Exclude<FunctionKind, 'maintenance'>;
-
-/** One HTTP API route. */
-export interface ApiRoute {
-  /** HTTP method. */
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Path in API Gateway syntax (`{name}` for a path parameter). */
-  readonly path: string;
-  /** The function that serves it. */
-  readonly fn: ApiFunctionKind;
-  /** Which grants allow `execute-api:Invoke` on it. */
-  readonly access: readonly Access[];
-}
-
-/**
- * Every route of HTTP API v1. There is no `$default` route: a path not listed
- * here gets API Gateway's own 404 and never reaches a function.
- *
- * Topic describe is readable by producers (the partitioner needs the partition
- * count) and consumers; group administration (list, describe, delete, reset)
- * is admin-only.
- */
-export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'GET', path: '/health', fn: 'admin', access: ['produce', 'consume', 'admin'] },
-  { method: 'GET', path: '/v1/openapi.json', fn: 'admin', access: ['produce', 'consume', 'admin'] },
-  { method: 'POST', path: '/v1/topics', fn: 'admin', access: ['admin'] },
-  { method: 'GET', path: '/v1/topics', fn: 'admin', access: ['consume', 'admin'] },
-  { method: 'GET', path: '/v1/topics/{topic}', fn: 'admin', access: ['produce', 'consume', 'admin'] },
-  { method: 'PATCH', path: '/v1/topics/{topic}', fn: 'admin', access: ['admin'] },
-  { method: 'DELETE', path: '/v1/topics/{topic}', fn: 'admin', access: ['admin'] },
-  { method: 'POST', path: '/v1/topics/{topic}/records', fn: 'produce', access: ['produce'] },
-  { method: 'GET', path: '/v1/topics/{topic}/partitions/{p}/records', fn: 'fetch', access: ['consume'] },
-  { method: 'GET', path: '/v1/topics/{topic}/partitions/{p}/offsets', fn: 'fetch', access: ['consume'] },
-  { method: 'GET', path: '/v1/groups', fn: 'groups', access: ['admin'] },
-  { method: 'GET', path: '/v1/groups/{group}', fn: 'groups', access: ['admin'] },
-  { method: 'DELETE', path: '/v1/groups/{group}', fn: 'groups', access: ['admin'] },
-  { method: 'POST', path: '/v1/groups/{group}/heartbeat', fn: 'groups', access: ['consume'] },
-  { method: 'POST', path: '/v1/groups/{group}/offsets', fn: 'groups', access: ['consume'] },
-  { method: 'GET', path: '/v1/groups/{group}/offsets', fn: 'groups', access: ['consume', 'admin'] },
-  { method: 'POST', path: '/v1/groups/{group}/offsets/reset', fn: 'groups', access: ['admin'] },
-];
+export { API_ROUTES, type Access, type ApiRoute } from '@eddy/api';
+export type { ApiFunctionKind } from '@eddy/api';
 
 /**
  * Which functions each grant may invoke directly (`lambda:InvokeFunction`).
@@ -69,12 +24,20 @@ export const INVOKE_ACCESS: Readonly<Record<Access, readonly FunctionKind[]>> = 
 };
 
 /**
+ * Whether a grant of `access` covers `route`.
+ * @param scoped - the grant names its topics (every `{topic}` becomes a literal name)
+ */
+export function routeGranted(route: ApiRoute, access: Access, scoped: boolean): boolean {
+  return route.access.includes(access) || (scoped && (route.scopedAccess ?? []).includes(access));
+}
+
+/**
  * The IAM resource paths of a route: `{topic}` and `{group}` become each of
  * the given names (or `*` when none are given), any other parameter `*`.
  *
  * IAM's `*` also matches `/`: `GET/v1/topics/*` (describe any topic) matches
- * `GET/v1/topics/t/partitions/0/records` too. Only named topics make a
- * describe grant that cannot fetch.
+ * `GET/v1/topics/t/partitions/0/records` too. Only named topics make that
+ * describe grant unable to fetch, hence {@link ApiRoute.scopedAccess}.
  */
 export function iamPaths(path: string, names: { readonly topics?: readonly string[]; readonly groups?: readonly string[] } = {}): string[] {
   let paths = [path];

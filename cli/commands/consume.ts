@@ -4,7 +4,8 @@
  * Without a group the CLI reads the partitions itself with the thin client
  * (one long-polling fetch loop per partition), which lets `-o` pick any
  * start and `-e` know exactly when a partition is done: when its position
- * reaches the high-water mark the topic had when consuming started.
+ * reaches the high-water mark the topic had when consuming started. While
+ * tailing it also picks up partitions added to the topic.
  *
  * With `-g GROUP` it is a group member through the SDK consumer: partitions
  * come from the group, positions from the group's committed offsets (`-o`
@@ -23,6 +24,8 @@ import { parseNonNegativeInt, parsePositiveInt, parseStart, unescape, type Start
 
 interface ConsumeOptions {
   readonly offset: StartSpec;
+  readonly fromBeginning?: boolean;
+  readonly maxMessages?: number;
   readonly exit?: boolean;
   readonly count?: number;
   readonly group?: string;
@@ -49,8 +52,10 @@ export function consumeCommand(): Command {
       .addOption(
         new Option('-o, --offset <start>', 'where to start: beginning, end, N (offset), -N (N before the end), @<epoch-ms>').default(parseStart('end'), 'end').argParser(parseStart),
       )
+      .addOption(new Option('--from-beginning', 'same as -o beginning (kafka-console-consumer)').conflicts('offset'))
       .option('-e, --exit', 'exit once every partition reached the end it had when consuming started')
       .option('-c, --count <n>', 'exit after n records', parsePositiveInt)
+      .addOption(new Option('--max-messages <n>', 'same as -c (kafka-console-consumer)').argParser(parsePositiveInt).conflicts('count'))
       .option('-g, --group <group>', 'consume as a member of this consumer group (commits, and leaves the group on exit)')
       .option('-p, --partition <n>', 'only this partition (not with -g)', parseNonNegativeInt)
       .addOption(new Option('-f, --format <format>', 'output format with kcat tokens (see below)').conflicts('json'))
@@ -61,10 +66,17 @@ export function consumeCommand(): Command {
     "eddy consume orders -g billing -c 10 -f '%p/%o %k=%s\\n'",
     'eddy consume orders -o @1714560000000 --json | jq .value',
     'eddy consume orders -p 2 -o -5 -e -K :',
+    'eddy consume --topic orders --from-beginning --max-messages 10',
   ).action(action(consume));
 }
 
-async function consume(ctx: Context, [topic]: string[], opts: ConsumeOptions): Promise<number> {
+async function consume(ctx: Context, [topic]: string[], given: ConsumeOptions): Promise<number> {
+  // The kafka-console-consumer spellings, folded into Eddy's.
+  const opts: ConsumeOptions = {
+    ...given,
+    ...(given.fromBeginning ? { offset: parseStart('beginning') } : {}),
+    ...(given.maxMessages !== undefined ? { count: given.maxMessages } : {}),
+  };
   if (opts.group !== undefined) {
     if (opts.partition !== undefined) throw new UsageError('-p cannot be used with -g: the group assigns partitions');
     if (opts.offset.kind !== 'beginning' && opts.offset.kind !== 'end') {
@@ -163,17 +175,75 @@ async function consumeStandalone(client: Eddy, topic: TopicDescription, opts: Co
   printer.whenFull(stop);
   printer.out.onClose(stop);
   const uninstall = onInterrupt(stop);
+  const loops = new Map<number, Promise<void>>();
   try {
     const starts = await Promise.all(partitions.map((p) => startOffset(client, name, p, offsets.get(p), opts.offset, controller.signal)));
-    await Promise.all(
-      partitions.map((p, i) => readPartition(client, name, p, starts[i]!, offsets.get(p)?.highWatermark ?? 0, opts.exit ?? false, printer, controller)),
-    );
+    partitions.forEach((p, i) => loops.set(p, readPartition(client, name, p, starts[i]!, offsets.get(p)?.highWatermark ?? 0, opts.exit ?? false, printer, controller)));
+    // Tailing every partition: partitions added meanwhile are read too (with -e the set is fixed at start, with -p there is one).
+    const watcher = opts.partition === undefined && !opts.exit ? watchPartitions(client, topic, opts.offset, loops, printer, controller) : Promise.resolve();
+    // Loops started while waiting are waited for too.
+    for (let waited = 0; waited < loops.size; ) {
+      const snapshot = [...loops.values()];
+      await Promise.all(snapshot);
+      waited = snapshot.length;
+    }
+    controller.abort();
+    await watcher;
   } catch (err) {
-    if (!controller.signal.aborted) throw err;
+    const stopping = controller.signal.aborted;
+    controller.abort(); // the other loops and the watcher stop too
+    if (!stopping) throw err;
   } finally {
     uninstall();
   }
   return 0;
+}
+
+/** How often a tailing `consume` without a group looks for partitions added to the topic. */
+const PARTITION_CHECK_MS = 5_000;
+
+/**
+ * Looks for new partitions every {@link PARTITION_CHECK_MS} and starts a
+ * fetch loop for each: from the first record at `-o @time`, else from the
+ * partition's beginning (everything in a partition added after consuming
+ * started is new to this reader, whatever `-o` said about the old ones).
+ */
+async function watchPartitions(
+  client: Eddy,
+  topic: TopicDescription,
+  spec: StartSpec,
+  loops: Map<number, Promise<void>>,
+  printer: Printer,
+  controller: AbortController,
+): Promise<void> {
+  const signal = controller.signal;
+  let known = topic.partitions;
+  let failing = false;
+  while (!signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, PARTITION_CHECK_MS);
+      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    if (signal.aborted) return;
+    let now: TopicDescription;
+    try {
+      now = await client.describeTopic({ topic: topic.name }, { signal });
+      failing = false;
+    } catch (err) {
+      if (signal.aborted) return;
+      // The fetch loops report a deleted topic or an unreachable endpoint themselves; say it here once.
+      if (!failing) warn(`looking for new partitions of ${topic.name}: ${errorText(err)}`);
+      failing = true;
+      continue;
+    }
+    for (let p = known; p < now.partitions; p++) {
+      const range = now.partitionOffsets.find((o) => o.partition === p);
+      const start = spec.kind === 'timestamp' ? (await client.listOffsets({ topic: topic.name, partition: p, at: spec.timestamp }, { signal })).offset : (range?.logStartOffset ?? 0);
+      process.stderr.write(`eddy: ${topic.name} now has ${now.partitions} partitions: reading partition ${p} from offset ${start}\n`);
+      loops.set(p, readPartition(client, topic.name, p, start, range?.highWatermark ?? 0, false, printer, controller));
+    }
+    known = Math.max(known, now.partitions);
+  }
 }
 
 /** The first offset to read in a partition for `-o`, clamped into the readable range. */

@@ -2,7 +2,8 @@
  * `eddy dev`: the local host, exactly as `npm start` runs it, in a child
  * process (the CLI depends on the SDK only, never on the host's code). The
  * child shares the terminal; Ctrl-C and SIGTERM are passed on to it and the
- * CLI exits with its exit code once it has shut down.
+ * CLI exits with its exit code once it has shut down (within about two
+ * seconds; a second Ctrl-C exits at once).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -51,9 +52,11 @@ async function runHost(opts: DevOptions): Promise<number> {
   if (opts.maintenanceInterval !== undefined) env.EDDY_MAINTENANCE_INTERVAL_MS = String(opts.maintenanceInterval);
   // tsx resolved from this checkout, so `eddy dev` works from any working directory.
   const tsx = import.meta.resolve('tsx');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', tsx, HOST_MAIN], { stdio: 'inherit', env });
+  // The IPC channel is only a lifeline: if this process dies without passing a signal on, the host notices and stops.
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', tsx, HOST_MAIN], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env });
   const forward = (signal: NodeJS.Signals): void => {
-    // The terminal sends Ctrl-C to the whole process group; the host ignores the repeat while it stops.
+    // The terminal sends Ctrl-C to the whole process group, so the host may get it twice within
+    // milliseconds; it treats that as one. A second Ctrl-C later makes it exit at once.
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   const onSigint = (): void => forward('SIGINT');

@@ -2,13 +2,13 @@
  * `eddy groups list|describe|reset-offsets|delete`: kafka-consumer-groups.sh
  * for Eddy.
  */
-import { isEddyError, type Eddy, type GroupDescription, type ResetTarget, type TopicDescription } from '@eddy/sdk';
-import { Command, Option } from 'commander';
+import { EddyError, isEddyError, type Eddy, type GroupDescription, type TopicDescription } from '@eddy/sdk';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { action, examples } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { renderTable, type Cell } from '../format/table.js';
-import { parseDateTime, parseNonNegativeInt } from '../parse.js';
+import { parseDateTime, parseDuration, parseInteger, parseNonNegativeInt } from '../parse.js';
 
 interface JsonOption {
   readonly json?: boolean;
@@ -36,18 +36,27 @@ export function groupsCommand(): Command {
   examples(
     groups
       .command('reset-offsets')
-      .description("move a group's committed offsets of a topic (dry run unless --execute; the group must have no live members)")
+      .description(
+        "move a group's committed offsets, as kafka-consumer-groups.sh --reset-offsets does: a dry run unless --execute; the group must have no live members to execute; new offsets are clamped into each partition's readable range",
+      )
       .argument('<group>', 'group name')
-      .requiredOption('--topic <topic>', 'the topic whose offsets move')
+      .addOption(new Option('--topic <topic[:p,p]>', 'a topic whose offsets move, optionally only some partitions (repeatable)').argParser(parseTopicPartitions))
+      .addOption(new Option('--all-topics', 'every topic the group has committed offsets for'))
       .addOption(new Option('--to-earliest', 'to the log start of each partition'))
-      .addOption(new Option('--to-latest', 'to the high-water mark of each partition'))
-      .addOption(new Option('--to-offset <n>', 'to this offset in each partition (clamped into the readable range)').argParser(parseNonNegativeInt))
+      .addOption(new Option('--to-latest', 'to the high-water mark (log end) of each partition'))
+      .addOption(new Option('--to-current', 'to the committed offset (the log end where there is none)'))
+      .addOption(new Option('--to-offset <n>', 'to this offset in each partition').argParser(parseNonNegativeInt))
       .addOption(new Option('--to-datetime <iso>', 'to the first record at or after this time, e.g. 2024-05-01T12:00:00Z').argParser(parseDateTime))
+      .addOption(new Option('--by-duration <duration>', 'to the first record at or after this long ago: ISO-8601 (PT15M, P1DT2H) or 90s, 15m, 2h, 1d').argParser(parseDuration))
+      .addOption(new Option('--shift-by <n>', 'move each committed offset by n (negative: back)').argParser(parseInteger))
+      .addOption(new Option('--dry-run', 'only show the new offsets (the default)'))
       .option('--execute', 'apply the change (without it, only show it)')
       .addOption(jsonOption())
       .action(action(resetOffsets)),
     'eddy groups reset-offsets billing --topic orders --to-datetime 2024-05-01T00:00:00Z',
     'eddy groups reset-offsets billing --topic orders --to-earliest --execute',
+    'eddy groups reset-offsets billing --all-topics --by-duration PT1H --execute',
+    'eddy groups reset-offsets billing --topic orders:0,2 --shift-by -10',
   );
   examples(groups.command('delete').description('delete a group without live members, with its committed offsets').argument('<group>', 'group name').action(action(deleteGroup)), 'eddy groups delete billing');
   return groups;
@@ -134,43 +143,138 @@ async function lagRows(client: Eddy, d: GroupDescription): Promise<LagRow[]> {
 }
 
 interface ResetOptions extends JsonOption {
-  readonly topic: string;
+  readonly topic?: TopicSelection[];
+  readonly allTopics?: boolean;
   readonly toEarliest?: boolean;
   readonly toLatest?: boolean;
   readonly toOffset?: number;
   readonly toDatetime?: number;
+  readonly byDuration?: number;
+  readonly shiftBy?: number;
+  readonly toCurrent?: boolean;
   readonly execute?: boolean;
+  readonly dryRun?: boolean;
 }
 
-function resetTarget(opts: ResetOptions): ResetTarget {
-  const chosen: ResetTarget[] = [];
-  if (opts.toEarliest) chosen.push('earliest');
-  if (opts.toLatest) chosen.push('latest');
-  if (opts.toOffset !== undefined) chosen.push({ offset: opts.toOffset });
-  if (opts.toDatetime !== undefined) chosen.push({ timestamp: opts.toDatetime });
-  if (chosen.length !== 1) throw new UsageError('reset-offsets needs exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime');
+/** Where `reset-offsets` moves each partition (kafka-consumer-groups.sh's scenarios). */
+type ResetSpec =
+  | { readonly kind: 'earliest' }
+  | { readonly kind: 'latest' }
+  | { readonly kind: 'current' }
+  | { readonly kind: 'offset'; readonly offset: number }
+  | { readonly kind: 'time'; readonly timestamp: number }
+  | { readonly kind: 'shift'; readonly by: number };
+
+function resetSpec(opts: ResetOptions): ResetSpec {
+  const chosen: ResetSpec[] = [];
+  if (opts.toEarliest) chosen.push({ kind: 'earliest' });
+  if (opts.toLatest) chosen.push({ kind: 'latest' });
+  if (opts.toCurrent) chosen.push({ kind: 'current' });
+  if (opts.toOffset !== undefined) chosen.push({ kind: 'offset', offset: opts.toOffset });
+  if (opts.toDatetime !== undefined) chosen.push({ kind: 'time', timestamp: opts.toDatetime });
+  if (opts.byDuration !== undefined) chosen.push({ kind: 'time', timestamp: Date.now() - opts.byDuration });
+  if (opts.shiftBy !== undefined) chosen.push({ kind: 'shift', by: opts.shiftBy });
+  if (chosen.length !== 1) throw new UsageError(`reset-offsets needs exactly one of ${RESET_SCENARIOS}`);
   return chosen[0]!;
 }
 
-async function resetOffsets(ctx: Context, [group]: string[], opts: ResetOptions): Promise<void> {
-  const to = resetTarget(opts);
+const RESET_SCENARIOS = '--to-earliest, --to-latest, --to-current, --to-offset, --to-datetime, --by-duration, --shift-by';
+
+/** One `--topic` value: a topic, optionally with `:p,p,…` (kafka-consumer-groups.sh's `topic:0,1`). */
+export function parseTopicPartitions(value: string, previous: TopicSelection[] = []): TopicSelection[] {
+  const colon = value.lastIndexOf(':');
+  if (colon < 0) return [...previous, { topic: value }];
+  const topic = value.slice(0, colon);
+  const list = value.slice(colon + 1);
+  if (topic === '' || !/^\d+(,\d+)*$/.test(list)) throw new InvalidArgumentError(`expected TOPIC or TOPIC:P,P,… (partition numbers), got ${JSON.stringify(value)}.`);
+  return [...previous, { topic, partitions: list.split(',').map(Number) }];
+}
+
+/** A topic of a reset, with the partitions it touches (all when absent). */
+interface TopicSelection {
+  readonly topic: string;
+  readonly partitions?: readonly number[];
+}
+
+/** One row of a reset plan. */
+interface PlanRow {
+  readonly topic: string;
+  readonly partition: number;
+  readonly current: number | undefined;
+  readonly next: number;
+}
+
+/**
+ * `kafka-consumer-groups.sh --reset-offsets`: the plan is computed here,
+ * printed, and with `--execute` written as one commit without member fields,
+ * which the server accepts only while the group has no live members. New
+ * offsets are clamped into each partition's readable range, as Kafka does.
+ */
+async function resetOffsets(ctx: Context, [group]: string[], opts: ResetOptions): Promise<number> {
+  const spec = resetSpec(opts);
+  if (opts.execute && opts.dryRun) throw new UsageError('--dry-run and --execute exclude each other');
+  if (!!opts.allTopics === !!opts.topic?.length) throw new UsageError('reset-offsets needs --topic (repeatable) or --all-topics');
   const client = ctx.client;
-  const topic = await client.describeTopic({ topic: opts.topic });
-  const current = await committed(client, group!, opts.topic);
-  let next: Map<number, number>;
-  if (opts.execute) {
-    const result = await client.resetOffsets({ group: group!, topic: opts.topic, to });
-    next = new Map(result.offsets.filter((o) => o.topic === opts.topic).map((o) => [o.partition, o.offset]));
-  } else {
-    next = await plannedOffsets(client, topic, to);
+  const current = await committed(client, group!);
+  const selections: TopicSelection[] = opts.allTopics ? [...new Set([...current.keys()].map((k) => k.split('\u0000')[0]!))].sort().map((topic) => ({ topic })) : mergeSelections(opts.topic!);
+  if (selections.length === 0) throw new EddyError('GROUP_NOT_FOUND', `group ${group} has no committed offsets, so --all-topics selects nothing: name the topics with --topic`);
+
+  const rows: PlanRow[] = [];
+  const missing: string[] = [];
+  for (const selection of selections) {
+    const topic = await client.describeTopic({ topic: selection.topic });
+    const all = Array.from({ length: topic.partitions }, (_, i) => i);
+    const partitions = selection.partitions ?? all;
+    const unknown = partitions.filter((p) => p >= topic.partitions);
+    if (unknown.length > 0) throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic.name} has no partition ${unknown.join(', ')} (it has ${topic.partitions})`);
+    const planned = await Promise.all(
+      partitions.map(async (partition): Promise<PlanRow | undefined> => {
+        const range = topic.partitionOffsets.find((o) => o.partition === partition) ?? { logStartOffset: 0, highWatermark: 0 };
+        const now = current.get(`${topic.name}\u0000${partition}`);
+        let target: number;
+        switch (spec.kind) {
+          case 'earliest':
+            target = range.logStartOffset;
+            break;
+          case 'latest':
+            target = range.highWatermark;
+            break;
+          case 'current':
+            // No commit yet: the log end, as kafka-consumer-groups.sh does.
+            target = now ?? range.highWatermark;
+            break;
+          case 'offset':
+            target = spec.offset;
+            break;
+          case 'time':
+            target = (await client.listOffsets({ topic: topic.name, partition, at: spec.timestamp })).offset;
+            break;
+          case 'shift':
+            if (now === undefined) {
+              missing.push(`${topic.name}/${partition}`);
+              return undefined;
+            }
+            target = now + spec.by;
+            break;
+        }
+        const next = Math.min(Math.max(target, range.logStartOffset), range.highWatermark);
+        return { topic: topic.name, partition, current: now, next };
+      }),
+    );
+    for (const row of planned) if (row) rows.push(row);
   }
-  const partitions = Array.from({ length: topic.partitions }, (_, i) => i);
+  if (missing.length > 0) {
+    throw new EddyError('INVALID_REQUEST', `cannot shift ${missing.join(', ')}: group ${group} has no committed offset there to shift from (use --to-earliest, --to-latest or --to-offset for them)`);
+  }
+
+  if (opts.execute) {
+    await client.commitOffsets({ group: group!, offsets: rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })) });
+  }
   if (opts.json) {
-    const offsets = partitions.map((p) => ({ topic: opts.topic, partition: p, currentOffset: current.get(p) ?? null, newOffset: next.get(p) ?? null }));
+    const offsets = rows.map((r) => ({ topic: r.topic, partition: r.partition, currentOffset: r.current ?? null, newOffset: r.next }));
     await ctx.out.write(`${JSON.stringify({ group, executed: opts.execute === true, offsets })}\n`);
   } else {
-    const rows: Cell[][] = partitions.map((p) => [opts.topic, p, current.get(p), next.get(p)]);
-    await ctx.out.write(renderTable(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'NEW-OFFSET'], rows));
+    await ctx.out.write(renderTable(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'NEW-OFFSET'], rows.map((r): Cell[] => [r.topic, r.partition, r.current, r.next])));
   }
   if (!opts.execute) {
     const members = await liveMembers(client, group!);
@@ -178,28 +282,25 @@ async function resetOffsets(ctx: Context, [group]: string[], opts: ResetOptions)
       `eddy: dry run, nothing changed; add --execute to apply${members > 0 ? ` (the group has ${members} live member${members === 1 ? '' : 's'}: it must be empty first)` : ''}\n`,
     );
   }
+  return 0;
 }
 
-/** What a reset would write, computed without writing: one listOffsets per partition. */
-async function plannedOffsets(client: Eddy, topic: TopicDescription, to: ResetTarget): Promise<Map<number, number>> {
-  const planned = new Map<number, number>();
-  await Promise.all(
-    topic.partitionOffsets.map(async ({ partition, logStartOffset, highWatermark }) => {
-      if (typeof to === 'object' && 'offset' in to) {
-        planned.set(partition, Math.min(Math.max(to.offset, logStartOffset), highWatermark));
-        return;
-      }
-      const at = typeof to === 'string' ? to : to.timestamp;
-      planned.set(partition, (await client.listOffsets({ topic: topic.name, partition, at })).offset);
-    }),
-  );
-  return planned;
+/** Joins repeated `--topic`s of one topic; a topic named without partitions means all of them. */
+function mergeSelections(selections: readonly TopicSelection[]): TopicSelection[] {
+  const byTopic = new Map<string, Set<number> | 'all'>();
+  for (const s of selections) {
+    const seen = byTopic.get(s.topic);
+    if (seen === 'all' || !s.partitions) byTopic.set(s.topic, 'all');
+    else byTopic.set(s.topic, new Set([...(seen ?? []), ...s.partitions]));
+  }
+  return [...byTopic].map(([topic, p]) => (p === 'all' ? { topic } : { topic, partitions: [...p].sort((a, b) => a - b) }));
 }
 
-async function committed(client: Eddy, group: string, topic: string): Promise<Map<number, number>> {
+/** The group's committed offsets, keyed `topic\0partition`. */
+async function committed(client: Eddy, group: string): Promise<Map<string, number>> {
   try {
-    const { offsets } = await client.fetchOffsets({ group, topic });
-    return new Map(offsets.filter((o) => o.topic === topic).map((o) => [o.partition, o.offset]));
+    const { offsets } = await client.fetchOffsets({ group });
+    return new Map(offsets.filter((o) => o.offset >= 0).map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]));
   } catch (err) {
     if (isEddyError(err, 'GROUP_NOT_FOUND')) return new Map();
     throw err;

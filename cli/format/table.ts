@@ -7,10 +7,17 @@
 /** A table cell: numbers and strings print as they are; undefined/null print as `-`. */
 export type Cell = string | number | null | undefined;
 
+/**
+ * Cells longer than this do not widen their column: they are printed whole
+ * and push only their own row's later cells right, so one 249-character
+ * topic name does not pad every other row of the table.
+ */
+export const MAX_COLUMN_WIDTH = 48;
+
 /** Renders rows under headers, columns separated by two spaces, lines ending in `\n`. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const text = rows.map((row) => headers.map((_, i) => cell(row[i])));
-  const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length).filter((n) => n <= MAX_COLUMN_WIDTH)));
   const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))

@@ -13,7 +13,8 @@ export interface ProgressState {
   readonly bytes: number;
 }
 
-const MB = 1_000_000;
+/** Sizes in MiB, as every other size the CLI prints (`1 MiB` per record, …). */
+const MIB = 1024 * 1024;
 
 /** Reports progress on stderr until `done`. */
 export class Progress {
@@ -47,21 +48,37 @@ export class Progress {
   }
 
   private render(final: boolean): void {
+    this.stream.write(this.stream.isTTY ? `\r${this.line((this.stream as WriteStream).columns ?? 120)}\x1b[K${final ? '\n' : ''}` : `${this.logLine()}\n`);
+  }
+
+  /**
+   * The terminal line, fitted to `columns`: parts are dropped, least useful
+   * first (the bar, then the rate), rather than the line being cut mid-word.
+   */
+  line(columns: number): string {
     const { records, bytes } = this.state;
     const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
-    const mbPerSecond = `${(bytes / MB / seconds).toFixed(1)} MB/s`;
-    const size = this.totalBytes !== undefined ? `${(bytes / MB).toFixed(1)}/${(this.totalBytes / MB).toFixed(1)} MB` : `${(bytes / MB).toFixed(1)} MB`;
+    const rate = `${(bytes / MIB / seconds).toFixed(1)} MiB/s`;
+    const size = this.totalBytes !== undefined ? `${(bytes / MIB).toFixed(1)}/${(this.totalBytes / MIB).toFixed(1)} MiB` : `${(bytes / MIB).toFixed(1)} MiB`;
     const fraction = this.totalBytes ? Math.min(1, bytes / this.totalBytes) : undefined;
-    const percent = fraction !== undefined ? `${Math.floor(fraction * 100)}%` : '';
-    if (this.stream.isTTY) {
-      const width = 24;
-      const bar = fraction !== undefined ? `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${percent.padStart(4)}  ` : '';
-      const line = `${bar}${records.toLocaleString('en-US')} records  ${size}  ${mbPerSecond}`;
-      const columns = (this.stream as WriteStream).columns ?? 120;
-      this.stream.write(`\r${line.slice(0, columns - 1)}\x1b[K${final ? '\n' : ''}`);
-    } else {
-      const recordsPerSecond = `${Math.round(records / seconds).toLocaleString('en-US')} records/s`;
-      this.stream.write(`eddy: produced ${records} records, ${size}${percent ? ` (${percent})` : ''}, ${mbPerSecond}, ${recordsPerSecond}\n`);
-    }
+    const percent = fraction !== undefined ? `${Math.floor(fraction * 100)}%`.padStart(4) : undefined;
+    const bar = fraction !== undefined ? `[${'#'.repeat(Math.round(fraction * 24)).padEnd(24, '.')}]` : undefined;
+    const count = `${records.toLocaleString('en-US')} records`;
+    const candidates = [
+      [bar, percent, count, size, rate],
+      [percent, count, size, rate],
+      [percent, count, size],
+      [percent, count],
+    ].map((parts) => parts.filter((p): p is string => p !== undefined).join('  '));
+    const width = Math.max(columns - 1, 1);
+    return candidates.find((c) => c.length <= width) ?? candidates[candidates.length - 1]!.slice(0, width);
+  }
+
+  private logLine(): string {
+    const { records, bytes } = this.state;
+    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    const size = this.totalBytes !== undefined ? `${(bytes / MIB).toFixed(1)}/${(this.totalBytes / MIB).toFixed(1)} MiB` : `${(bytes / MIB).toFixed(1)} MiB`;
+    const percent = this.totalBytes ? ` (${Math.floor(Math.min(1, bytes / this.totalBytes) * 100)}%)` : '';
+    return `eddy: produced ${records} records, ${size}${percent}, ${(bytes / MIB / seconds).toFixed(1)} MiB/s, ${Math.round(records / seconds).toLocaleString('en-US')} records/s`;
   }
 }

@@ -19,19 +19,23 @@
  * ```
  *
  * Why these libraries: Eddy's Lambdas are bundled by esbuild and run on
- * arm64 while they are built on any machine, so every codec a Lambda may need
- * is pure JavaScript or built into Node — nothing here loads a platform
- * binary on the data path:
+ * arm64 while they are built on any machine, so every codec a Lambda needs is
+ * pure JavaScript or built into its Node (22) — the bundle holds no platform
+ * binary:
  * - gzip: `node:zlib`;
  * - snappy: `snappyjs` (raw blocks); the xerial framing is parsed here;
- * - lz4: `lz4js` for the blocks; the frame (header, block sizes, end mark,
- *   checksums) is read and written here, because lz4js neither bounds its
- *   output nor writes independent blocks, which Kafka's Java decoder expects;
+ * - lz4: `lz4js` compresses the blocks; the frame (header, block sizes, end
+ *   mark, checksums) is read and written here, because lz4js writes linked
+ *   blocks (Kafka's Java decoder expects independent ones), and blocks are
+ *   decoded here too: lz4js's decoder does not bound its work (a crafted
+ *   block costs 255 times its size in CPU), this one stops at the bound;
  * - zstd: `node:zlib` where it has zstd (Node ≥ 22.15, so on Lambda's
- *   nodejs22.x); elsewhere `fzstd` (pure JS) decodes, and
- *   `@toondepauw/node-zstd` (prebuilt N-API binaries installed from the
- *   registry) encodes — loaded lazily, and only ever on hosts without zstd in
- *   Node, such as a Node 20 development machine.
+ *   nodejs22.x); elsewhere libzstd through `@toondepauw/node-zstd` (prebuilt
+ *   N-API binaries installed from the registry), loaded lazily and only on
+ *   hosts without zstd in Node, such as a Node 20 development machine. A host
+ *   with neither answers `INVALID_REQUEST` naming what is missing. (The pure
+ *   JavaScript decoder fzstd was tried and dropped: crafted frames make it
+ *   spin for seconds.)
  *
  * Every decoder is bounded by the caller's `maxBytes`: a batch that claims or
  * expands to more is refused (`MESSAGE_TOO_LARGE`) before or while it is
@@ -42,7 +46,6 @@
  */
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
-import { Decompress as ZstdStreamDecoder } from 'fzstd';
 import lz4 from 'lz4js';
 import xxh32 from 'lz4js/xxh32.js';
 import snappy from 'snappyjs';
@@ -216,6 +219,8 @@ interface Lz4Block {
   readonly start: number;
   readonly size: number;
   readonly stored: boolean;
+  /** The frame's block maximum size. */
+  readonly maxOutput: number;
 }
 
 function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
@@ -244,7 +249,7 @@ function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
       const size = word & 0x7fffffff;
       if (size > maxBlock) throw new Error(`lz4: block of ${size} bytes exceeds the frame's ${maxBlock}`);
       if (pos + size + (blockChecksum ? 4 : 0) > bytes.length) throw new Error('lz4: block overruns its input');
-      blocks.push({ start: pos, size, stored });
+      blocks.push({ start: pos, size, stored, maxOutput: maxBlock });
       bound += stored ? size : Math.min(maxBlock, size * LZ4_MAX_RATIO);
       pos += size + (blockChecksum ? 4 : 0);
     }
@@ -261,14 +266,67 @@ function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
       out.set(bytes.subarray(block.start, block.start + block.size), at);
       at += block.size;
     } else {
-      // lz4js drops writes past the end of `out` and returns where it would
-      // have stopped: past the end means the block expands beyond the bound.
-      const end = lz4.decompressBlock(bytes, out, block.start, block.size, at);
-      if (!(end <= out.length)) throw bound > maxBytes ? tooLarge('lz4', maxBytes) : new Error('lz4: malformed block');
+      const limit = Math.min(out.length, at + block.maxOutput);
+      const end = lz4DecodeBlock(bytes, block.start, block.start + block.size, out, at, limit);
+      if (end < 0) throw limit === out.length && bound > maxBytes ? tooLarge('lz4', maxBytes) : new Error('lz4: block expands beyond its maximum size');
       at = end;
     }
   }
   return at === out.length ? out : out.subarray(0, at);
+}
+
+/**
+ * Decodes one LZ4 block (sequences of: token = literal length (high 4 bits) +
+ * match length - 4 (low 4 bits), each 15 extended by bytes until one is not
+ * 255; literals; 2-byte LE match offset; extension) from `src[s, sEnd)` into
+ * `dst` at `d`, writing no further than `dEnd`. Returns the end position, or
+ * -1 when the block would write past `dEnd`; malformed blocks throw. Matches
+ * may reach back into earlier blocks (linked frames), never before 0.
+ */
+function lz4DecodeBlock(src: Uint8Array, s: number, sEnd: number, dst: Uint8Array, d: number, dEnd: number): number {
+  while (s < sEnd) {
+    const token = src[s++]!;
+    let literals = token >>> 4;
+    if (literals === 15) {
+      let b: number;
+      do {
+        if (s >= sEnd) throw new Error('lz4: truncated literal length');
+        b = src[s++]!;
+        literals += b;
+      } while (b === 255);
+    }
+    if (s + literals > sEnd) throw new Error('lz4: literals overrun the block');
+    if (d + literals > dEnd) return -1;
+    if (literals < 16) for (let i = 0; i < literals; i++) dst[d + i] = src[s + i]!;
+    else dst.set(src.subarray(s, s + literals), d);
+    s += literals;
+    d += literals;
+    if (s === sEnd) break; // the last sequence has literals only
+    if (s + 2 > sEnd) throw new Error('lz4: truncated match offset');
+    const offset = src[s]! | (src[s + 1]! << 8);
+    s += 2;
+    if (offset === 0 || offset > d) throw new Error(`lz4: match offset ${offset} reaches before the output`);
+    let length = token & 15;
+    if (length === 15) {
+      let b: number;
+      do {
+        if (s >= sEnd) throw new Error('lz4: truncated match length');
+        b = src[s++]!;
+        length += b;
+      } while (b === 255);
+    }
+    length += 4;
+    if (d + length > dEnd) return -1;
+    let from = d - offset;
+    if (offset >= length && length > 32) {
+      dst.copyWithin(d, from, from + length);
+      d += length;
+    } else {
+      // Overlapping (a run): byte by byte, each copy reading what the previous wrote.
+      for (const stop = d + length; d < stop; ) dst[d++] = dst[from++]!;
+    }
+  }
+  return d;
 }
 
 function lz4FrameEncode(bytes: Uint8Array): Uint8Array {
@@ -313,24 +371,29 @@ const nodeZstd = zlib as unknown as ZlibZstd;
  * streaming encoders pick 2-8 MiB windows whatever the content size.
  */
 const ZSTD_MIN_WINDOW_LIMIT = 8 * 1024 * 1024;
-/** Most bytes one compressed Zstandard block regenerates (ZSTD_BLOCKSIZE_MAX). */
+/** Most bytes one Zstandard block regenerates (Block_Maximum_Size). */
 const ZSTD_MAX_BLOCK = 128 * 1024;
 
 /*
- * Walks the Zstandard frames (RFC 8878 §3.1) without decoding them, so that
- * no decoder allocates a window or content size the bytes merely claim:
+ * Walks the Zstandard frames (RFC 8878 §3.1) without decoding them and
+ * bounds what they can produce, so that no decoder allocates a window, a
+ * content size or an output the bytes merely claim:
  *   frame: 4 magic 0xFD2FB528 (LE), 1 descriptor (bits 7-6 content size
- *   field, bit 5 single segment, bit 2 checksum, bits 1-0 dictionary id
- *   field), 1 window descriptor (unless single segment), 0-4 dictionary id,
- *   0-8 content size, blocks (3-byte LE header: bit 0 last, bits 1-2 type
- *   raw/RLE/compressed/reserved, bits 3-23 size; an RLE block holds 1 byte),
- *   4 checksum if flagged. Skippable frames: 4 magic 0x184D2A5?, 4 size, data.
+ *   field, bit 5 single segment, bit 3 reserved, bit 2 checksum, bits 1-0
+ *   dictionary id field), 1 window descriptor (unless single segment), 0-4
+ *   dictionary id, 0-8 content size, blocks (3-byte LE header: bit 0 last,
+ *   bits 1-2 type raw/RLE/compressed/reserved, bits 3-23 size, the
+ *   regenerated size for RLE, whose payload is 1 byte), 4 checksum if flagged.
+ *   Skippable frames: 4 magic 0x184D2A5?, 4 size (LE), data.
+ * A frame with a content size produces exactly that; one without (streaming
+ * encoders, such as the Java client's zstd-jni) at most 128 KiB per block.
  */
-function checkZstdFrames(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  let out = bytes;
+function checkZstdFrames(bytes: Uint8Array, maxBytes: number): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const windowLimit = Math.max(maxBytes, ZSTD_MIN_WINDOW_LIMIT);
+  let total = 0;
   let pos = 0;
+  if (bytes.length === 0) throw new Error('zstd: no frame');
   while (pos < bytes.length) {
     if (pos + 8 > bytes.length) throw new Error('zstd: truncated frame header');
     const magic = view.getUint32(pos, true);
@@ -340,20 +403,18 @@ function checkZstdFrames(bytes: Uint8Array, maxBytes: number): Uint8Array {
     }
     if (magic !== 0xfd2fb528) throw new Error('zstd: bad frame magic');
     const fhd = bytes[pos + 4]!;
+    if (fhd & 0x08) throw new Error('zstd: reserved frame header bit set');
     const singleSegment = (fhd & 0x20) !== 0;
     const fcsField = fhd >> 6;
     const fcsBytes = fcsField === 0 ? (singleSegment ? 1 : 0) : 1 << fcsField;
-    const dictBytes = [0, 1, 2, 4][fhd & 3]!;
-    if (fhd & 0x08) throw new Error('zstd: reserved frame header bit set');
     let at = pos + 5;
     let window = 0;
-    const windowAt = at;
     if (!singleSegment) {
       const wd = bytes[at++]!;
       const base = 2 ** (10 + (wd >> 3));
       window = base + (base / 8) * (wd & 7);
     }
-    at += dictBytes;
+    at += [0, 1, 2, 4][fhd & 3]!;
     if (at + fcsBytes > bytes.length) throw new Error('zstd: truncated frame header');
     let contentSize = -1;
     if (fcsBytes === 1) contentSize = bytes[at]!;
@@ -361,79 +422,65 @@ function checkZstdFrames(bytes: Uint8Array, maxBytes: number): Uint8Array {
     else if (fcsBytes === 4) contentSize = view.getUint32(at, true);
     else if (fcsBytes === 8) contentSize = view.getUint32(at, true) + view.getUint32(at + 4, true) * 0x1_0000_0000;
     at += fcsBytes;
-    if (contentSize > maxBytes) throw tooLarge('zstd', maxBytes);
-    if (singleSegment ? contentSize > windowLimit : window > windowLimit) throw new Error(`zstd: window of ${singleSegment ? contentSize : window} bytes is larger than allowed`);
-    let bound = 0; // most bytes the frame's blocks can regenerate
+    if (singleSegment ? contentSize > windowLimit : window > windowLimit) {
+      throw new Error(`zstd: window of ${singleSegment ? contentSize : window} bytes is larger than allowed`);
+    }
+    const maxBlock = singleSegment ? ZSTD_MAX_BLOCK : Math.min(window, ZSTD_MAX_BLOCK);
+    let bound = 0;
     for (;;) {
       if (at + 3 > bytes.length) throw new Error('zstd: truncated block header');
       const header = bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16);
       const type = (header >> 1) & 3;
+      const size = header >> 3;
       if (type === 3) throw new Error('zstd: reserved block type');
-      at += 3 + (type === 1 ? 1 : header >> 3);
-      bound += type === 2 ? ZSTD_MAX_BLOCK : header >> 3;
+      if (size > ZSTD_MAX_BLOCK) throw new Error(`zstd: block of ${size} bytes exceeds 128 KiB`);
+      at += 3 + (type === 1 ? 1 : size);
+      bound += type === 2 ? maxBlock : size;
       if (at > bytes.length) throw new Error('zstd: block overruns its input');
       if (header & 1) break;
     }
-    // fzstd works in time proportional to the declared window, and streaming
-    // encoders (the Java client's zstd-jni) declare 2 MiB or more for batches
-    // of a few KiB. No back-reference can reach past what the frame has
-    // produced, so a window shrunk to the frame's output bound decodes the
-    // same bytes: rewrite the descriptor in a copy.
-    if (!singleSegment && window > bound) {
-      const log = Math.max(10, Math.ceil(Math.log2(Math.max(1, bound))));
-      if (log < 10 + (bytes[windowAt]! >> 3)) {
-        if (out === bytes) out = bytes.slice();
-        out[windowAt] = (log - 10) << 3;
-      }
-    }
+    total += contentSize >= 0 ? contentSize : bound;
+    if (total > maxBytes) throw tooLarge('zstd', maxBytes);
     pos = at + (fhd & 0x04 ? 4 : 0);
   }
   if (pos > bytes.length) throw new Error('zstd: truncated frame');
-  return out;
 }
 
-function zstdDecode(input: Uint8Array, maxBytes: number): Uint8Array {
-  const bytes = checkZstdFrames(input, maxBytes);
-  const native = nodeZstd.zstdDecompressSync;
-  if (native) return zlibBounded(() => native(bytes, { maxOutputLength: Math.max(1, maxBytes) }), 'zstd', maxBytes);
-  // fzstd's streaming decoder: output arrives in pieces, so the bound is
-  // enforced as it grows, whatever the frame header claims.
-  const pieces: Uint8Array[] = [];
-  let total = 0;
-  const decoder = new ZstdStreamDecoder((piece) => {
-    total += piece.length;
-    if (total > maxBytes) throw tooLarge('zstd', maxBytes);
-    pieces.push(piece);
-  });
-  decoder.push(bytes, true);
-  if (pieces.length === 1) return pieces[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+interface NativeZstd {
+  Encoder: new (level: number) => { encodeSync(data: Buffer): Buffer };
+  Decoder: new () => { decodeSync(data: Buffer): Buffer };
 }
+let nativeZstd: NativeZstd | undefined;
 
-interface NativeZstdEncoder {
-  encodeSync(data: Buffer): Buffer;
-}
-let fallbackEncoder: NativeZstdEncoder | undefined;
-
-function zstdEncode(bytes: Uint8Array): Uint8Array {
-  if (nodeZstd.zstdCompressSync) return nodeZstd.zstdCompressSync(bytes);
-  if (!fallbackEncoder) {
+/** libzstd through @toondepauw/node-zstd, for hosts whose Node has no zstd. */
+function fallbackZstd(): NativeZstd {
+  if (!nativeZstd) {
     // Loaded by name at run time (not imported) so that bundles for Lambda,
     // whose Node has zstd, never try to include a platform binary.
     const moduleName = '@toondepauw/node-zstd';
-    let mod: { Encoder: new (level: number) => NativeZstdEncoder };
     try {
-      mod = createRequire(import.meta.url)(moduleName) as typeof mod;
+      nativeZstd = createRequire(import.meta.url)(moduleName) as NativeZstd;
     } catch (err) {
-      throw new EddyError('INVALID_REQUEST', `zstd compression needs Node.js ≥ 22.15 or the ${moduleName} package on this host`, { cause: err });
+      throw new EddyError('INVALID_REQUEST', `zstd needs Node.js ≥ 22.15 or the ${moduleName} package on this host`, { cause: err });
     }
-    fallbackEncoder = new mod.Encoder(3);
   }
-  return fallbackEncoder.encodeSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return nativeZstd;
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+function zstdDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  checkZstdFrames(bytes, maxBytes);
+  const native = nodeZstd.zstdDecompressSync;
+  if (native) return zlibBounded(() => native(bytes, { maxOutputLength: Math.max(1, maxBytes) }), 'zstd', maxBytes);
+  // The frame walk bounded the output to maxBytes already.
+  return new (fallbackZstd().Decoder)().decodeSync(asBuffer(bytes));
+}
+
+let fallbackEncoder: { encodeSync(data: Buffer): Buffer } | undefined;
+
+function zstdEncode(bytes: Uint8Array): Uint8Array {
+  if (nodeZstd.zstdCompressSync) return nodeZstd.zstdCompressSync(bytes);
+  fallbackEncoder ??= new (fallbackZstd().Encoder)(3);
+  return fallbackEncoder.encodeSync(asBuffer(bytes));
 }

@@ -34,7 +34,18 @@
  *  28      8     max timestamp (int64)
  *  36      ...   N records
  * ```
- * Record:
+ * Object, version 2 (written since chunk format 2; version 1 objects stay readable):
+ * ```
+ *  0       4     magic "EDDY"
+ *  4       1     object format version = 2
+ *  5       3     reserved = 0
+ *  8       4     chunk count C (uint32)
+ *  12      ...   C chunks, back to back; each is one or more Kafka RecordBatch v2
+ *                exactly as produced (core/codec/record-batch.ts), which carry
+ *                their own lengths and CRC32C. Partition, offsets and each
+ *                chunk's position and format live in the index entry.
+ * ```
+ * Record (chunk version 1):
  * ```
  *  0       8     timestamp (int64)
  *  8       4     key length K (int32, -1 = no key), then K bytes
@@ -49,8 +60,10 @@ import { crc32c } from './crc32c.js';
 
 /** `"EDDY"` as a big-endian uint32. */
 export const OBJECT_MAGIC = 0x45444459;
-/** Current object format version. Persisted: never renumber. */
+/** Object format of chunk format 1 objects. Persisted: never renumber. */
 export const OBJECT_VERSION = 1;
+/** Object format holding RecordBatch chunks (chunk format 2). Persisted: never renumber. */
+export const OBJECT_VERSION_BATCHES = 2;
 /** Current chunk format version. Persisted: never renumber. */
 export const CHUNK_VERSION = 1;
 /** Size of the object header. */
@@ -177,6 +190,28 @@ export function encodeObject(inputs: readonly ChunkInput[]): { bytes: Uint8Array
     chunks.push({ partition: c.partition, position: start, length: size, records: c.records.length, minTimestamp: minTs, maxTimestamp: maxTs });
   });
   return { bytes, chunks };
+}
+
+/**
+ * Encodes an object of version 2: the header, then each chunk's bytes (Kafka
+ * record batches) unchanged. Returns the bytes and where each chunk landed.
+ */
+export function encodeBatchObject(chunks: readonly Uint8Array[]): { bytes: Uint8Array; positions: Array<{ position: number; length: number }> } {
+  let total = OBJECT_HEADER_BYTES;
+  for (const c of chunks) total += c.length;
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setUint32(0, OBJECT_MAGIC);
+  view.setUint8(4, OBJECT_VERSION_BATCHES);
+  view.setUint32(8, chunks.length);
+  let pos = OBJECT_HEADER_BYTES;
+  const positions = chunks.map((c) => {
+    bytes.set(c, pos);
+    const at = { position: pos, length: c.length };
+    pos += c.length;
+    return at;
+  });
+  return { bytes, positions };
 }
 
 function corrupt(what: string): EddyError {

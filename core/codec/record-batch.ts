@@ -80,7 +80,12 @@ export interface BatchHeader {
   readonly partitionLeaderEpoch: number;
   readonly lastOffsetDelta: number;
   readonly recordCount: number;
+  /**
+   * The first record's timestamp for most clients (Kafka's Java client), the
+   * smallest for Eddy's encoder: not necessarily the smallest. -1 = none given.
+   */
   readonly baseTimestamp: number;
+  /** The largest record timestamp (what a time index uses). */
   readonly maxTimestamp: number;
   readonly compression: CompressionCodec;
   readonly timestampType: TimestampType;
@@ -578,16 +583,31 @@ export function encodeBatch(input: EncodeBatchInput): Uint8Array {
   return out;
 }
 
+/** Options of {@link withBaseOffset}. */
+export interface WithBaseOffsetOptions {
+  /**
+   * Write into the given bytes instead of a copy.
+   * @default false
+   */
+  readonly inPlace?: boolean;
+  /**
+   * Also write this partitionLeaderEpoch into every batch (Kafka brokers stamp
+   * their leader epoch on append; a gateway can stamp the epoch its Metadata
+   * answers). Like the base offset, it is outside the CRC.
+   * @default each batch keeps its own
+   */
+  readonly partitionLeaderEpoch?: number;
+}
+
 /**
  * Writes base offsets into concatenated batches: the first gets `baseOffset`,
  * each next one follows the previous batch's last offset. The CRC does not
  * cover the base offset, so no checksum changes. Only the framing is checked
  * (callers verify CRCs with {@link readBatchHeaders} when they read); broken
  * framing is `DATA_CORRUPT`, since this serves stored batches.
- * @param options.inPlace - write into `bytes` itself instead of a copy. @default false
  * @returns the bytes written (a copy unless `inPlace`).
  */
-export function withBaseOffset(bytes: Uint8Array, baseOffset: number, options: { readonly inPlace?: boolean } = {}): Uint8Array {
+export function withBaseOffset(bytes: Uint8Array, baseOffset: number, options: WithBaseOffsetOptions = {}): Uint8Array {
   const out = options.inPlace ? bytes : bytes.slice();
   const view = viewOf(out);
   let pos = 0;
@@ -597,6 +617,7 @@ export function withBaseOffset(bytes: Uint8Array, baseOffset: number, options: {
     const end = pos + BATCH_PREFIX_BYTES + view.getInt32(pos + 8);
     if (end > out.length || end < pos + BATCH_HEADER_BYTES) throw failure(true, pos, 'batchLength overruns the bytes');
     view.setBigInt64(pos, BigInt(next));
+    if (options.partitionLeaderEpoch !== undefined) view.setInt32(pos + 12, options.partitionLeaderEpoch);
     next += view.getInt32(pos + 23) + 1;
     pos = end;
   }

@@ -15,8 +15,6 @@ declare module 'lz4js' {
     compressBound(n: number): number;
     /** Compresses `src[sIndex, sIndex + sLength)` as one block into `dst` from 0; 0 = incompressible. */
     compressBlock(src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, hashTable: Uint32Array): number;
-    /** Decodes the block `src[sIndex, sIndex + sLength)` into `dst` from `dIndex`; returns the end position. */
-    decompressBlock(src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, dIndex: number): number;
   };
   export default lz4;
 }

@@ -245,9 +245,11 @@ export function applyHeartbeat(state: GroupState, call: HeartbeatCall, t: Timing
       member = existing;
     } else {
       const pending = existing.ackedEpoch !== existing.epoch ? ` (or ${existing.ackedEpoch}, the epoch it acknowledged last, until it acknowledges ${existing.epoch})` : '';
+      // An epoch above the member's was never handed out: not stale, but no more valid (same code, as Kafka's FENCED_MEMBER_EPOCH).
+      const how = call.memberEpoch > existing.epoch ? 'is ahead of any epoch given to' : 'is stale for';
       throw new EddyError(
         'STALE_MEMBER_EPOCH',
-        `memberEpoch ${call.memberEpoch} is stale for member ${existing.memberId} of group ${call.group}: its epoch is ${existing.epoch}${pending}; release its partitions and join again with memberEpoch 0 and no memberId`,
+        `memberEpoch ${call.memberEpoch} ${how} member ${existing.memberId} of group ${call.group}: its epoch is ${existing.epoch}${pending}; release its partitions and join again with memberEpoch 0 and no memberId`,
       );
     }
   }
@@ -303,7 +305,8 @@ export function authorizeCommit(state: GroupState, t: Timing & { group: string }
   if (memberEpoch === member.epoch) allowed = heldBy(member);
   else if (memberEpoch === member.ackedEpoch && member.ackedEpoch !== member.epoch && memberEpoch > 0) allowed = member.owned;
   else {
-    throw new EddyError('STALE_MEMBER_EPOCH', `memberEpoch ${memberEpoch} is stale for member ${memberId} of group ${t.group}: its epoch is ${member.epoch}; heartbeat and commit with the epoch it answers`);
+    const how = memberEpoch > member.epoch ? 'is ahead of any epoch given to' : 'is stale for';
+    throw new EddyError('STALE_MEMBER_EPOCH', `memberEpoch ${memberEpoch} ${how} member ${memberId} of group ${t.group}: its epoch is ${member.epoch}; heartbeat and commit with the epoch it answers`);
   }
   for (const x of targets) {
     if (!holds(allowed, x.topicId, x.partition)) {

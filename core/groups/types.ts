@@ -1,5 +1,5 @@
 /**
- * Request and response shapes of the consumer-group API (DESIGN.md §3,
+ * Request and response shapes of the consumer-group API (docs/design.md §8,
  * docs/api.md, docs/groups.md). The HTTP handlers pass these through as JSON.
  */
 

@@ -7,6 +7,7 @@
  * skipping offsets.
  */
 import { decodeChunk } from '../codec/format.js';
+import { chunkToBatch, decodeBatches, readBatchHeaders, withBaseOffset } from '../codec/record-batch.js';
 import { EddyError } from '../errors.js';
 import type { ChunkRef, IndexEntry, TopicRecord } from '../model.js';
 import type { MetadataStore, ObjectStore } from '../ports.js';
@@ -17,7 +18,8 @@ export interface FetchedRecord {
   readonly timestamp: number;
   readonly key: Uint8Array | null;
   readonly value: Uint8Array | null;
-  readonly headers: ReadonlyArray<readonly [string, Uint8Array]>;
+  /** Header values may be null (Kafka allows it). */
+  readonly headers: ReadonlyArray<readonly [string, Uint8Array | null]>;
 }
 
 /** The bounds of a partition's log. */
@@ -95,14 +97,36 @@ function outOfRange(offset: number, bounds: PartitionOffsets, topic: string): Ed
   );
 }
 
-async function readChunk(objects: ObjectStore, entry: IndexEntry, chunk: ChunkRef): Promise<FetchedRecord[]> {
+function countMismatch(found: number, chunk: ChunkRef): EddyError {
+  return new EddyError('DATA_CORRUPT', `stored data is corrupt: chunk holds ${found} records, index says ${chunk.records}`);
+}
+
+/** Reads one chunk's records (either format), checking its CRC32C and its record count against the index. */
+export async function readChunk(objects: ObjectStore, entry: IndexEntry, chunk: ChunkRef): Promise<FetchedRecord[]> {
   const bytes = await objects.getRange(entry.objectKey!, chunk.position, chunk.length);
-  const { records } = decodeChunk(bytes, entry.partition);
-  if (records.length !== chunk.records) {
-    throw new EddyError('DATA_CORRUPT', `stored data is corrupt: chunk holds ${records.length} records, index says ${chunk.records}`);
-  }
   const base = entry.baseOffset + chunk.offsetDelta;
+  if (chunk.format === 2) {
+    const records = decodeBatches(bytes, { stored: true, baseOffset: base }).flatMap((b) => b.records);
+    if (records.length !== chunk.records) throw countMismatch(records.length, chunk);
+    return records;
+  }
+  const { records } = decodeChunk(bytes, entry.partition);
+  if (records.length !== chunk.records) throw countMismatch(records.length, chunk);
   return records.map((r, i) => ({ offset: base + i, ...r }));
+}
+
+/**
+ * Reads one chunk as Kafka record batches with their offsets written in:
+ * format 2 as stored (CRC32C checked, counts checked), format 1 converted.
+ */
+export async function readChunkBatches(objects: ObjectStore, entry: IndexEntry, chunk: ChunkRef): Promise<Uint8Array> {
+  const bytes = await objects.getRange(entry.objectKey!, chunk.position, chunk.length);
+  const base = entry.baseOffset + chunk.offsetDelta;
+  if (chunk.format !== 2) return chunkToBatch(bytes, entry.partition, base);
+  const headers = readBatchHeaders(bytes, { stored: true });
+  const found = headers.reduce((n, h) => n + h.recordCount, 0);
+  if (found !== chunk.records) throw countMismatch(found, chunk);
+  return withBaseOffset(bytes, base, { inPlace: true });
 }
 
 /** Reads records from `offset`, reading only the chunks it needs. */
@@ -146,7 +170,7 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
       for (const r of chunkRecords) {
         if (r.offset < next) continue;
         if (r.offset !== next) throw new EddyError('DATA_CORRUPT', `stored data is corrupt: expected offset ${next}, found ${r.offset}`);
-        const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + r.headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
+        const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + r.headers.reduce((n, [k, v]) => n + k.length + (v?.length ?? 0), 0);
         if (records.length >= maxRecords || (records.length > 0 && bytes + size > maxBytes)) {
           full = true;
           break;
@@ -160,6 +184,70 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
     if (full || gap) break;
   }
   return { ...bounds, records, nextOffset: next };
+}
+
+/** A read of stored record batches (the Kafka front door). */
+export interface ReadBatchesRequest {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Soft byte bound, clamped to 4 MiB; at least one batch is returned when one exists. @default 1048576 */
+  readonly maxBytes?: number;
+  /** How long an empty answer may wait for records. @default 0, at most 20000 */
+  readonly waitMs?: number;
+}
+
+/** Stored batches from an offset, each with its base offset written in. */
+export interface ReadBatchesResult extends PartitionOffsets {
+  /**
+   * RecordBatch v2 bytes in offset order. The first may start before the
+   * requested offset (a batch is never cut), as Kafka serves them; clients skip.
+   */
+  readonly batches: Uint8Array[];
+}
+
+/** Reads whole stored batches from `offset`, up to about `maxBytes`, reading only the chunks it needs. */
+export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: ReadBatchesRequest): Promise<ReadBatchesResult> {
+  checkPartition(topic, request.partition);
+  const maxBytes = Math.min(Math.max(request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes, 1), FETCH_LIMITS.maxMaxBytes);
+  const bounds = await partitionOffsets(deps.meta, topic, request.partition);
+  if (request.offset < bounds.logStartOffset || request.offset > bounds.highWatermark) throw outOfRange(request.offset, bounds, topic.name);
+  const batches: Uint8Array[] = [];
+  let bytes = 0;
+  let next = request.offset;
+  while (next < bounds.highWatermark && (bytes < maxBytes || batches.length === 0)) {
+    const entries = await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16);
+    const plan: Array<{ entry: IndexEntry; chunk: ChunkRef }> = [];
+    let planned = 0;
+    let cursor = next;
+    let gap = false;
+    for (const entry of entries) {
+      if (entry.objectKey === null || entry.lastOffset < cursor) continue;
+      for (const chunk of entry.chunks) {
+        const first = entry.baseOffset + chunk.offsetDelta;
+        const last = first + chunk.records - 1;
+        if (last < cursor) continue;
+        // A gap (a compaction mid-way): stop here rather than skip offsets.
+        if (first > cursor) {
+          gap = true;
+          break;
+        }
+        plan.push({ entry, chunk });
+        planned += chunk.length;
+        cursor = last + 1;
+        if (bytes + planned >= maxBytes) break;
+      }
+      if (gap || bytes + planned >= maxBytes) break;
+    }
+    if (plan.length === 0) break;
+    for (const b of await Promise.all(plan.map((p) => readChunkBatches(deps.objects, p.entry, p.chunk)))) {
+      batches.push(b);
+      bytes += b.length;
+    }
+    next = cursor;
+    if (gap) break;
+  }
+  return { ...bounds, batches };
 }
 
 /** `earliest`, `latest`, or the first offset whose timestamp is ≥ a time. */

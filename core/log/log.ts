@@ -9,8 +9,21 @@ import type { TopicConfig, TopicRecord } from '../model.js';
 import type { Clock, Ids, MetadataStore, Notifier, ObjectStore } from '../ports.js';
 import { getTopic, resolveTopicConfig, validatePartitionCount, validateTopicName } from '../topics.js';
 import { mapLimit } from '../util.js';
-import { checkFetchLimits, fetchRecords, listOffset, partitionOffsets, checkPartition, type FetchRequest, type FetchResult, type OffsetSpec, type PartitionOffsets } from './fetch.js';
-import { produce, type ProduceRequest, type RecordResult } from './produce.js';
+import {
+  checkFetchLimits,
+  checkPartition,
+  fetchRecords,
+  listOffset,
+  partitionOffsets,
+  readBatches,
+  type FetchRequest,
+  type FetchResult,
+  type OffsetSpec,
+  type PartitionOffsets,
+  type ReadBatchesRequest,
+  type ReadBatchesResult,
+} from './fetch.js';
+import { appendBatches, produce, type AppendBatchesRequest, type PartitionAppendResult, type ProduceRequest, type RecordResult } from './produce.js';
 
 /** A partition's offsets plus how many index entries hold its records. */
 export interface PartitionDescription extends PartitionOffsets {
@@ -180,6 +193,30 @@ export class Log {
     checkFetchLimits(request);
     const topic = await this.topic(request.topic);
     return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => fetchRecords({ objects: this.ports.objectStore, meta: this.meta }, topic, request), (r) => r.records.length > 0);
+  }
+
+  /**
+   * Appends Kafka record batches as the producer encoded them (compressed or
+   * not), partition by partition: each partition answers its base offset or
+   * its own error, as a Kafka Produce response does. Batches are stored
+   * unchanged (chunk format 2). Idempotent producers are read from the batch
+   * headers (producer id, epoch, base sequence).
+   */
+  async appendBatches(request: AppendBatchesRequest): Promise<PartitionAppendResult[]> {
+    const topic = await this.topic(request.topic);
+    const results = await appendBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors }, topic, request);
+    this.ports.notifier.notify(topic.topicId, results.flatMap((r) => ('baseOffset' in r ? [r.partition] : [])));
+    return results;
+  }
+
+  /**
+   * Reads stored record batches from an offset, with their base offsets
+   * written in (format 1 chunks converted), long-polling like {@link Log.fetch}.
+   */
+  async readBatches(request: ReadBatchesRequest): Promise<ReadBatchesResult> {
+    checkFetchLimits({ offset: request.offset, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) });
+    const topic = await this.topic(request.topic);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches({ objects: this.ports.objectStore, meta: this.meta }, topic, request), (r) => r.batches.length > 0);
   }
 
   /** Repeats `read` until `done` or `waitMs` passed, sleeping on the notifier in between. */

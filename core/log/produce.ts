@@ -1,9 +1,11 @@
 /**
- * The produce protocol of DESIGN.md §2, without DynamoDB transactions:
+ * The produce protocol (docs/design.md), without DynamoDB transactions:
  *
- * 1. Validate everything first; bad input writes nothing.
- * 2. Encode one object with a chunk per partition and PUT it under a fresh
- *    key. Nothing is visible yet: no index entry references it.
+ * 1. Validate everything first; bad input writes nothing. Records (the HTTP
+ *    API) become one uncompressed Kafka RecordBatch v2 per partition; batches
+ *    from Kafka clients are checked (framing, CRC32C) and kept as sent.
+ * 2. Put one object with a chunk (that partition's batch) per partition
+ *    under a fresh key. Nothing is visible yet: no index entry references it.
  * 3. Per partition, in parallel: read the index head (consistent), then put
  *    an entry whose base offset is the head's last offset + 1, conditional on
  *    no entry with that base existing. Two appenders that read the same head
@@ -17,7 +19,8 @@
 import { EddyError } from '../errors.js';
 import { ingestKey } from '../layout.js';
 import type { IndexEntry, ProducerState, TopicRecord } from '../model.js';
-import { encodeObject, storedRecordBytes, type StoredRecord } from '../codec/format.js';
+import { encodeBatchObject } from '../codec/format.js';
+import { encodeBatch, readBatchHeaders } from '../codec/record-batch.js';
 import { partitionForKey } from '@eddy/api';
 import type { Clock, Ids, MetadataStore, ObjectStore } from '../ports.js';
 import { checkAppend } from '../invariants.js';
@@ -26,8 +29,10 @@ import { backoffMs } from '../util.js';
 /** One record of a produce request, bytes already decoded. */
 export interface ProduceRecord {
   readonly key: Uint8Array | null;
+  /** `null` is a tombstone. */
   readonly value: Uint8Array | null;
-  readonly headers?: ReadonlyArray<readonly [string, Uint8Array]>;
+  /** Header values may be null, as in Kafka. */
+  readonly headers?: ReadonlyArray<readonly [string, Uint8Array | null]>;
   /** Explicit partition; wins over the key. */
   readonly partition?: number;
   /** Create time in ms; defaults to the append time. */
@@ -55,21 +60,54 @@ export interface RecordResult {
   readonly offset: number;
 }
 
+/** Already-encoded Kafka record batches for some partitions of one topic (the Kafka front door). */
+export interface AppendBatchesRequest {
+  readonly topic: string;
+  /** Per partition, the bytes of one or more RecordBatch v2 exactly as a Kafka Produce request carries them. */
+  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly batches: Uint8Array }>;
+}
+
+/** What happened to one partition of an {@link AppendBatchesRequest}: its base offset, or why not. */
+export type PartitionAppendResult = { readonly partition: number; readonly baseOffset: number } | { readonly partition: number; readonly error: EddyError };
+
 /** Most producers whose last batch an index entry remembers; the least recent are forgotten. */
 export const MAX_TRACKED_PRODUCERS = 32;
 const MAX_APPEND_ATTEMPTS = 64;
 
+/** An idempotent producer's claim on one partition's batch. */
+interface BatchProducer {
+  readonly producerId: string;
+  readonly producerEpoch: number;
+  readonly firstSequence: number;
+}
+
+/** One partition's part of an append: its records, encoded as one chunk. */
 interface PartitionBatch {
   readonly partition: number;
+  /** Request indexes of its records (the records path), in order. */
   readonly indexes: number[];
+  /** Records before encoding (the records path). */
   readonly records: StoredRecord[];
-  firstSequence?: number;
+  /** The chunk as stored: one or more RecordBatch v2. */
+  chunk?: Uint8Array;
+  /** Records in the chunk. */
+  count: number;
+  maxTimestamp: number;
+  producer?: BatchProducer;
   /** Offsets of an earlier identical batch: this one is a retry and is not appended again. */
   duplicateOf?: number;
   /** The index head read by the sequence check, reused by the first append attempt. */
   head?: IndexEntry | undefined;
   /** This producer's last batch found further back, when the head no longer tracks it. */
   remembered?: ProducerState;
+}
+
+/** A record on its way into a batch (header values may be null, unlike chunk format 1). */
+interface StoredRecord {
+  readonly timestamp: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: ReadonlyArray<readonly [string, Uint8Array | null]>;
 }
 
 export interface ProduceDeps {
@@ -85,13 +123,27 @@ function outOfOrder(partition: number, detail: string): EddyError {
   return new EddyError('OUT_OF_ORDER_SEQUENCE', `out of order sequence in partition ${partition}: ${detail}`);
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * Bytes a record counts against a topic's `maxMessageBytes`: timestamp,
+ * key, value and headers with their length fields (the measure of the
+ * first release, so limits mean what they meant).
+ */
+function recordBytes(r: StoredRecord): number {
+  let n = 8 + 4 + (r.key?.length ?? 0) + 4 + (r.value?.length ?? 0) + 4;
+  for (const [name, value] of r.headers) n += 8 + utf8.encode(name).length + (value?.length ?? 0);
+  return n;
+}
+
 /**
  * Checks a producer batch against the partition's stored producer state.
  * @returns the base offset of the identical earlier batch, or undefined when the batch is new.
  */
-function checkSequence(batch: PartitionBatch, producer: ProducerBatch, head: IndexEntry | undefined): number | undefined {
-  const first = batch.firstSequence!;
-  const last = first + batch.records.length - 1;
+function checkSequence(batch: PartitionBatch, head: IndexEntry | undefined): number | undefined {
+  const producer = batch.producer!;
+  const first = producer.firstSequence;
+  const last = first + batch.count - 1;
   const state = head?.producers[producer.producerId] ?? batch.remembered;
   if (!state) {
     // Kafka's rule for an unknown producer: only a fresh sequence starts it.
@@ -114,13 +166,14 @@ function checkSequence(batch: PartitionBatch, producer: ProducerBatch, head: Ind
   throw outOfOrder(batch.partition, `expected sequence ${state.lastSequence + 1}, got ${first}`);
 }
 
-function nextProducers(head: IndexEntry | undefined, producer: ProducerBatch | undefined, batch: PartitionBatch, baseOffset: number): Record<string, ProducerState> {
+function nextProducers(head: IndexEntry | undefined, batch: PartitionBatch, baseOffset: number): Record<string, ProducerState> {
   const carried = { ...(head?.producers ?? {}) };
+  const producer = batch.producer;
   if (!producer) return carried;
   carried[producer.producerId] = {
     epoch: producer.producerEpoch,
-    firstSequence: batch.firstSequence!,
-    lastSequence: batch.firstSequence! + batch.records.length - 1,
+    firstSequence: producer.firstSequence,
+    lastSequence: producer.firstSequence + batch.count - 1,
     baseOffset,
   };
   const ids = Object.keys(carried);
@@ -177,14 +230,16 @@ export function planProduce(topic: TopicRecord, request: ProduceRequest, now: nu
       throw new EddyError('INVALID_REQUEST', `records[${i}]: timestamp must be a non-negative integer of ms, got ${timestamp}`);
     }
     const stored: StoredRecord = { timestamp, key: r.key, value: r.value, headers: r.headers ?? [] };
-    const size = storedRecordBytes(stored);
+    const size = recordBytes(stored);
     if (size > topic.config.maxMessageBytes) {
       throw new EddyError('MESSAGE_TOO_LARGE', `records[${i}]: ${size} bytes exceeds maxMessageBytes ${topic.config.maxMessageBytes} of topic ${topic.name}`);
     }
     let batch = byPartition.get(partition);
-    if (!batch) byPartition.set(partition, (batch = { partition, indexes: [], records: [] }));
+    if (!batch) byPartition.set(partition, (batch = { partition, indexes: [], records: [], count: 0, maxTimestamp: 0 }));
     batch.indexes.push(i);
     batch.records.push(stored);
+    batch.count++;
+    if (timestamp > batch.maxTimestamp) batch.maxTimestamp = timestamp;
   });
   cursors.set(topic.topicId, cursor % topic.partitions);
   const batches = [...byPartition.values()];
@@ -196,7 +251,7 @@ export function planProduce(topic: TopicRecord, request: ProduceRequest, now: nu
     for (const b of batches) {
       const seq = producer.sequences.get(b.partition);
       if (seq === undefined) throw new EddyError('INVALID_REQUEST', `sequences has no entry for partition ${b.partition}`);
-      b.firstSequence = seq;
+      b.producer = { producerId: producer.producerId, producerEpoch: producer.producerEpoch, firstSequence: seq };
     }
     for (const p of producer.sequences.keys()) {
       if (!byPartition.has(p)) throw new EddyError('INVALID_REQUEST', `sequences names partition ${p}, which has no records in this request`);
@@ -205,76 +260,177 @@ export function planProduce(topic: TopicRecord, request: ProduceRequest, now: nu
   return batches;
 }
 
-/** Runs the produce protocol; see the module comment. */
+/**
+ * Runs the produce protocol for records (see the module comment): each
+ * partition's records become one uncompressed RecordBatch v2, stored the way
+ * a Kafka client's batch is. All or nothing as far as the caller can tell: a
+ * failure after any partition was appended is `UNKNOWN_OUTCOME`.
+ */
 export async function produce(deps: ProduceDeps, topic: TopicRecord, request: ProduceRequest): Promise<RecordResult[]> {
-  const now = deps.clock.now();
-  const batches = planProduce(topic, request, now, deps.cursors, deps.ids.random);
-  const producer = request.producer;
-
-  // Idempotent requests check sequences before writing anything, so an
-  // out-of-order batch writes nothing and a full retry costs no PUT.
-  if (producer) {
-    await Promise.all(
-      batches.map(async (b) => {
-        const head = await deps.meta.headEntry(topic.topicId, b.partition);
-        b.head = head;
-        if (head && !head.producers[producer.producerId] && b.firstSequence !== 0) {
-          const remembered = await lookBackForProducer(deps.meta, head, producer.producerId);
-          if (remembered) b.remembered = remembered;
-        }
-        const dup = checkSequence(b, producer, head);
-        if (dup !== undefined) b.duplicateOf = dup;
-      }),
+  const batches = planProduce(topic, request, deps.clock.now(), deps.cursors, deps.ids.random);
+  for (const b of batches) {
+    // Eddy's own idempotence fields live in the index entry; the batch header's int64 producer id is Kafka's.
+    b.chunk = encodeBatch({ records: b.records });
+  }
+  const outcome = await appendPartitions(deps, topic, batches, { checksAllOrNothing: true });
+  const failed = batches.flatMap((b) => {
+    const o = outcome.get(b.partition)!;
+    return 'error' in o ? [{ partition: b.partition, reason: o.error }] : [];
+  });
+  if (failed.length > 0) {
+    const appended = batches.filter((b) => 'baseOffset' in outcome.get(b.partition)!);
+    // An ambiguous partition makes the whole answer ambiguous: never report
+    // another partition's clean failure ("nothing applied") in its place.
+    const first = failed.find((f) => f.reason.code === 'UNKNOWN_OUTCOME')?.reason ?? failed[0]!.reason;
+    if (appended.length === 0) throw first;
+    throw new EddyError(
+      'UNKNOWN_OUTCOME',
+      `partitions ${appended.map((b) => b.partition).join(',')} were appended but ${failed.map((f) => f.partition).join(',')} failed (${first.message}); retry with idempotence to avoid duplicates`,
+      { cause: first },
     );
   }
-
-  const fresh = batches.filter((b) => b.duplicateOf === undefined);
-  const bases = new Map<number, number>();
-  if (fresh.length > 0) {
-    const { bytes, chunks } = encodeObject(fresh.map((b) => ({ partition: b.partition, records: b.records })));
-    const objectKey = ingestKey(topic.topicId, deps.ids.unique());
-    try {
-      await deps.objects.put(objectKey, bytes);
-    } catch (err) {
-      // Whatever happened to the PUT, no index entry references the object,
-      // so nothing is visible: a retry is always safe.
-      if (err instanceof EddyError && err.code === 'UNKNOWN_OUTCOME') throw new EddyError('UNAVAILABLE', err.message, { cause: err });
-      throw err;
-    }
-
-    const settled = await Promise.allSettled(
-      fresh.map(async (b, i) => {
-        const chunk = chunks[i]!;
-        const base = await appendChunk(deps, topic.topicId, b, producer, objectKey, {
-          offsetDelta: 0,
-          position: chunk.position,
-          length: chunk.length,
-          records: chunk.records,
-          maxTimestamp: chunk.maxTimestamp,
-        });
-        bases.set(b.partition, base);
-      }),
-    );
-    const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ partition: fresh[i]!.partition, reason: s.reason as unknown }] : []));
-    if (failed.length > 0) {
-      // An ambiguous partition makes the whole answer ambiguous: never report
-      // another partition's clean failure ("nothing applied") in its place.
-      const first = failed.find((f) => f.reason instanceof EddyError && f.reason.code === 'UNKNOWN_OUTCOME')?.reason ?? failed[0]!.reason;
-      if (bases.size === 0 && !batches.some((b) => b.duplicateOf !== undefined)) throw first;
-      throw new EddyError(
-        'UNKNOWN_OUTCOME',
-        `partitions ${[...bases.keys()].join(',')} were appended but ${failed.map((f) => f.partition).join(',')} failed (${first instanceof Error ? first.message : String(first)}); retry with idempotence to avoid duplicates`,
-        { cause: first },
-      );
-    }
-  }
-
   const results = new Array<RecordResult>(request.records.length);
   for (const b of batches) {
-    const base = b.duplicateOf ?? bases.get(b.partition)!;
+    const base = (outcome.get(b.partition) as { baseOffset: number }).baseOffset;
     b.indexes.forEach((recordIndex, i) => (results[recordIndex] = { partition: b.partition, offset: base + i }));
   }
   return results;
+}
+
+/**
+ * Validates one partition's incoming record batches (framing, CRC, counts,
+ * size, one producer) into a batch to append. Throws what the partition answers.
+ */
+function planBatches(topic: TopicRecord, partition: number, bytes: Uint8Array, now: number): PartitionBatch {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= topic.partitions) {
+    throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} of topic ${topic.name} does not exist (it has ${topic.partitions})`);
+  }
+  const headers = readBatchHeaders(bytes);
+  if (headers.length === 0) throw new EddyError('CORRUPT_MESSAGE', `partition ${partition}: no record batch`);
+  let count = 0;
+  let maxTimestamp = -1;
+  for (const h of headers) {
+    if (h.isTransactional || h.isControl) throw new EddyError('INVALID_REQUEST', `partition ${partition}: transactional batches are not supported yet`);
+    if (h.recordCount <= 0) throw new EddyError('CORRUPT_MESSAGE', `partition ${partition}: a record batch holds no records`);
+    if (h.length > topic.config.maxMessageBytes) {
+      throw new EddyError('MESSAGE_TOO_LARGE', `partition ${partition}: a record batch of ${h.length} bytes exceeds max.message.bytes ${topic.config.maxMessageBytes} of topic ${topic.name}`);
+    }
+    count += h.recordCount;
+    if (h.maxTimestamp > maxTimestamp) maxTimestamp = h.maxTimestamp;
+  }
+  const first = headers[0]!;
+  const batch: PartitionBatch = { partition, indexes: [], records: [], chunk: bytes, count, maxTimestamp: maxTimestamp >= 0 ? maxTimestamp : now };
+  if (first.producerId >= 0n) {
+    // Kafka sends one batch per partition per request from an idempotent producer.
+    if (headers.length > 1) throw new EddyError('INVALID_REQUEST', `partition ${partition}: an idempotent producer sends one record batch per partition, got ${headers.length}`);
+    batch.producer = { producerId: first.producerId.toString(), producerEpoch: first.producerEpoch, firstSequence: first.baseSequence };
+  }
+  return batch;
+}
+
+/**
+ * Appends already-encoded Kafka record batches, partition by partition:
+ * each partition succeeds or fails on its own, as Kafka answers them, and a
+ * partition whose batches are invalid writes nothing.
+ */
+export async function appendBatches(deps: ProduceDeps, topic: TopicRecord, request: AppendBatchesRequest): Promise<PartitionAppendResult[]> {
+  const now = deps.clock.now();
+  const seen = new Set<number>();
+  const planned: PartitionBatch[] = [];
+  const refused = new Map<number, EddyError>();
+  for (const { partition, batches } of request.partitions) {
+    try {
+      if (seen.has(partition)) throw new EddyError('INVALID_REQUEST', `partition ${partition} appears twice in one request`);
+      seen.add(partition);
+      planned.push(planBatches(topic, partition, batches, now));
+    } catch (err) {
+      refused.set(partition, err instanceof EddyError ? err : new EddyError('INTERNAL', String(err)));
+    }
+  }
+  const outcome = planned.length > 0 ? await appendPartitions(deps, topic, planned) : new Map<number, PartitionOutcome>();
+  return request.partitions.map(({ partition }) => {
+    const error = refused.get(partition);
+    if (error) return { partition, error };
+    const o = outcome.get(partition)!;
+    return 'error' in o ? { partition, error: o.error } : { partition, baseOffset: o.baseOffset };
+  });
+}
+
+type PartitionOutcome = { readonly baseOffset: number } | { readonly error: EddyError };
+
+/**
+ * Steps 2–4 of the protocol for planned batches (each with its chunk):
+ * idempotence checks, one S3 PUT for every fresh chunk, then each
+ * partition's conditional index append, in parallel.
+ */
+async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: PartitionBatch[], options: { checksAllOrNothing?: boolean } = {}): Promise<Map<number, PartitionOutcome>> {
+  const outcome = new Map<number, PartitionOutcome>();
+  // Idempotent batches check sequences before writing anything, so an
+  // out-of-order batch writes nothing and a full retry costs no PUT.
+  await Promise.all(
+    batches.map(async (b) => {
+      const producer = b.producer;
+      if (!producer) return;
+      try {
+        const head = await deps.meta.headEntry(topic.topicId, b.partition);
+        b.head = head;
+        if (head && !head.producers[producer.producerId] && producer.firstSequence !== 0) {
+          const remembered = await lookBackForProducer(deps.meta, head, producer.producerId);
+          if (remembered) b.remembered = remembered;
+        }
+        const dup = checkSequence(b, head);
+        if (dup !== undefined) {
+          b.duplicateOf = dup;
+          outcome.set(b.partition, { baseOffset: dup });
+        }
+      } catch (err) {
+        outcome.set(b.partition, { error: asEddyError(err) });
+      }
+    }),
+  );
+
+  if (options.checksAllOrNothing) {
+    // The records path answers for the whole request: a refused sequence in
+    // one partition writes nothing in any.
+    for (const o of outcome.values()) if ('error' in o) throw o.error;
+  }
+  const fresh = batches.filter((b) => !outcome.has(b.partition));
+  if (fresh.length === 0) return outcome;
+  const { bytes, positions } = encodeBatchObject(fresh.map((b) => b.chunk!));
+  const objectKey = ingestKey(topic.topicId, deps.ids.unique());
+  try {
+    await deps.objects.put(objectKey, bytes);
+  } catch (err) {
+    // Whatever happened to the PUT, no index entry references the object,
+    // so nothing is visible: a retry is always safe.
+    let e = asEddyError(err);
+    if (e.code === 'UNKNOWN_OUTCOME') e = new EddyError('UNAVAILABLE', e.message, { cause: e });
+    for (const b of fresh) outcome.set(b.partition, { error: e });
+    return outcome;
+  }
+  await Promise.all(
+    fresh.map(async (b, i) => {
+      const at = positions[i]!;
+      try {
+        const baseOffset = await appendChunk(deps, topic.topicId, b, objectKey, {
+          format: 2,
+          offsetDelta: 0,
+          position: at.position,
+          length: at.length,
+          records: b.count,
+          maxTimestamp: b.maxTimestamp,
+        });
+        outcome.set(b.partition, { baseOffset });
+      } catch (err) {
+        outcome.set(b.partition, { error: asEddyError(err) });
+      }
+    }),
+  );
+  return outcome;
+}
+
+function asEddyError(err: unknown): EddyError {
+  return err instanceof EddyError ? err : new EddyError('INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
 /**
@@ -283,14 +439,7 @@ export async function produce(deps: ProduceDeps, topic: TopicRecord, request: Pr
  * (the object key is unique to this request), so an internal retry never
  * appends the same chunk twice.
  */
-async function appendChunk(
-  deps: ProduceDeps,
-  topicId: string,
-  batch: PartitionBatch,
-  producer: ProducerBatch | undefined,
-  objectKey: string,
-  chunk: IndexEntry['chunks'][number],
-): Promise<number> {
+async function appendChunk(deps: ProduceDeps, topicId: string, batch: PartitionBatch, objectKey: string, chunk: IndexEntry['chunks'][number]): Promise<number> {
   let ambiguous: EddyError | undefined;
   /**
    * Bases where an attempt of ours may have landed: a conditional put that
@@ -309,8 +458,8 @@ async function appendChunk(
         if (at.objectKey === objectKey && at.chunks[0]?.position === chunk.position) return base;
         pending.delete(base); // someone else holds that base, so ours can never land there
       }
-      if (producer) {
-        const dup = checkSequence(batch, producer, head);
+      if (batch.producer) {
+        const dup = checkSequence(batch, head);
         if (dup !== undefined) return dup;
       }
       const baseOffset = head ? head.lastOffset + 1 : 0;
@@ -318,13 +467,13 @@ async function appendChunk(
         topicId,
         partition: batch.partition,
         baseOffset,
-        lastOffset: baseOffset + batch.records.length - 1,
+        lastOffset: baseOffset + batch.count - 1,
         objectKey,
         chunks: [chunk],
         bytes: chunk.length,
         maxTimestamp: chunk.maxTimestamp,
         appendedAt: deps.clock.now(),
-        producers: nextProducers(head, producer, batch, baseOffset),
+        producers: nextProducers(head, batch, baseOffset),
       };
       checkAppend(head, entry);
       try {

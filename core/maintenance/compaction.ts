@@ -5,9 +5,11 @@
  * record bytes, keys, headers, timestamps and offsets; fewer entries.
  *
  * One merge, for a group of consecutive entries g1…gk (never the head):
- * 1. Read the members' chunks and re-cut their records into chunks of about
- *    `compactionChunkBytes` (each with its own CRC, as the format requires),
- *    one object for the partition.
+ * 1. Read the members' chunks (CRC-checked) and lay their record batches
+ *    end to end in one object for the partition, cut into chunks of about
+ *    `compactionChunkBytes` of whole batches. A producer's batch is never
+ *    rewritten (compressed batches stay compressed, CRCs stay valid);
+ *    chunks of format 1 become one uncompressed batch each.
  * 2. PUT it under a fresh `segments/` key. Nothing references it yet, so a
  *    crash here leaves an orphan for GC, never a visible change.
  * 3. Re-read the covered range (consistent) and check every member is still
@@ -20,7 +22,7 @@
  * 5. Delete g2…gk (and any leftovers inside the range), ascending, each
  *    conditional on being unchanged. Between 4 and 5 both the covering entry
  *    and the covered ones exist: readers take each offset once and prefer
- *    nothing, so overlap is harmless (DESIGN.md §2, trap 2). Deleting in
+ *    nothing, so overlap is harmless (docs/design.md §6, trap 2). Deleting in
  *    ascending order keeps every offset held by the last entry whose base is
  *    at or below it, so a fetch never meets a hole. A crash in 5 leaves
  *    leftovers fully covered by the new entry; the next run removes them.
@@ -37,7 +39,8 @@
  * byte is rewritten O(log(target / entry size)) times, not once per run.
  */
 import { checkCovering } from '../invariants.js';
-import { CHUNK_HEADER_BYTES, decodeChunk, encodeObject, storedRecordBytes, type StoredRecord } from '../codec/format.js';
+import { decodeChunk, encodeBatchObject } from '../codec/format.js';
+import { chunkToBatch, readBatchHeaders } from '../codec/record-batch.js';
 import { EddyError } from '../errors.js';
 import { segmentKey } from '../layout.js';
 import type { ChunkRef, IndexEntry } from '../model.js';
@@ -106,42 +109,54 @@ export function planCompaction(entries: readonly IndexEntry[], now: number, sizi
   return { leftovers, groups };
 }
 
-/** A record with the offset it has in its partition. */
-interface OffsetRecord {
-  readonly offset: number;
-  readonly record: StoredRecord;
+/** A stored chunk read back as Kafka record batches, with the offsets it holds. */
+interface ChunkBatches {
+  readonly first: number;
+  readonly last: number;
+  readonly maxTimestamp: number;
+  /** One or more RecordBatch v2, exactly as stored (format 2) or converted from format 1. */
+  readonly bytes: Uint8Array;
 }
 
-/** Reads an entry's records with one ranged GET over its chunks, checking every CRC. */
-async function readEntryRecords(ctx: MaintenanceContext, entry: IndexEntry): Promise<OffsetRecord[]> {
+/**
+ * Reads an entry's chunks with one ranged GET, checking every CRC and count.
+ * Format 2 chunks keep their bytes (a producer's batch is never rewritten);
+ * format 1 chunks become one uncompressed batch each.
+ */
+async function readEntryBatches(ctx: MaintenanceContext, entry: IndexEntry): Promise<ChunkBatches[]> {
   const start = Math.min(...entry.chunks.map((c) => c.position));
   const end = Math.max(...entry.chunks.map((c) => c.position + c.length));
   const bytes = await ctx.objects.getRange(entry.objectKey!, start, end - start);
-  const out: OffsetRecord[] = [];
-  for (const chunk of entry.chunks) {
-    const { records } = decodeChunk(bytes.subarray(chunk.position - start, chunk.position - start + chunk.length), entry.partition);
-    if (records.length !== chunk.records) {
-      throw new EddyError('DATA_CORRUPT', `stored data is corrupt: chunk of ${entry.objectKey} holds ${records.length} records, index says ${chunk.records}`);
+  return entry.chunks.map((chunk) => {
+    const slice = bytes.subarray(chunk.position - start, chunk.position - start + chunk.length);
+    let found: number;
+    let batches: Uint8Array;
+    if (chunk.format === 2) {
+      found = readBatchHeaders(slice, { stored: true }).reduce((n, h) => n + h.recordCount, 0);
+      batches = slice;
+    } else {
+      found = decodeChunk(slice, entry.partition).records.length;
+      batches = chunkToBatch(slice, entry.partition);
     }
-    const base = entry.baseOffset + chunk.offsetDelta;
-    records.forEach((record, i) => out.push({ offset: base + i, record }));
-  }
-  return out.sort((a, b) => a.offset - b.offset);
+    if (found !== chunk.records) {
+      throw new EddyError('DATA_CORRUPT', `stored data is corrupt: chunk of ${entry.objectKey} holds ${found} records, index says ${chunk.records}`);
+    }
+    const first = entry.baseOffset + chunk.offsetDelta;
+    return { first, last: first + chunk.records - 1, maxTimestamp: chunk.maxTimestamp, bytes: batches };
+  });
 }
 
-/** The group's records, each offset once, checked dense from g1's base to gk's last offset. */
-function mergeRecords(group: readonly IndexEntry[], lists: readonly OffsetRecord[][]): StoredRecord[] {
+/** The group's chunks in offset order, each offset once, checked dense from g1's base to gk's last offset. */
+function mergeChunks(group: readonly IndexEntry[], lists: readonly ChunkBatches[][]): ChunkBatches[] {
   const first = group[0]!;
   const last = group[group.length - 1]!;
-  const out: StoredRecord[] = [];
+  const out: ChunkBatches[] = [];
   let next = first.baseOffset;
-  for (const list of lists) {
-    for (const r of list) {
-      if (r.offset < next) continue; // overlap: already taken from an earlier entry
-      if (r.offset !== next) throw new EddyError('DATA_CORRUPT', `stored data is corrupt: offsets jump from ${next} to ${r.offset} in ${first.topicId}/${first.partition}`);
-      out.push(r.record);
-      next++;
-    }
+  for (const c of lists.flat().sort((a, b) => a.first - b.first)) {
+    if (c.last < next) continue; // overlap: already taken from an earlier entry
+    if (c.first !== next) throw new EddyError('DATA_CORRUPT', `stored data is corrupt: offsets jump from ${next} to ${c.first} in ${first.topicId}/${first.partition}`);
+    out.push(c);
+    next = c.last + 1;
   }
   if (next !== last.lastOffset + 1) {
     throw new EddyError('DATA_CORRUPT', `stored data is corrupt: entries ${first.baseOffset}..${last.lastOffset} of ${first.topicId}/${first.partition} hold records up to ${next - 1} only`);
@@ -149,23 +164,26 @@ function mergeRecords(group: readonly IndexEntry[], lists: readonly OffsetRecord
   return out;
 }
 
-/** Cuts records into chunks of at most `chunkBytes` (one record at least), in order. */
-export function cutChunks(records: readonly StoredRecord[], chunkBytes: number): StoredRecord[][] {
-  const chunks: StoredRecord[][] = [];
-  let cur: StoredRecord[] = [];
-  let size = CHUNK_HEADER_BYTES;
-  for (const r of records) {
-    const bytes = storedRecordBytes(r);
-    if (cur.length > 0 && size + bytes > chunkBytes) {
-      chunks.push(cur);
+/**
+ * Groups consecutive items into runs of at most `limit` bytes (one item at
+ * least per run), in order: a segment's chunks, each a run of whole batches,
+ * so a fetch reads about `limit` bytes and the index entry stays small.
+ */
+export function cutChunks<T extends { readonly bytes: Uint8Array }>(items: readonly T[], limit: number): T[][] {
+  const runs: T[][] = [];
+  let cur: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    if (cur.length > 0 && size + item.bytes.length > limit) {
+      runs.push(cur);
       cur = [];
-      size = CHUNK_HEADER_BYTES;
+      size = 0;
     }
-    cur.push(r);
-    size += bytes;
+    cur.push(item);
+    size += item.bytes.length;
   }
-  if (cur.length > 0) chunks.push(cur);
-  return chunks;
+  if (cur.length > 0) runs.push(cur);
+  return runs;
 }
 
 /** Merges one group into one segment (steps 1–5 of the module comment). True when the merge became visible. */
@@ -174,16 +192,18 @@ export async function compactGroup(ctx: MaintenanceContext, group: readonly Inde
   const last = group[group.length - 1]!;
   const { topicId, partition } = first;
 
-  // 1. Read and re-cut.
-  const lists = await mapLimit(group, READ_CONCURRENCY, (e) => readEntryRecords(ctx, e));
-  const records = mergeRecords(group, lists);
-  const { bytes, chunks } = encodeObject(cutChunks(records, ctx.options.compactionChunkBytes).map((rs) => ({ partition, records: rs })));
-  let delta = 0;
-  const refs: ChunkRef[] = chunks.map((c) => {
-    const ref = { offsetDelta: delta, position: c.position, length: c.length, records: c.records, maxTimestamp: c.maxTimestamp };
-    delta += c.records;
-    return ref;
-  });
+  // 1. Read, and cut the batches (never rewritten) into runs.
+  const lists = await mapLimit(group, READ_CONCURRENCY, (e) => readEntryBatches(ctx, e));
+  const runs = cutChunks(mergeChunks(group, lists), ctx.options.compactionChunkBytes);
+  const { bytes, positions } = encodeBatchObject(runs.map((run) => (run.length === 1 ? run[0]!.bytes : concat(run.map((c) => c.bytes)))));
+  const refs: ChunkRef[] = runs.map((run, i) => ({
+    format: 2,
+    offsetDelta: run[0]!.first - first.baseOffset,
+    position: positions[i]!.position,
+    length: positions[i]!.length,
+    records: run[run.length - 1]!.last - run[0]!.first + 1,
+    maxTimestamp: run.reduce((m, c) => Math.max(m, c.maxTimestamp), 0),
+  }));
   const key = segmentKey(topicId, partition, first.baseOffset, ctx.ids.unique());
 
   // 2. PUT: invisible until the index write below.
@@ -271,4 +291,14 @@ function mergedProducers(group: readonly IndexEntry[]): IndexEntry['producers'] 
   if (ids.length <= MAX_COMPACTED_PRODUCERS) return merged;
   ids.sort((a, b) => merged[b]!.baseOffset - merged[a]!.baseOffset);
   return Object.fromEntries(ids.slice(0, MAX_COMPACTED_PRODUCERS).map((id) => [id, merged[id]!]));
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
 }

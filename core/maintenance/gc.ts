@@ -30,7 +30,7 @@
  * for an object older than the grace period (entries only ever reference
  * freshly written objects), but it may have become unreferenced a moment
  * ago: compaction and retention just deleted the entry, and a fetch that
- * read that entry is about to read the bytes (DESIGN.md §2, trap 3). An
+ * read that entry is about to read the bytes (docs/design.md §6, trap 3). An
  * object's age says nothing about that; the mark does. A mark records "at
  * time t this object was old and unreferenced"; a fetch that read an entry
  * referencing it did so before t and ends well within the grace period, so

@@ -1,5 +1,5 @@
 /**
- * The maintenance job (DESIGN.md §2): retention, compaction, garbage
+ * The maintenance job (docs/design.md §6): retention, compaction, garbage
  * collection and reclaiming deleted topics. The scheduled Lambda and the
  * local host's interval call {@link Maintenance.runOnce}.
  *

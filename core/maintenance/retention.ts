@@ -11,7 +11,7 @@
  *   A failed delete means another writer (a compaction replacing the entry,
  *   another maintenance run) got there first; the next run starts over.
  * - The head entry (highest base offset) is never deleted: the next append
- *   reads it to pick its base offset (DESIGN.md §2, trap 1). When the head
+ *   reads it to pick its base offset (docs/design.md §6, trap 1). When the head
  *   expires it is replaced by a head marker (same range, no object, producers
  *   kept for idempotence), so the high-water mark and the producer state
  *   survive and the next record continues the offsets.

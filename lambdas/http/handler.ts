@@ -1,7 +1,7 @@
 /**
  * The one entry point of every function: accepts an API Gateway HTTP API
  * (payload v2) event, a direct-invoke payload (docs/api.md), or a scheduled
- * event (maintenance), and maps every error to the envelope of DESIGN.md §3.
+ * event (maintenance), and maps every error to the envelope of docs/design.md §9.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EddyError, errorEnvelope, toEddyError } from '../../core/errors.js';

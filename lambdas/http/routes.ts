@@ -5,9 +5,9 @@
  */
 import type * as z from 'zod';
 import { EddyError } from '../../core/errors.js';
-import type { ProduceRecord } from '../../core/index.js';
-import type { FunctionKind } from '../../core/schema.js';
-import { decodeField, encodeField, type Encoding } from './encoding.js';
+import type { FetchedRecord, ProduceRecord } from '../../core/index.js';
+import { routeFor, type FunctionKind } from '@eddy/api';
+import { decodeField, encodeField, NOT_REPRESENTABLE, type Encoding } from './encoding.js';
 import type { Runtime } from './runtime.js';
 import * as s from './schemas.js';
 
@@ -32,8 +32,9 @@ interface RouteInput<Q, B> {
   readonly body: B;
 }
 
-/** One route. */
+/** One route: its manifest entry (api/src/routes.ts) plus schemas and the call into core. */
 export interface Route<Q = unknown, B = unknown> {
+  /** The function that serves it, from the manifest. */
   readonly kind: FunctionKind;
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
@@ -44,7 +45,12 @@ export interface Route<Q = unknown, B = unknown> {
   run(rt: Runtime, input: RouteInput<Q, B>): Promise<unknown>;
 }
 
-const route = <Q, B>(r: Route<Q, B>): Route => r as unknown as Route;
+/** Attaches a handler to its manifest route; a route the manifest lacks is a bug, caught at load. */
+const route = <Q, B>(r: Omit<Route<Q, B>, 'kind'>): Route => {
+  const entry = routeFor(r.method, r.path);
+  if (!entry) throw new Error(`route ${r.method} ${r.path} is not in the route manifest (api/src/routes.ts)`);
+  return { ...r, kind: entry.fn } as unknown as Route;
+};
 
 /** Largest fetch answer, below Lambda's 6 MB response limit with room for framing. */
 export const MAX_RESPONSE_BYTES = 5_500_000;
@@ -70,6 +76,23 @@ function decodeRecords(body: z.infer<typeof s.produceBody>): ProduceRecord[] {
   });
 }
 
+/**
+ * A fetched record on the wire. A record whose key, value or a header value
+ * cannot be shown in the asked encoding (bytes that are not UTF-8, or a
+ * value that is not JSON) is sent whole in base64 and says so with
+ * `"encoding":"base64"`, so one odd record never blocks a reader.
+ */
+function encodeRecord(r: FetchedRecord, enc: Encoding): { offset: number; timestamp: number; key: unknown; value: unknown; headers: Record<string, unknown>; encoding?: 'base64' } {
+  const encode = (e: Encoding) => {
+    const key = encodeField(r.key, e, 'key');
+    const value = encodeField(r.value, e, 'value');
+    const headers = r.headers.map(([k, v]) => [k, encodeField(v, e, 'header')] as const);
+    if (key === NOT_REPRESENTABLE || value === NOT_REPRESENTABLE || headers.some(([, v]) => v === NOT_REPRESENTABLE)) return undefined;
+    return { offset: r.offset, timestamp: r.timestamp, key, value, headers: Object.fromEntries(headers) };
+  };
+  return encode(enc) ?? { ...encode('base64')!, encoding: 'base64' };
+}
+
 function producerBatch(body: z.infer<typeof s.produceBody>) {
   const fields = [body.producerId, body.producerEpoch, body.sequences];
   if (fields.every((f) => f === undefined)) return undefined;
@@ -84,7 +107,6 @@ function producerBatch(body: z.infer<typeof s.produceBody>) {
 /** Every route of API v1 except `/health`, which every function answers. */
 export const ROUTES: readonly Route[] = [
   route({
-    kind: 'admin',
     method: 'POST',
     path: '/v1/topics',
     summary: 'Create a topic',
@@ -93,7 +115,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { body }) => rt.eddy.log.createTopic(body),
   }),
   route({
-    kind: 'admin',
     method: 'GET',
     path: '/v1/topics',
     summary: 'List topics',
@@ -102,7 +123,6 @@ export const ROUTES: readonly Route[] = [
     run: async (rt) => ({ topics: await rt.eddy.log.listTopics() }),
   }),
   route({
-    kind: 'admin',
     method: 'GET',
     path: '/v1/topics/{topic}',
     summary: 'Describe a topic: config and per-partition offsets and segments',
@@ -110,7 +130,16 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params }) => rt.eddy.log.describeTopic(params.topic!),
   }),
   route({
-    kind: 'admin',
+    method: 'GET',
+    // The same answer as GET /v1/topics/{topic}, on a path whose IAM pattern
+    // (GET/v1/topics/*/description) cannot match a record read: what an
+    // unscoped produce or admin grant allows (cdk/lib/routes.ts, docs/deploy.md).
+    path: '/v1/topics/{topic}/description',
+    summary: 'Describe a topic (the path produce and admin grants allow)',
+    status: 200,
+    run: (rt, { params }) => rt.eddy.log.describeTopic(params.topic!),
+  }),
+  route({
     method: 'PATCH',
     path: '/v1/topics/{topic}',
     summary: 'Grow partitions or change config',
@@ -119,7 +148,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params, body }) => rt.eddy.log.alterTopic(params.topic!, body),
   }),
   route({
-    kind: 'admin',
     method: 'DELETE',
     path: '/v1/topics/{topic}',
     summary: 'Delete a topic (maintenance reclaims its storage)',
@@ -130,7 +158,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'produce',
     method: 'POST',
     path: '/v1/topics/{topic}/records',
     summary: 'Append records; results are in request order',
@@ -142,7 +169,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'fetch',
     method: 'GET',
     path: '/v1/topics/{topic}/partitions/{partition}/records',
     summary: 'Read records from an offset, optionally waiting up to waitMs for new ones',
@@ -166,18 +192,12 @@ export const ROUTES: readonly Route[] = [
       let encodedBytes = 200;
       let nextOffset = result.nextOffset;
       for (const r of result.records) {
-        const record = {
-          offset: r.offset,
-          timestamp: r.timestamp,
-          key: encodeField(r.key, enc, 'key', r.offset),
-          value: encodeField(r.value, enc, 'value', r.offset),
-          headers: Object.fromEntries(r.headers.map(([k, v]) => [k, encodeField(v, enc, 'header', r.offset)])),
-        };
+        const record = encodeRecord(r, enc);
         // Exact for base64 (ASCII strings, no escapes); measured for the others.
         const size =
           enc === 'base64'
             ? 90 + String(r.offset).length + String(r.timestamp).length + ((record.key as string | null)?.length ?? 4) + ((record.value as string | null)?.length ?? 4) +
-              r.headers.reduce((n, [k, v]) => n + Buffer.byteLength(k) * 2 + 6 + Math.ceil(v.length / 3) * 4, 0)
+              r.headers.reduce((n, [k, v]) => n + Buffer.byteLength(k) * 2 + 6 + (v === null ? 4 : Math.ceil(v.length / 3) * 4), 0)
             : Buffer.byteLength(JSON.stringify(record)) + 1;
         if (records.length > 0 && encodedBytes + size > MAX_RESPONSE_BYTES) {
           nextOffset = r.offset;
@@ -190,7 +210,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'fetch',
     method: 'GET',
     path: '/v1/topics/{topic}/partitions/{partition}/offsets',
     summary: 'Resolve earliest, latest, or the first offset with timestamp >= at',
@@ -202,7 +221,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'groups',
     method: 'GET',
     path: '/v1/groups',
     summary: 'List consumer groups with state and member count',
@@ -211,7 +229,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt) => rt.eddy.groups.listGroups(),
   }),
   route({
-    kind: 'groups',
     method: 'GET',
     path: '/v1/groups/{group}',
     summary: 'Describe a group: members, assignments, epochs, lag',
@@ -219,7 +236,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params }) => rt.eddy.groups.describeGroup(params.group!),
   }),
   route({
-    kind: 'groups',
     method: 'DELETE',
     path: '/v1/groups/{group}',
     summary: 'Delete an empty group and its offsets',
@@ -230,7 +246,6 @@ export const ROUTES: readonly Route[] = [
     },
   }),
   route({
-    kind: 'groups',
     method: 'POST',
     path: '/v1/groups/{group}/heartbeat',
     summary: 'Join (memberEpoch 0), heartbeat and acknowledge (current epoch), or leave (memberEpoch -1)',
@@ -239,7 +254,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params, body }) => rt.eddy.groups.heartbeat(params.group!, body),
   }),
   route({
-    kind: 'groups',
     method: 'POST',
     path: '/v1/groups/{group}/offsets',
     summary: 'Commit offsets (the next offset to read), fenced by member id and epoch',
@@ -248,7 +262,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params, body }) => rt.eddy.groups.commit(params.group!, body),
   }),
   route({
-    kind: 'groups',
     method: 'GET',
     path: '/v1/groups/{group}/offsets',
     summary: 'Committed offsets with high-water mark and lag',
@@ -257,7 +270,6 @@ export const ROUTES: readonly Route[] = [
     run: (rt, { params, query }) => rt.eddy.groups.fetchOffsets(params.group!, query.topic),
   }),
   route({
-    kind: 'groups',
     method: 'POST',
     path: '/v1/groups/{group}/offsets/reset',
     summary: 'Reset an empty group to earliest, latest, a timestamp or an offset',

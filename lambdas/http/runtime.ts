@@ -34,7 +34,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     components: { ...components, notifier },
     settings: {
       log: { pollIntervalMs: options.pollIntervalMs ?? 250 },
-      maintenance: { gcGraceMs: settings.gcGraceMs, compactionTargetBytes: settings.compactionTargetBytes },
+      maintenance: {
+        gcGraceMs: settings.gcGraceMs,
+        compactionTargetBytes: settings.compactionTargetBytes,
+        ...(settings.retentionMinAgeMs !== undefined ? { retentionMinAgeMs: settings.retentionMinAgeMs } : {}),
+      },
     },
   });
   return { settings, eddy, notifier, logger: options.logger ?? createLogger(settings.logLevel) };

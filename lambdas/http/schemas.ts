@@ -1,5 +1,5 @@
 /**
- * Request schemas of HTTP API v1 (DESIGN.md §3), one per route part. The
+ * Request schemas of HTTP API v1 (docs/design.md §8), one per route part. The
  * handlers validate with these and `GET /v1/openapi.json` is generated from
  * them, so the document cannot drift from what the handlers accept.
  */
@@ -10,7 +10,8 @@ const int = (what: string) => z.number({ error: `${what} must be a number` }).in
 /** A non-negative integer carried in a query string or path. */
 const queryInt = (what: string) =>
   z
-    .string()
+    // A missing parameter says so, instead of zod's "expected string, received undefined".
+    .string({ error: (issue) => (issue.input === undefined ? `${what} is required (a non-negative integer)` : `${what} must be a non-negative integer`) })
     .regex(/^\d{1,16}$/, `${what} must be a non-negative integer`)
     .transform(Number)
     .refine((n) => Number.isSafeInteger(n), `${what} is too large`);

@@ -1,5 +1,5 @@
 /**
- * The thin client: one method per route of the HTTP API v1 (DESIGN.md §3),
+ * The thin client: one method per route of the HTTP API v1 (docs/design.md §8),
  * Kinesis-style, over either transport, with typed errors and retries of
  * retryable failures. The batching producer and the group consumer are built
  * on it (`eddy.producer()`, `eddy.consumer()`).
@@ -15,6 +15,8 @@ import { LambdaTransport, type FunctionNames, type LambdaInvoker } from './trans
 import type { RequestHooks, Transport, TransportRequest } from './transport/types.js';
 import type {
   AlterTopicInput,
+  EddyApi,
+  CallOptions,
   CommitOffsetsInput,
   CommitOffsetsOutput,
   CreateTopicInput,
@@ -45,7 +47,8 @@ export interface EddyOptions {
    * For `transport: 'http'`, the API's base URL (`https://…execute-api…/stage`
    * or the local host `http://127.0.0.1:4000`); for `transport: 'lambda'`, an
    * optional Lambda API endpoint override (e.g. the local host).
-   * @default process.env.EDDY_ENDPOINT
+   * `undefined` (as `process.env.EDDY_ENDPOINT` is when unset) means the default.
+   * @default process.env.EDDY_ENDPOINT, else (http) {@link DEFAULT_ENDPOINT}, the local host of `npm start`
    */
   readonly endpoint?: string;
   /** How requests travel: HTTPS, direct Lambda invoke, or a custom {@link Transport}. @default 'http' */
@@ -71,15 +74,7 @@ export interface EddyOptions {
   readonly hooks?: RequestHooks;
 }
 
-/** Per-call options accepted by every client method. */
-export interface CallOptions {
-  /** Aborts the call. */
-  readonly signal?: AbortSignal;
-  /** Retry policy of this call, or false for a single attempt. @default the client's */
-  readonly retry?: RetryOptions | RetryPolicy | false;
-  /** Time limit of each attempt. @default the client's `requestTimeoutMs` (plus `waitMs` for fetches) */
-  readonly timeoutMs?: number;
-}
+export type { CallOptions } from './types.js';
 
 interface InternalCall extends CallOptions {
   /** Whether repeating the request is safe when its outcome is unknown. */
@@ -90,17 +85,39 @@ interface InternalCall extends CallOptions {
 
 const enc = encodeURIComponent;
 
+/** Where the HTTP transport goes when neither `endpoint` nor `EDDY_ENDPOINT` says: the local host (`npm start`, `eddy dev`). */
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4000';
+
+/**
+ * The endpoint to use and where it came from, checked to be an http(s) URL.
+ * @throws RangeError with one line naming the setting and the bad value.
+ */
+function resolveEndpoint(given: string | undefined, env: string | undefined, required: boolean): string | undefined {
+  const [value, source] = given !== undefined && given !== '' ? [given, 'endpoint'] : env ? [env, 'EDDY_ENDPOINT'] : [undefined, undefined];
+  if (value === undefined) return required ? DEFAULT_ENDPOINT : undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new RangeError(`${source} must be an http(s) URL such as ${DEFAULT_ENDPOINT} or https://abc123.execute-api.eu-west-1.amazonaws.com, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 /**
  * The Eddy client. Methods mirror the HTTP API one to one; each rejects with
  * an {@link EddyError}.
  *
  * @example
  * ```ts
- * const eddy = new Eddy({ endpoint: 'http://127.0.0.1:4000' });
+ * const eddy = new Eddy(); // EDDY_ENDPOINT, else the local host on http://127.0.0.1:4000
  * await eddy.createTopic({ name: 'orders', partitions: 3 });
  * ```
  */
-export class Eddy {
+export class Eddy implements EddyApi {
   /** The transport requests travel through. */
   readonly transport: Transport;
   /** The client's default retry policy. */
@@ -111,8 +128,8 @@ export class Eddy {
 
   /** @param options - endpoint, transport, signing, retries. */
   constructor(options: EddyOptions = {}) {
-    const endpoint = options.endpoint ?? process.env.EDDY_ENDPOINT;
     const transport = options.transport ?? 'http';
+    const endpoint = typeof transport === 'object' ? undefined : resolveEndpoint(options.endpoint, process.env.EDDY_ENDPOINT, transport === 'http');
     if (typeof transport === 'object') {
       this.transport = transport;
     } else if (transport === 'lambda') {
@@ -124,9 +141,8 @@ export class Eddy {
         ...(options.lambda?.client ? { client: options.lambda.client } : {}),
       });
     } else if (transport === 'http') {
-      if (!endpoint) throw new RangeError('endpoint is required for the http transport (or set EDDY_ENDPOINT)');
       this.transport = new HttpTransport({
-        endpoint,
+        endpoint: endpoint!,
         ...(options.signing ? { signing: options.signing } : {}),
         ...(options.region ? { region: options.region } : {}),
         ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -309,6 +325,9 @@ export class Eddy {
       },
       call.idempotent,
       call.signal,
+      // A GET writes nothing: "an earlier attempt may have been applied" would be false (a lost first
+      // attempt of `topics describe x` turned the answer UNKNOWN_TOPIC_OR_PARTITION into UNKNOWN_OUTCOME).
+      request.method === 'GET',
     );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The SDK's error model, mirroring the API's (DESIGN.md §3): one error class
+ * The SDK's error model, mirroring the API's (docs/design.md §9): one error class
  * carrying the API `code`, and one table giving each code its HTTP status,
  * whether a client may retry it, and what is known about the write it
  * interrupted. The table is the server's own, from `@eddy/api`.
@@ -98,7 +98,7 @@ export function errorFromResponse(status: number, body: unknown): EddyError {
 
 function describeBody(body: unknown): string {
   if (body === null || body === undefined) return '';
-  if (typeof body === 'string') return body.slice(0, 200);
+  if (typeof body === 'string') return body.slice(0, 400);
   const msg = (body as { message?: unknown; Message?: unknown }).message ?? (body as { Message?: unknown }).Message;
   if (typeof msg === 'string') return msg;
   return JSON.stringify(body).slice(0, 200);

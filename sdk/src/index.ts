@@ -3,7 +3,8 @@
  * API, a batching idempotent producer and a group consumer, over HTTPS
  * (SigV4 when credentials exist) or direct Lambda invoke.
  */
-export { Eddy, type CallOptions, type EddyOptions } from './client.js';
+export { Eddy, DEFAULT_ENDPOINT, type CallOptions, type EddyOptions } from './client.js';
+export type { EddyApi } from './types.js';
 export { EddyError, ERROR_CODES, isEddyError, isErrorCode, shouldRetry, errorFromResponse, type ErrorCode, type ErrorOutcome, type ErrorPolicy, type EddyErrorOptions } from './errors.js';
 export { DEFAULT_RETRY, NO_RETRY, RetryPolicy, type RetryOptions } from './retry.js';
 export { createDefaultPartitioner, murmur2, partitionForKey, toPositive, type Partitioner, type PartitionerArgs } from './partitioner.js';

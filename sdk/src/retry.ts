@@ -73,14 +73,15 @@ export class RetryPolicy {
    * @param fn - the operation; receives the 0-based attempt number.
    * @param idempotent - whether repeating `fn` is safe when its outcome is unknown.
    * @param signal - stops waiting and retrying when aborted.
+   * @param readOnly - a read: no attempt can have applied anything, so the last error is reported as it is.
    */
-  async run<T>(fn: (attempt: number) => Promise<T>, idempotent: boolean, signal?: AbortSignal): Promise<T> {
+  async run<T>(fn: (attempt: number) => Promise<T>, idempotent: boolean, signal?: AbortSignal, readOnly = false): Promise<T> {
     let outcomeUnknown = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn(attempt);
       } catch (err) {
-        const last = outcomeUnknown ? keepUnknownOutcome(err) : err;
+        const last = outcomeUnknown && !readOnly ? keepUnknownOutcome(err) : err;
         if (err instanceof EddyError && err.outcome === 'unknown') outcomeUnknown = true;
         if (attempt >= this.retries || !shouldRetry(err, idempotent) || signal?.aborted) throw last;
         await sleep(this.backoff(attempt), signal);

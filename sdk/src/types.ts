@@ -1,8 +1,9 @@
 /**
- * Request and response shapes of the HTTP API v1 (DESIGN.md §3, docs/api.md),
+ * Request and response shapes of the HTTP API v1 (docs/design.md §8, docs/api.md),
  * as the thin {@link Eddy} client takes and returns them. Offsets are numbers.
  */
 
+import type { RetryOptions, RetryPolicy } from './retry.js';
 /** How binary fields (keys, values, header values) travel on the wire. */
 export type Encoding = 'base64' | 'utf8' | 'json';
 
@@ -340,4 +341,38 @@ export interface ResetOffsetsInput {
   readonly topic: string;
   /** Target. */
   readonly to: ResetTarget;
+}
+
+/** Per-call options accepted by every client method. */
+export interface CallOptions {
+  /** Aborts the call. */
+  readonly signal?: AbortSignal;
+  /** Retry policy of this call, or false for a single attempt. @default the client's */
+  readonly retry?: RetryOptions | RetryPolicy | false;
+  /** Time limit of each attempt. @default the client's `requestTimeoutMs` (plus `waitMs` for fetches) */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The calls the producer and the consumer make: a narrow view of the
+ * {@link Eddy} client, so they depend on what they use and not on the class
+ * that builds them (and a test can hand them any implementation).
+ */
+export interface EddyApi {
+  /** See `Eddy.putRecords`. */
+  putRecords(input: PutRecordsInput, options?: CallOptions): Promise<PutRecordsOutput>;
+  /** See `Eddy.getRecords`. */
+  getRecords(input: GetRecordsInput, options?: CallOptions): Promise<GetRecordsOutput>;
+  /** See `Eddy.listOffsets`. */
+  listOffsets(input: ListOffsetsInput, options?: CallOptions): Promise<ListOffsetsOutput>;
+  /** See `Eddy.describeTopic`. */
+  describeTopic(input: TopicInput, options?: CallOptions): Promise<TopicDescription>;
+  /** See `Eddy.listTopics`. */
+  listTopics(options?: CallOptions): Promise<{ topics: TopicSummary[] }>;
+  /** See `Eddy.heartbeat`. */
+  heartbeat(input: HeartbeatInput, options?: CallOptions): Promise<HeartbeatOutput>;
+  /** See `Eddy.fetchOffsets`. */
+  fetchOffsets(input: FetchOffsetsInput, options?: CallOptions): Promise<FetchOffsetsOutput>;
+  /** See `Eddy.commitOffsets`. */
+  commitOffsets(input: CommitOffsetsInput, options?: CallOptions): Promise<CommitOffsetsOutput>;
 }

@@ -4,16 +4,20 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EddyStack } from '../../cdk/lib/eddy-stack.js';
 import { EddyStreams, type EddyStreamsProps, type EddyLogLevel } from '../../cdk/lib/eddy-streams.js';
 import { ENV } from '../../core/config.js';
 import { FUNCTION_NAMES, type FunctionKind } from '../../core/schema.js';
 import { removeTestApps, testApp } from './helpers.js';
 
-const SYNTH_TIMEOUT = 120_000;
+// Bundling five functions with esbuild takes seconds alone and minutes on a busy CI machine running other suites.
+const SYNTH_TIMEOUT = 300_000;
 
 afterAll(removeTestApps);
 const KINDS = Object.keys(FUNCTION_NAMES) as FunctionKind[];
@@ -124,4 +128,75 @@ describe('overrides reach the template', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
     for (const g of Object.values(template.findResources('AWS::Logs::LogGroup'))) expect(g.Properties.RetentionInDays).toBe(7);
   });
+});
+
+describe('alarmAction, throttling, reserved concurrency, tracing (issue 19 items 4 and 8)', () => {
+  it(
+    'an SNS topic as alarmAction notifies from every alarm',
+    () => {
+      const stack = new Stack(testApp(false), 'AlarmTopicTest');
+      const topic = new sns.Topic(stack, 'Ops');
+      const eddy = new EddyStreams(stack, 'Eddy', { alarmAction: topic });
+      const template = Template.fromStack(stack);
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms.length).toBe(eddy.alarms.length);
+      expect(alarms.length).toBe(KINDS.length * 2 + 3 + 2);
+      const topicId = stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic);
+      for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'any IAlarmAction works too, and without one no alarm has an action',
+    () => {
+      const stack = new Stack(testApp(false), 'AlarmActionTest');
+      const action: cloudwatch.IAlarmAction = { bind: () => ({ alarmActionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:pager' }) };
+      new EddyStreams(stack, 'Eddy', { alarmAction: action });
+      for (const a of Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))) {
+        expect(a.Properties.AlarmActions).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:pager']);
+      }
+      const bare = build({});
+      for (const a of Object.values(Template.fromStack(bare.stack).findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmActions).toBeUndefined();
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'EddyStack alarmEmail subscribes the address to a TLS-only topic wired to every alarm',
+    () => {
+      const stack = new EddyStack(testApp(false), 'EmailTest', { alarmEmail: 'ops@example.com' });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+      const topicId = stack.getLogicalId(stack.alarmTopic!.node.defaultChild as sns.CfnTopic);
+      for (const a of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(() => new EddyStack(testApp(false), 'BadEmail', { alarmEmail: 'not-an-address' })).toThrow(/alarmEmail must be an email address, got "not-an-address"/);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'the API stage is throttled, functions traced, maintenance has a dead-letter queue and no retries, reservations as given',
+    () => {
+      const { stack, eddy } = build({ apiThrottle: { rateLimit: 50, burstLimit: 100 }, reservedConcurrency: { maintenance: 1 } });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+      const fnProps = (kind: FunctionKind) => template.toJSON().Resources[stack.getLogicalId((eddy.functions[kind] as lambda.Function).node.defaultChild as lambda.CfnFunction)].Properties;
+      for (const kind of KINDS) {
+        expect(fnProps(kind).TracingConfig).toEqual({ Mode: 'Active' });
+        expect(fnProps(kind).ReservedConcurrentExecutions).toBe(kind === 'maintenance' ? 1 : undefined);
+      }
+      const dlqId = stack.getLogicalId(eddy.maintenanceDeadLetterQueue.node.defaultChild as lambda.CfnFunction);
+      expect(fnProps('maintenance').DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+      const rule = Object.values(template.findResources('AWS::Events::Rule'))[0]!;
+      expect(rule.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+      const defaults = Template.fromStack(build({}).stack);
+      defaults.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 } });
+      expect(() => build({ reservedConcurrency: { maintenance: 0 } })).toThrow(/reservedConcurrency.maintenance must be a positive integer, got 0/);
+      expect(() => build({ apiThrottle: { rateLimit: -1, burstLimit: 10 } })).toThrow(/apiThrottle needs a positive rateLimit/);
+    },
+    SYNTH_TIMEOUT,
+  );
 });

@@ -3,6 +3,7 @@
  * mistakes exit 2, an unreachable endpoint is named, and never a stack
  * trace. Also: every command's --help carries an example.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testHost, unique } from '../helpers/host.js';
@@ -64,6 +65,32 @@ describe.concurrent('eddy errors', () => {
     expect(viaFlag.stderr).toBe(`eddy: cannot reach ${url} (ECONNREFUSED)\n`);
   }, TIMEOUT);
 
+  it('says in one line that a server answering HTML is not Eddy (issue: it printed the page)', async () => {
+    const page = (title: string): string => `<!DOCTYPE html>\n<html><head><title>${title}</title></head><body>${'<p>lorem ipsum</p>\n'.repeat(50)}</body></html>`;
+    const server = createHttpServer((req, res) => {
+      const found = req.url === '/v1/topics';
+      res.writeHead(found ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(page(found ? 'Welcome to nginx!' : '404 Not Found'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const [ok, missing] = await Promise.all([runCli(['topics', 'list'], { endpoint: url }), runCli(['topics', 'describe', 'orders'], { endpoint: url })]);
+      for (const [r, title, status] of [
+        [ok, 'Welcome to nginx!', 200],
+        [missing, '404 Not Found', 404],
+      ] as const) {
+        expect(r.code).toBe(1);
+        expect(isOneLineError(r.stderr), r.stderr).toBe(true);
+        expect(r.stderr).toContain(`${url} answered HTTP ${status} with an HTML page titled "${title}", not Eddy's JSON API`);
+        expect(r.stderr).not.toContain('<');
+        expect(r.stdout).toBe('');
+      }
+    } finally {
+      server.close();
+    }
+  }, TIMEOUT);
+
   it('rejects command-line mistakes with exit 2, before any request', async () => {
     const unreachable = `http://127.0.0.1:${await closedPort()}`;
     const cases: [string[], RegExp][] = [
@@ -81,6 +108,11 @@ describe.concurrent('eddy errors', () => {
       [['topics', 'list', '--endpoint', 'not a url'], /endpoint must be an http\(s\) URL/],
       [['frobnicate'], /unknown command 'frobnicate'/],
       [['topics', 'list', '--bogus'], /unknown option '--bogus'/],
+      // Did you mean …, on the same line (issue 18, item 14).
+      [['topic', 'list'], /^eddy: unknown command 'topic' \(did you mean topics\?\)\n$/],
+      [['consume', 'x', '--from-begining'], /^eddy: unknown option '--from-begining' \(did you mean --from-beginning\?\)\n$/],
+      [['consume', 'x', '--bootstrap-server', 'localhost:9092'], /use --endpoint <url> or EDDY_ENDPOINT/],
+      [['consume', '--topic', 'x', '--from-beginning', '-o', 'end'], /'--from-beginning' cannot be used with option '-o, --offset <start>'/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args, { endpoint: unreachable })));
     results.forEach((r, i) => {
@@ -117,6 +149,8 @@ describe.concurrent('eddy errors', () => {
       ['groups', 'describe'],
       ['groups', 'reset-offsets'],
       ['groups', 'delete'],
+      ['maintenance'],
+      ['maintenance', 'run'],
     ];
     const results = await Promise.all(commands.map((c) => runCli([...c, '--help'])));
     results.forEach((r, i) => {

@@ -147,3 +147,36 @@ describe.concurrent('eddy produce / eddy consume', () => {
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
   }, TIMEOUT);
 });
+
+describe.concurrent('first-hour issues (issue 18)', () => {
+  it('a consume without a group picks up partitions added while it runs', async () => {
+    const topic = await createTopic(1);
+    const tail = startCli(['consume', topic, '-f', '%p:%s\\n'], { endpoint });
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      expect((await eddy(['topics', 'alter', topic, '--partitions', '3'])).code).toBe(0);
+      expect((await eddy(['produce', topic, '-p', '2'], 'in-a-new-partition\n')).code).toBe(0);
+      await tail.waitFor('2:in-a-new-partition\n', 'stdout', 60_000);
+      expect(tail.stderr()).toContain(`eddy: ${topic} now has 3 partitions: reading partition 2 from offset 0`);
+      tail.child.kill('SIGINT');
+      expect((await tail.done).code).toBe(0);
+    } finally {
+      if (tail.child.exitCode === null) tail.child.kill('SIGKILL');
+    }
+  }, TIMEOUT);
+
+  it('understands the Kafka console tools spellings', async () => {
+    const [listed, created] = await Promise.all([eddy(['topics', '--list']), eddy(['topics', '--create', '--topic', unique('kafka-style'), '--partitions', '2', '--replication-factor', '3'])]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^TOPIC +PARTITIONS\n/);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^created topic kafka-style-\S+ \(2 partitions/);
+    expect(created.stderr).toContain('--replication-factor ignored');
+
+    const topic = await createTopic(1);
+    expect((await eddy(['produce', '--topic', topic], 'a\nb\nc\n')).code).toBe(0);
+    const read = await eddy(['consume', '--topic', topic, '--from-beginning', '--max-messages', '2']);
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stdout).toBe('a\nb\n');
+  }, TIMEOUT);
+});

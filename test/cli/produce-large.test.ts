@@ -93,7 +93,9 @@ describe('eddy produce --file (large)', () => {
     // Progress on stderr (a plain line every 2 s when stderr is not a terminal), ending at 100%.
     const progress = b.result.stderr.split('\n').filter((l) => l.startsWith('eddy: produced '));
     expect(progress.length).toBeGreaterThanOrEqual(2);
-    expect(progress.at(-1)).toMatch(new RegExp(`^eddy: produced ${largeLines} records, 100\\.0/100\\.0 MB \\(100%\\), [\\d.]+ MB/s, [\\d,]+ records/s$`));
+    // Sizes in MiB, as everywhere else in the CLI.
+    const mib = (largeBytes / (1024 * 1024)).toFixed(1).replace('.', '\\.');
+    expect(progress.at(-1)).toMatch(new RegExp(`^eddy: produced ${largeLines} records, ${mib}/${mib} MiB \\(100%\\), [\\d.]+ MiB/s, [\\d,]+ records/s$`));
 
     const growth = b.peakBytes - a.peakBytes;
     console.info(

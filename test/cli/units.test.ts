@@ -10,7 +10,10 @@ import { describeFailure, UsageError } from '../../cli/errors.js';
 import { compileFormat, jsonLine, type OutputRecord } from '../../cli/format/record.js';
 import { humanBytes, humanMs, renderTable } from '../../cli/format/table.js';
 import { lines, LineTooLongError, type Line } from '../../cli/io/lines.js';
-import { parseConfigPair, parseDateTime, parseHeaderPair, parseStart, unescape } from '../../cli/parse.js';
+import { parseTopicPartitions } from '../../cli/commands/groups.js';
+import { Progress } from '../../cli/io/progress.js';
+import { kafkaSpellings, oneLineUsageError } from '../../cli/kafka-spellings.js';
+import { parseConfigPair, parseDateTime, parseDuration, parseHeaderPair, parseInteger, parseStart, unescape } from '../../cli/parse.js';
 
 const record: OutputRecord = {
   topic: 'orders',
@@ -143,5 +146,83 @@ describe('tables and errors', () => {
 
   it('treats command-line mistakes as usage errors, exit 2', () => {
     expect(describeFailure(new UsageError('bad\nthing'), undefined)).toEqual({ line: 'eddy: bad thing', exitCode: 2 });
+  });
+});
+
+describe('first-hour papercuts (issue 18, item 13)', () => {
+  it('a 249-character topic name does not widen the other rows of a table', () => {
+    const long = 't'.repeat(249);
+    const text = renderTable(['TOPIC', 'PARTITIONS'], [['orders', 3], [long, 1], ['clicks', 2]]);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('TOPIC   PARTITIONS');
+    expect(lines[1]).toBe('orders  3');
+    expect(lines[2]).toBe(`${long}  1`);
+    expect(lines[3]).toBe('clicks  2');
+  });
+
+  it('the progress line fits the terminal by dropping parts, and counts MiB', () => {
+    const written: string[] = [];
+    const stream = { isTTY: true, columns: 80, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+    const progress = new Progress(300 * 1024 * 1024, stream, 60_000);
+    progress.update({ records: 1_234_567, bytes: 150 * 1024 * 1024 });
+    const wide = progress.line(200);
+    expect(wide).toMatch(/^\[#{12}\.{12}\] +50% {2}1,234,567 records {2}150\.0\/300\.0 MiB {2}[\d.]+ MiB\/s$/);
+    for (const columns of [80, 60, 40]) {
+      const line = progress.line(columns);
+      expect(line.length, line).toBeLessThan(columns);
+      expect(line).toContain('1,234,567 records'); // never cut mid-number
+    }
+    expect(progress.line(80)).toMatch(/^ 50% {2}1,234,567 records {2}150\.0\/300\.0 MiB/);
+    progress.done();
+    expect(written.at(-1)).toMatch(/\n$/);
+    expect(written.join('')).not.toMatch(/\bMB\b/);
+  });
+});
+
+describe('Kafka spellings (issue 18, item 14)', () => {
+  const t = (line: string): string => kafkaSpellings(line.split(' ')).args.join(' ');
+
+  it('turns kafka-topics.sh / kafka-consumer-groups.sh / console-client forms into eddy commands', () => {
+    expect(t('topics --list')).toBe('topics list');
+    expect(t('topics --create --topic orders --partitions 3')).toBe('topics create orders --partitions 3');
+    expect(t('topics --describe --topic=orders')).toBe('topics describe orders');
+    expect(t('topics --delete --topic orders')).toBe('topics delete orders');
+    expect(t('topics --alter --topic orders --partitions 6')).toBe('topics alter orders --partitions 6');
+    expect(t('--endpoint http://h:1 topics --list')).toBe('--endpoint http://h:1 topics list');
+    expect(t('groups --list')).toBe('groups list');
+    expect(t('groups --describe --group billing --members')).toBe('groups describe billing --members');
+    expect(t('groups --reset-offsets --group billing --topic orders --to-earliest')).toBe('groups reset-offsets billing --topic orders --to-earliest');
+    expect(t('consume --topic orders --from-beginning')).toBe('consume orders --from-beginning');
+    expect(t('produce --topic orders')).toBe('produce orders');
+  });
+
+  it('leaves Eddy spellings alone, including groups reset-offsets --topic', () => {
+    for (const line of ['topics list', 'topics create orders --partitions 3', 'groups reset-offsets billing --topic orders --to-earliest', 'consume orders -o beginning', 'topics --list --describe']) {
+      expect(t(line)).toBe(line);
+    }
+  });
+
+  it('drops --replication-factor with a note', () => {
+    const out = kafkaSpellings(['topics', '--create', '--topic', 'orders', '--replication-factor', '3']);
+    expect(out.args).toEqual(['topics', 'create', 'orders']);
+    expect(out.notes).toEqual(['eddy: note: --replication-factor ignored: records are stored in S3 and DynamoDB, which replicate them']);
+  });
+
+  it("puts commander's did-you-mean on the error line, and hints at Kafka-only options", () => {
+    expect(oneLineUsageError("error: unknown command 'topic'\n(Did you mean topics?)\n")).toBe("unknown command 'topic' (did you mean topics?)\n");
+    expect(oneLineUsageError("error: unknown option '--bootstrap-server'\n")).toBe("unknown option '--bootstrap-server' (Eddy is reached over HTTP: use --endpoint <url> or EDDY_ENDPOINT)\n");
+  });
+
+  it('parses reset-offsets values the way kafka-consumer-groups.sh takes them', () => {
+    expect(parseDuration('PT15M')).toBe(15 * 60_000);
+    expect(parseDuration('P1DT2H30M')).toBe(((24 + 2) * 60 + 30) * 60_000);
+    expect(parseDuration('PT0.5S')).toBe(500);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    for (const bad of ['P', 'PT', '15', 'yesterday', '-1h']) expect(() => parseDuration(bad), bad).toThrow(InvalidArgumentError);
+    expect(parseInteger('-10')).toBe(-10);
+    expect(parseInteger('+3')).toBe(3);
+    expect(() => parseInteger('1.5')).toThrow(InvalidArgumentError);
+    expect(parseTopicPartitions('orders:0,2', [{ topic: 'clicks' }])).toEqual([{ topic: 'clicks' }, { topic: 'orders', partitions: [0, 2] }]);
+    expect(() => parseTopicPartitions('orders:a')).toThrow(InvalidArgumentError);
   });
 });

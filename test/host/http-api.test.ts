@@ -293,3 +293,54 @@ describe('restart', () => {
     }
   });
 });
+
+describe('what a curl reader meets', () => {
+  it('answers a partition number past the topic with 404, however many digits it has', async () => {
+    const t = await topic(1);
+    for (const p of ['1', '99999', '123456789012']) {
+      const r = await call(host.url, 'GET', `/v1/topics/${t}/partitions/${p}/records?offset=0`);
+      expect(r.status, p).toBe(404);
+      expect(r.body.error.code).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    }
+    expect((await call(host.url, 'GET', `/v1/topics/${t}/partitions/-1/records?offset=0`)).status).toBe(400);
+  });
+
+  it('is never stuck on a record that is not UTF-8: that record comes back in base64, marked', async () => {
+    const t = await topic(1);
+    const produced = await call(host.url, 'POST', `/v1/topics/${t}/records`, {
+      records: [{ value: b64('before') }, { key: b64(new Uint8Array([0xff])), value: b64(new Uint8Array([0xc3, 0x28])) }, { value: b64('after') }],
+    });
+    expect(produced.status).toBe(200);
+    const r = await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/records?offset=0&encoding=utf8`);
+    expect(r.status).toBe(200);
+    expect(r.body.records.map((x: { value: unknown; encoding?: string }) => [x.value, x.encoding])).toEqual([
+      ['before', undefined],
+      [b64(new Uint8Array([0xc3, 0x28])), 'base64'],
+      ['after', undefined],
+    ]);
+    expect(r.body.records[1].key).toBe(b64(new Uint8Array([0xff])));
+    const json = await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/records?offset=0&encoding=json`);
+    expect(json.body.records.every((x: { encoding?: string }) => x.encoding === 'base64')).toBe(true); // "before" is not JSON either
+  });
+
+  it('carries tombstones (value null) and null header values in every encoding', async () => {
+    const t = await topic(1);
+    for (const encoding of ['base64', 'utf8', 'json']) {
+      const r = await call(host.url, 'POST', `/v1/topics/${t}/records`, { encoding, records: [{ key: encoding === 'base64' ? b64('k') : 'k', value: null, headers: { gone: null } }] });
+      expect(r.status, encoding).toBe(200);
+    }
+    const r = await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/records?offset=0&encoding=utf8`);
+    expect(r.body.records.map((x: { key: string; value: unknown; headers: unknown }) => [x.key, x.value, x.headers])).toEqual([
+      ['k', null, { gone: null }],
+      ['k', null, { gone: null }],
+      ['k', null, { gone: null }],
+    ]);
+  });
+
+  it('names the utf8 and json encodings when a text value arrives under the default base64', async () => {
+    const t = await topic(1);
+    const r = await call(host.url, 'POST', `/v1/topics/${t}/records`, { records: [{ value: 'hello world' }] });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/"encoding":"utf8"/);
+  });
+});

@@ -119,7 +119,7 @@ export async function expectCode(p: Promise<unknown>, code: string): Promise<Edd
 
 /** Every record of a partition from `from` up to the high-water mark, fetched as a consumer would. */
 export async function readAll(engine: Log, topic: string, partition: number, from?: number, maxRecords = 7) {
-  const out: Array<{ offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null; headers: ReadonlyArray<readonly [string, Uint8Array]> }> = [];
+  const out: Array<{ offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null; headers: ReadonlyArray<readonly [string, Uint8Array | null]> }> = [];
   let offset = from ?? (await engine.partitionOffsets(topic, partition)).logStartOffset;
   for (let empty = 0; ; ) {
     const r = await engine.fetch({ topic, partition, offset, maxRecords });

@@ -63,9 +63,16 @@ export interface AwsClients {
 }
 
 /**
- * Creates the S3 and DynamoDB clients. With an endpoint override (stand-ins,
- * LocalStack) S3 uses path-style addressing, and checksums only when required:
- * s3rver stores streamed uploads corrupted otherwise.
+ * Creates the S3 and DynamoDB clients. Against anything but AWS's own S3
+ * endpoint (the stand-ins, LocalStack) S3 uses path-style addressing, and
+ * checksums only when required: s3rver stores streamed uploads corrupted
+ * otherwise, and an emulator's host name has no per-bucket subdomains.
+ *
+ * "Anything but AWS" is an `EDDY_S3_ENDPOINT` override or an endpoint the
+ * SDK itself configures (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, a
+ * profile's `endpoint_url`), which LocalStack injects into every function.
+ * The SDK resolves the latter on the first request, so these settings are
+ * providers it calls per request.
  */
 export function createAwsClients(settings: Pick<Settings, 's3Endpoint' | 'dynamodbEndpoint'>, options: AwsClientOptions = {}): AwsClients {
   const common = {
@@ -73,12 +80,24 @@ export function createAwsClients(settings: Pick<Settings, 's3Endpoint' | 'dynamo
     ...(options.credentials ? { credentials: options.credentials } : {}),
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? 10_000, connectionTimeout: 3_000 },
   };
+  const built: { s3?: S3Client } = {};
+  // The SDK's view of its endpoint: set explicitly, or found in its own
+  // configuration (`serviceConfiguredEndpoint`, resolved once and cached).
+  const customEndpoint = async (): Promise<boolean> => {
+    if (settings.s3Endpoint !== undefined) return true;
+    const config = built.s3?.config as { isCustomEndpoint?: boolean; serviceConfiguredEndpoint?: () => Promise<string | undefined> } | undefined;
+    return config?.isCustomEndpoint === true || (await config?.serviceConfiguredEndpoint?.()) !== undefined;
+  };
   const s3 = new S3Client({
     ...common,
-    ...(settings.s3Endpoint
-      ? { endpoint: settings.s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
-      : {}),
+    ...(settings.s3Endpoint ? { endpoint: settings.s3Endpoint } : {}),
+    // The SDK calls these providers per request (its config value providers
+    // accept functions); the types say boolean/enum.
+    forcePathStyle: customEndpoint as unknown as boolean,
+    requestChecksumCalculation: async () => ((await customEndpoint()) ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED'),
+    responseChecksumValidation: async () => ((await customEndpoint()) ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED'),
   });
+  built.s3 = s3;
   const dynamodb = new DynamoDBClient({ ...common, ...(settings.dynamodbEndpoint ? { endpoint: settings.dynamodbEndpoint } : {}) });
   if (options.counter) {
     countRequests(s3 as unknown as StackClient, 's3', options.counter);

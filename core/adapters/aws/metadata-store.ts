@@ -259,7 +259,7 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   appendEntry(entry: IndexEntry): Promise<boolean> {
-    // The append race of DESIGN.md §2: every appender that read the same head
+    // The append race of docs/design.md §3: every appender that read the same head
     // targets the same sort key (head.lastOffset + 1); attribute_not_exists
     // lets exactly one of them win, so offsets are dense and never reused.
     return this.conditional(`append to index ${entry.topicId}/${entry.partition}`, () =>

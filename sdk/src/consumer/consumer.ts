@@ -13,7 +13,7 @@
  * only offsets whose messages the handler finished are committed; after a
  * crash the new owner resumes at the last commit.
  */
-import type { Eddy } from '../client.js';
+import type { EddyApi } from '../types.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { RetryPolicy } from '../retry.js';
 import type { FetchedRecord, GetRecordsOutput, OffsetCommit, TopicPartitions } from '../types.js';
@@ -61,6 +61,7 @@ export class Consumer {
   private readonly runnerContext: RunnerContext;
   private readonly metadataMaxAgeMs: number;
   private readonly events = new Emitter<ConsumerEvents>();
+  private readonly reports = new ErrorReports((payload) => this.events.emit('error', payload));
   private readonly runners = new Map<string, PartitionRunner>();
   private readonly pendingSeeks = new Map<string, number>();
   private readonly pausedPartitions = new Set<string>();
@@ -86,7 +87,7 @@ export class Consumer {
    * @param options - group, session, fetch sizes, retries.
    */
   constructor(
-    private readonly client: Eddy,
+    private readonly client: EddyApi,
     options: ConsumerOptions = {},
   ) {
     if (options.groupId !== undefined && (typeof options.groupId !== 'string' || options.groupId === '')) {
@@ -110,7 +111,8 @@ export class Consumer {
       initialPosition: (runner, signal) => this.initialPosition(runner, signal),
       resetPosition: (runner, signal) => this.resetPosition(runner, signal),
       process: (runner, fetched, generation) => this.process(runner, fetched, generation),
-      reportError: (error, runner) => this.events.emit('error', { error, topic: runner.topic, partition: runner.partition }),
+      reportError: (error, runner) => this.reports.report(runner.key, { error, topic: runner.topic, partition: runner.partition }),
+      recovered: (runner) => this.reports.recovered(runner.key),
     };
   }
 
@@ -176,7 +178,7 @@ export class Consumer {
         if (this.autoCommitting) return;
         this.autoCommitting = true;
         this.commitRunners([...this.runners.values()])
-          .catch((error: unknown) => this.events.emit('error', { error }))
+          .catch((error: unknown) => this.reports.report('commit', { error }))
           .finally(() => (this.autoCommitting = false));
       }, autoCommitInterval);
     }
@@ -189,7 +191,8 @@ export class Consumer {
         topics: () => this.topics,
         reconcile: (assignment) => this.applyAssignment(assignment),
         lose: () => this.loseAll(),
-        reportError: (error) => this.events.emit('error', { error }),
+        reportError: (error) => this.reports.report('membership', { error }),
+        onHeartbeat: () => this.reports.recovered('membership'),
         onAssignment: (assignment) => this.emitAssignment(assignment),
       });
       this.membership.start();
@@ -330,8 +333,9 @@ export class Consumer {
       if (!this.running || this.stopping) return;
       await this.applyAssignment(assignment);
       this.emitAssignment(assignment);
+      this.reports.recovered('metadata');
     } catch (error) {
-      this.events.emit('error', { error });
+      this.reports.report('metadata', { error });
     } finally {
       if (this.running && !this.stopping) {
         this.metadataTimer = setTimeout(() => void this.refreshStandalone(), this.metadataMaxAgeMs);
@@ -524,6 +528,7 @@ export class Consumer {
         const r = this.runners.get(PartitionRunner.key(o.topic, o.partition));
         if (r) r.committed = o.offset;
       }
+      this.reports.recovered('commit');
       this.events.emit('commit', { offsets });
       return;
     }
@@ -593,4 +598,32 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/**
+ * Emits each failure once per source and state change: a source (a
+ * partition's fetch loop, the group membership, commits) failing again the
+ * same way (same code and message) is not reported again until it has
+ * worked in between. A deleted topic made a consumer warn about it two
+ * dozen times in 15 s; now it says so once per partition, and again only if
+ * something changes.
+ */
+class ErrorReports {
+  private readonly last = new Map<string, string>();
+
+  constructor(private readonly emit: (payload: ConsumerEvents['error']) => void) {}
+
+  /** Emits `payload` unless `source`'s last report was the same failure. */
+  report(source: string, payload: ConsumerEvents['error']): void {
+    const e = payload.error;
+    const signature = e instanceof EddyError ? `${e.code}:${e.message}` : e instanceof Error ? `${e.name}:${e.message}` : String(e);
+    if (this.last.get(source) === signature) return;
+    this.last.set(source, signature);
+    this.emit(payload);
+  }
+
+  /** `source` worked: its next failure is reported whatever it is. */
+  recovered(source: string): void {
+    this.last.delete(source);
+  }
 }

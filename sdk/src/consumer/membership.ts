@@ -1,5 +1,5 @@
 /**
- * Group membership, KIP-848 style (DESIGN.md §3): the server assigns
+ * Group membership, KIP-848 style (docs/design.md §7): the server assigns
  * partitions inside heartbeat answers and raises the member epoch whenever
  * the assignment it returns changes; a heartbeat carrying that epoch
  * acknowledges the assignment, including the release of every partition no
@@ -13,7 +13,7 @@
  * partition can start from the committed offset without reprocessing
  * anything this member processed.
  */
-import type { Eddy } from '../client.js';
+import type { EddyApi } from '../types.js';
 import { isEddyError } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import type { HeartbeatOutput, TopicPartitions } from '../types.js';
@@ -21,7 +21,7 @@ import type { HeartbeatOutput, TopicPartitions } from '../types.js';
 /** What membership needs from its consumer. */
 export interface MembershipContext {
   /** The client heartbeats go through. */
-  readonly client: Eddy;
+  readonly client: EddyApi;
   /** The group. */
   readonly group: string;
   /** The session timeout sent with every heartbeat. */
@@ -41,6 +41,8 @@ export interface MembershipContext {
   reportError(error: unknown): void;
   /** Called after an assignment was reconciled and acknowledged. */
   onAssignment(assignment: TopicPartitions[]): void;
+  /** Called after every successful heartbeat (failures reported before are over). */
+  onHeartbeat?(): void;
 }
 
 interface Target {
@@ -225,6 +227,7 @@ export class GroupMembership {
     if (generation !== this.generation) return;
     this.failures = 0;
     this.lastSuccess = Date.now();
+    this.ctx.onHeartbeat?.();
     this.rejoinAs = undefined;
     this.memberId = res.memberId;
     this.intervalMs = res.heartbeatIntervalMs > 0 ? res.heartbeatIntervalMs : INITIAL_HEARTBEAT_INTERVAL_MS;

@@ -9,7 +9,7 @@
  * the handler is no longer running for this partition, so the caller can
  * commit `processed` knowing it is final.
  */
-import type { Eddy } from '../client.js';
+import type { EddyApi } from '../types.js';
 import { isEddyError } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import type { GetRecordsOutput } from '../types.js';
@@ -18,7 +18,7 @@ import { deferred, isAbortError, sleep, type Deferred } from '../util/async.js';
 /** What a runner needs from its consumer. */
 export interface RunnerContext {
   /** The client fetches go through. */
-  readonly client: Eddy;
+  readonly client: EddyApi;
   /** Retries of fetches, and the backoff after a failed batch. */
   readonly retry: RetryPolicy;
   /** Long-poll wait of each fetch. */
@@ -35,6 +35,8 @@ export interface RunnerContext {
   process(runner: PartitionRunner, fetched: GetRecordsOutput, generation: number): Promise<void>;
   /** Reports a failure the runner recovers from. */
   reportError(error: unknown, runner: PartitionRunner): void;
+  /** Called after each successful fetch (failures reported before are over). */
+  recovered?(runner: PartitionRunner): void;
 }
 
 /** Fetches and processes one partition. */
@@ -158,6 +160,7 @@ export class PartitionRunner {
         if (this.stoppedFlag || this.pausedFlag || generation !== this.generation) continue;
         this.highWatermark = fetched.highWatermark;
         failures = 0;
+        this.ctx.recovered?.(this);
         if (fetched.records.length === 0) {
           // Nothing new; retention may have moved the start past our position.
           if (fetched.nextOffset > this.position) this.position = fetched.nextOffset;

@@ -4,7 +4,7 @@
  * the background while still in use; `invalidate` (after
  * `UNKNOWN_TOPIC_OR_PARTITION`) forces the next lookup to ask the server.
  */
-import type { Eddy } from '../client.js';
+import type { EddyApi } from '../types.js';
 
 /** What the producer needs to know about a topic. */
 export interface TopicMetadata {
@@ -26,7 +26,7 @@ export class MetadataCache {
    * @param maxAgeMs - age after which an entry is refreshed in the background.
    */
   constructor(
-    private readonly client: Eddy,
+    private readonly client: EddyApi,
     private readonly maxAgeMs: number,
   ) {}
 

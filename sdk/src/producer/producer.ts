@@ -15,7 +15,7 @@
  * key keep their order even across retries.
  */
 import { randomUUID } from 'node:crypto';
-import type { Eddy } from '../client.js';
+import type { EddyApi } from '../types.js';
 import { EddyError, isEddyError, shouldRetry } from '../errors.js';
 import { createDefaultPartitioner, type Partitioner } from '../partitioner.js';
 import { RetryPolicy, type RetryOptions } from '../retry.js';
@@ -179,7 +179,7 @@ export class Producer {
    * @param options - batching, idempotence, retries, encoding.
    */
   constructor(
-    private readonly client: Eddy,
+    private readonly client: EddyApi,
     options: ProducerOptions = {},
   ) {
     this.lingerMs = nonNegative('lingerMs', options.lingerMs ?? 5);

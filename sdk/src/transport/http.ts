@@ -2,13 +2,16 @@
  * HTTPS transport: `fetch` against the API's endpoint, SigV4-signed for the
  * `execute-api` service when AWS credentials are available (API Gateway
  * with IAM authorization), unsigned for the local host.
+ *
+ * The signing libraries (and the AWS SDK's credential chain) are loaded only
+ * when a request is signed: an unsigned client, the local host's case, never
+ * pays for loading them.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { EddyError } from '../errors.js';
 import { parseBody } from './body.js';
 import { defaultRegion, isLocalEndpoint, regionFromHost, type AwsCredentials, type AwsCredentialsInput } from './credentials.js';
+import { importCommonJs } from '../util/import.js';
 import { networkError } from './network-errors.js';
 import type { Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './types.js';
 
@@ -32,6 +35,17 @@ export interface HttpTransportOptions {
   readonly credentials?: AwsCredentialsInput;
   /** The fetch implementation (tests inject one). @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+}
+
+/** A short description of a non-JSON body: an HTML page by its title, anything else by its type and first words. */
+export function describeForeignBody(text: string, contentType: string | null): string {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/html' || /^\s*<(!doctype html|html)/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
+    return title ? `an HTML page titled ${JSON.stringify(title)}` : 'an HTML page';
+  }
+  const start = text.replace(/\s+/g, ' ').trim();
+  return `${type || 'a non-JSON body'} ${JSON.stringify(start.length > 60 ? `${start.slice(0, 60)}…` : start)}`;
 }
 
 /** Sends API requests over HTTP(S) with `fetch`. */
@@ -58,6 +72,11 @@ export class HttpTransport implements Transport {
     }
     this.region = options.region ?? regionFromHost(options.endpoint) ?? defaultRegion();
     this.credentialsOption = options.credentials;
+  }
+
+  /** The base URL requests go to (with a trailing slash). */
+  get endpoint(): string {
+    return this.base.href;
   }
 
   /** Whether requests are being signed (resolves credentials on first use). */
@@ -102,7 +121,20 @@ export class HttpTransport implements Transport {
       if (options.signal?.aborted) throw options.signal.reason;
       throw networkError(err, what);
     }
-    return { status: res.status, body: parseBody(text) };
+    const parsed = parseBody(text);
+    if (text !== '' && parsed === text) {
+      // Not JSON. Eddy always answers JSON, so a success that is not JSON, or an HTML page, comes from
+      // some other server (a web server on the port, a login proxy): say so in one line rather than
+      // hand its page to the caller. A short text error (a proxy's "Bad Gateway") stays as it is.
+      const contentType = res.headers.get('content-type');
+      const page = /^text\/html\b/i.test(contentType ?? '') || /^\s*<(!doctype html|html)/i.test(text);
+      if (res.status < 400 || page) {
+        const foreign = `${this.base.origin} answered HTTP ${res.status} with ${describeForeignBody(text, contentType)}, not Eddy's JSON API: is the endpoint (EDDY_ENDPOINT) an Eddy API?`;
+        if (res.status < 400) throw new EddyError('INVALID_REQUEST', `${what}: ${foreign}`, { status: res.status });
+        return { status: res.status, body: foreign };
+      }
+    }
+    return { status: res.status, body: parsed };
   }
 
   private getSigner(): Promise<SignatureV4 | null> {
@@ -124,6 +156,7 @@ export class HttpTransport implements Transport {
     if (this.credentialsOption) {
       credentials = this.credentialsOption;
     } else {
+      const { defaultProvider } = await importCommonJs(import('@aws-sdk/credential-provider-node'));
       const chain = defaultProvider();
       try {
         await chain();
@@ -133,6 +166,7 @@ export class HttpTransport implements Transport {
       }
       credentials = chain;
     }
-    return new SignatureV4({ service: 'execute-api', region: this.region, credentials, sha256: Sha256 });
+    const [{ SignatureV4: Signer }, { Sha256 }] = await Promise.all([importCommonJs(import('@smithy/signature-v4')), importCommonJs(import('@aws-crypto/sha256-js'))]);
+    return new Signer({ service: 'execute-api', region: this.region, credentials, sha256: Sha256 });
   }
 }

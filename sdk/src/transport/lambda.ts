@@ -6,12 +6,17 @@
  *
  * The AWS SDK's own retries are off (`maxAttempts: 1`): whether a request may
  * be repeated depends on its idempotence, which only the Eddy client knows.
+ *
+ * `@aws-sdk/client-lambda` is loaded on the first invoke, not when this
+ * module is imported: most programs (and every `eddy` command over HTTP)
+ * never invoke, and loading the AWS SDK costs hundreds of milliseconds.
  */
-import { FUNCTION_NAMES, type ApiFunctionKind } from '@eddy/api';
-import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { FUNCTION_NAMES, functionForRoute, type ApiFunctionKind } from '@eddy/api';
+import type { InvokeCommand, InvokeCommandOutput, LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { EddyError } from '../errors.js';
 import { parseBody } from './body.js';
 import { defaultRegion, isLocalEndpoint, regionFromHost, type AwsCredentialsInput } from './credentials.js';
+import { importCommonJs } from '../util/import.js';
 import { networkError } from './network-errors.js';
 import type { Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './types.js';
 
@@ -51,13 +56,8 @@ export interface LambdaTransportOptions {
   readonly client?: LambdaInvoker;
 }
 
-/** Which function serves a route (docs/api.md). */
-export function functionForRoute(method: string, path: string): FunctionKind {
-  if (path.startsWith('/v1/groups')) return 'groups';
-  if (/^\/v1\/topics\/[^/]+\/records$/.test(path) && method === 'POST') return 'produce';
-  if (/^\/v1\/topics\/[^/]+\/partitions\//.test(path)) return 'fetch';
-  return 'admin';
-}
+/** Which function serves a route: the route manifest of `@eddy/api`. */
+export { functionForRoute } from '@eddy/api';
 
 /** Maps an error of the Lambda API (not of Eddy) onto Eddy's codes. */
 function lambdaApiError(err: unknown, what: string): EddyError | undefined {
@@ -83,9 +83,12 @@ function lambdaApiError(err: unknown, what: string): EddyError | undefined {
 
 /** Sends API requests as direct Lambda invocations. */
 export class LambdaTransport implements Transport {
-  private readonly client: LambdaInvoker;
+  private client: LambdaInvoker | undefined;
+  private clientLoading: Promise<LambdaInvoker> | undefined;
+  private readonly clientConfig: LambdaClientConfig | undefined;
   private readonly functions: FunctionNames;
   private readonly ownsClient: boolean;
+  private closed = false;
 
   /** @param options - function names, region, endpoint, credentials or a client. */
   constructor(options: LambdaTransportOptions = {}) {
@@ -97,13 +100,25 @@ export class LambdaTransport implements Transport {
     }
     const local = options.endpoint !== undefined && isLocalEndpoint(options.endpoint);
     const credentials = options.credentials ?? (local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined);
-    this.client = new LambdaClient({
+    this.clientConfig = {
       region: options.region ?? (options.endpoint ? regionFromHost(options.endpoint) : undefined) ?? defaultRegion(),
       maxAttempts: 1,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(credentials ? { credentials } : {}),
-    });
+    };
     this.ownsClient = true;
+  }
+
+  /** The Lambda client, created (and the AWS SDK loaded) on first use. */
+  private getClient(): Promise<LambdaInvoker> {
+    if (this.client) return Promise.resolve(this.client);
+    this.clientLoading ??= importCommonJs(import('@aws-sdk/client-lambda')).then(({ LambdaClient }) => {
+      const client = new LambdaClient(this.clientConfig!);
+      if (this.closed) client.destroy();
+      else this.client = client;
+      return client;
+    });
+    return this.clientLoading;
   }
 
   /** The function name serving a route. */
@@ -116,14 +131,35 @@ export class LambdaTransport implements Transport {
     const functionName = this.functionName(req.method, req.path);
     const payload = { method: req.method, path: req.path, query: req.query ?? {}, body: req.body ?? null };
     const what = `${req.method} ${req.path} (${functionName})`;
+    const result = await this.invokeFunction(functionName, payload, options, what);
+    const { statusCode, body } = (result.payload ?? {}) as { statusCode?: unknown; body?: unknown };
+    if (typeof statusCode !== 'number') {
+      throw new EddyError('INTERNAL', `${what}: malformed invoke response ${result.text.slice(0, 200)}`);
+    }
+    return { status: statusCode, body: typeof body === 'string' ? parseBody(body) : (body ?? null) };
+  }
+
+  /**
+   * Invokes any function with any JSON payload and resolves with what it
+   * returned, e.g. `invoke('eddy-maintenance', { maintenance: {} })` runs one
+   * maintenance pass and answers its report. Errors map as for API requests.
+   * @param functionName - the function's name or ARN.
+   * @param payload - the event, sent as JSON.
+   * @param options - time limit and abort signal.
+   */
+  async invoke(functionName: string, payload: unknown, options: TransportRequestOptions): Promise<unknown> {
+    return (await this.invokeFunction(functionName, payload, options, `invoke ${functionName}`)).payload;
+  }
+
+  private async invokeFunction(functionName: string, payload: unknown, options: TransportRequestOptions, what: string): Promise<{ payload: unknown; text: string }> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let out: InvokeCommandOutput;
     try {
-      out = await this.client.send(
-        new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
-        { abortSignal: signal },
-      );
+      const client = await this.getClient();
+      const { InvokeCommand: Invoke } = await importCommonJs(import('@aws-sdk/client-lambda'));
+      const command: InvokeCommand = new Invoke({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) });
+      out = await client.send(command, { abortSignal: signal });
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout.aborted) throw networkError(timeout.reason, what);
@@ -140,15 +176,12 @@ export class LambdaTransport implements Transport {
       }
       throw new EddyError('INTERNAL', message);
     }
-    const { statusCode, body } = (result ?? {}) as { statusCode?: unknown; body?: unknown };
-    if (typeof statusCode !== 'number') {
-      throw new EddyError('INTERNAL', `${what}: malformed invoke response ${text.slice(0, 200)}`);
-    }
-    return { status: statusCode, body: typeof body === 'string' ? parseBody(body) : (body ?? null) };
+    return { payload: result, text };
   }
 
   /** @inheritdoc */
   close(): void {
-    if (this.ownsClient) this.client.destroy?.();
+    this.closed = true;
+    if (this.ownsClient) this.client?.destroy?.();
   }
 }

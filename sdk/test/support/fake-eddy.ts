@@ -1,7 +1,7 @@
 /**
  * An in-memory Eddy behind the SDK's Transport interface, for unit tests that
  * need no server: topics, dense offsets, idempotent produce (docs/api.md),
- * long-poll fetch, committed offsets and KIP-848-style groups (DESIGN.md §3).
+ * long-poll fetch, committed offsets and KIP-848-style groups (docs/design.md §7–8).
  * It records every request and lets tests inject faults, so tests can assert
  * on what the SDK sent and in which order.
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Eddy } from '../../src/client.js';
+import { DEFAULT_ENDPOINT, Eddy } from '../../src/client.js';
+import type { HttpTransport } from '../../src/transport/http.js';
 import { EddyError } from '../../src/errors.js';
 import type { TransportRequest } from '../../src/transport/types.js';
 import { failWith, FakeEddy, loseResponse } from '../support/fake-eddy.js';
@@ -84,10 +85,37 @@ describe('Eddy client', () => {
   });
 
   it('validates its options', () => {
-    vi.stubEnv('EDDY_ENDPOINT', '');
-    expect(() => new Eddy({ transport: 'http' })).toThrow(/endpoint/);
-    vi.unstubAllEnvs();
     expect(() => new Eddy({ transport: 'smoke' as never, endpoint: 'http://x' })).toThrow(/transport/);
     expect(() => new Eddy({ endpoint: 'ftp://x' })).toThrow(/http/);
+  });
+});
+
+describe('Eddy endpoint (issue: new Eddy() with EDDY_ENDPOINT unset threw a RangeError stack)', () => {
+  const endpointOf = (eddy: Eddy): string => (eddy.transport as HttpTransport).endpoint;
+
+  it('reads EDDY_ENDPOINT, and defaults to the local host when it is unset', () => {
+    try {
+      vi.stubEnv('EDDY_ENDPOINT', undefined);
+      expect(endpointOf(new Eddy())).toBe('http://127.0.0.1:4000/');
+      // The README's shape: an unset variable passed straight through.
+      expect(endpointOf(new Eddy({ endpoint: process.env.EDDY_ENDPOINT }))).toBe(`${DEFAULT_ENDPOINT}/`);
+      vi.stubEnv('EDDY_ENDPOINT', '');
+      expect(endpointOf(new Eddy())).toBe('http://127.0.0.1:4000/');
+      vi.stubEnv('EDDY_ENDPOINT', 'http://127.0.0.1:4100');
+      expect(endpointOf(new Eddy())).toBe('http://127.0.0.1:4100/');
+      expect(endpointOf(new Eddy({ endpoint: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod' }))).toBe('https://abc.execute-api.eu-west-1.amazonaws.com/prod/');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('fails with one line naming the setting and the value when it is not an http(s) URL', () => {
+    try {
+      vi.stubEnv('EDDY_ENDPOINT', 'localhost:4000');
+      expect(() => new Eddy()).toThrow(new RangeError(`EDDY_ENDPOINT must be an http(s) URL such as http://127.0.0.1:4000 or https://abc123.execute-api.eu-west-1.amazonaws.com, got "localhost:4000"`));
+      expect(() => new Eddy({ endpoint: 'not a url' })).toThrow(/^endpoint must be an http\(s\) URL .*, got "not a url"$/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

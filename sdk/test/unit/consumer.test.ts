@@ -282,6 +282,37 @@ describe('group consumer', () => {
   });
 });
 
+describe('consumer error events (issue: a deleted topic was warned about 24 times in 15 s)', () => {
+  it('reports a failure once per partition and per state change, not on every retry', async () => {
+    const { fake, eddy } = setup();
+    fake.createTopic('t', 2);
+    const c = consumer(eddy, 'g');
+    const errors: { partition: number | undefined; code: string }[] = [];
+    c.on('error', ({ error, partition }) => errors.push({ partition, code: (error as { code: string }).code }));
+    await c.subscribe({ topics: ['t'] });
+    await c.run({ eachMessage: async () => undefined });
+    await waitFor(() => c.assignment().some((a) => a.partitions.length === 2));
+
+    // The topic goes away: every fetch and heartbeat now fails the same way, dozens of times.
+    const gone = failWith('UNKNOWN_TOPIC_OR_PARTITION', (r) => r.path.includes('/topics/t') || r.path.endsWith('/heartbeat'), Infinity);
+    fake.faults = [gone];
+    await waitFor(() => fake.log.filter((l) => l.error !== undefined || (l.status ?? 0) >= 400).length >= 30, 10_000);
+    expect(errors.filter((e) => e.code === 'UNKNOWN_TOPIC_OR_PARTITION').sort((a, b) => (a.partition ?? -1) - (b.partition ?? -1))).toEqual([
+      { partition: undefined, code: 'UNKNOWN_TOPIC_OR_PARTITION' },
+      { partition: 0, code: 'UNKNOWN_TOPIC_OR_PARTITION' },
+      { partition: 1, code: 'UNKNOWN_TOPIC_OR_PARTITION' },
+    ]);
+
+    // It works again for a while, then fails again: that is a change, said again.
+    fake.faults = [];
+    const before = errors.length;
+    await waitFor(() => fake.log.slice(-10).every((l) => (l.status ?? 500) < 400));
+    fake.faults = [gone];
+    await waitFor(() => errors.length >= before + 3, 10_000);
+    expect(errors.slice(before).map((e) => e.partition).sort()).toEqual([0, 1, undefined]);
+  });
+});
+
 describe('consumer controls', () => {
   it('seek moves the next fetch and the committed position', async () => {
     const { fake, eddy } = setup();

@@ -98,6 +98,22 @@ describe('HttpTransport signing', () => {
     const gw = capturingFetch(502, 'Bad Gateway');
     expect(await new HttpTransport({ endpoint: 'http://127.0.0.1:1', fetch: gw.fetch }).request({ method: 'GET', path: '/x' }, { timeoutMs: 1000 })).toEqual({ status: 502, body: 'Bad Gateway' });
   });
+
+  it('names a server that is not Eddy instead of returning its page (issue 18)', async () => {
+    const page = '<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>…</body></html>';
+    const html = capturingFetch(200, page);
+    const t = new HttpTransport({ endpoint: 'http://127.0.0.1:1', fetch: html.fetch });
+    await expect(t.request({ method: 'GET', path: '/v1/topics' }, { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      status: 200,
+      message: `GET /v1/topics: http://127.0.0.1:1 answered HTTP 200 with an HTML page titled "Welcome to nginx!", not Eddy's JSON API: is the endpoint (EDDY_ENDPOINT) an Eddy API?`,
+    });
+    const text = capturingFetch(200, 'OK');
+    await expect(new HttpTransport({ endpoint: 'http://127.0.0.1:1', fetch: text.fetch }).request({ method: 'GET', path: '/health' }, { timeoutMs: 1000 })).rejects.toThrow(/answered HTTP 200 with .*"OK", not Eddy's JSON API/);
+    const missing = capturingFetch(404, page.replace('Welcome to nginx!', '404 Not Found'));
+    const res = await new HttpTransport({ endpoint: 'http://127.0.0.1:1', fetch: missing.fetch }).request({ method: 'GET', path: '/v1/topics/x' }, { timeoutMs: 1000 });
+    expect(res).toEqual({ status: 404, body: `http://127.0.0.1:1 answered HTTP 404 with an HTML page titled "404 Not Found", not Eddy's JSON API: is the endpoint (EDDY_ENDPOINT) an Eddy API?` });
+  });
 });
 
 describe('HttpTransport network failures', () => {

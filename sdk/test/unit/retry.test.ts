@@ -69,6 +69,11 @@ describe('RetryPolicy.run', () => {
     await expect(fast(2).run(g.fn, true)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
   });
 
+  it("reports a read's last error as it is: a read applies nothing", async () => {
+    const f = failing(['UNKNOWN_OUTCOME', 'UNKNOWN_TOPIC_OR_PARTITION']);
+    await expect(fast(2).run(f.fn, true, undefined, true)).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
+  });
+
   it('never retries errors that are not EddyErrors (bugs)', async () => {
     let calls = 0;
     await expect(

@@ -67,6 +67,17 @@ describe('lz4 frames', () => {
     expect(failureOf(() => decompress('lz4', good, 1000))).toMatch(/^MESSAGE_TOO_LARGE: lz4 batch decompresses to more than 1000 bytes/);
     expect(failureOf(() => decompress('lz4', new Uint8Array(0), MB))).toBe('Error: lz4: no frame');
   });
+
+  it('stops a block that claims more than its frame allows before copying it', () => {
+    // One literal 'a', then a match of offset 1 whose length is extended by 1000 bytes of 255
+    // (about 255 KB, above the frame's 64 KiB blocks).
+    const block = [0x1f, 0x61, 0x01, 0x00, ...Array(1000).fill(0xff), 0x00];
+    const size = [block.length & 0xff, block.length >> 8, 0, 0];
+    const frame = new Uint8Array([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82, ...size, ...block, 0, 0, 0, 0]);
+    expect(failureOf(() => decompress('lz4', frame, MB))).toBe('Error: lz4: block expands beyond its maximum size');
+    const before = new Uint8Array([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82, 4, 0, 0, 0, 0x10, 0x61, 0x05, 0x00, 0, 0, 0, 0]);
+    expect(failureOf(() => decompress('lz4', before, MB))).toBe('Error: lz4: match offset 5 reaches before the output');
+  });
 });
 
 describe('snappy', () => {

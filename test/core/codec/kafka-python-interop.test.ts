@@ -24,7 +24,7 @@ describe('kafka-python reads the batches Eddy writes', () => {
     }));
     const batches = COMPRESSION_CODECS.map((compression) => encodeBatch({ records, compression, producerId: 12n, producerEpoch: 0, baseSequence: 0 }));
     const served = withBaseOffset(new Uint8Array(Buffer.concat(batches)), 1000);
-    const out = JSON.parse(execFileSync(PYTHON, [READER], { input: Buffer.from(served).toString('hex'), encoding: 'utf8' })) as Array<{
+    const out = JSON.parse(execFileSync(PYTHON, [READER], { input: Buffer.from(served).toString('hex'), encoding: 'utf8', maxBuffer: 64 << 20 })) as Array<{
       codec: number;
       baseOffset: number;
       producerId: number;

@@ -312,6 +312,12 @@ describe('serving stored batches', () => {
     const same = withBaseOffset(stored, 5, { inPlace: true });
     expect(same).toBe(stored);
     expect(readBatchHeaders(stored).map((h) => h.baseOffset)).toEqual([5, 8]);
+    expect(readBatchHeaders(stored).map((h) => h.partitionLeaderEpoch)).toEqual([-1, 0]);
+    const stamped = withBaseOffset(stored, 5, { partitionLeaderEpoch: 7 });
+    expect(readBatchHeaders(stamped).map((h) => [h.baseOffset, h.partitionLeaderEpoch])).toEqual([
+      [5, 7],
+      [8, 7],
+    ]);
   });
 
   it('refuses broken framing as DATA_CORRUPT', () => {

@@ -112,17 +112,28 @@ describe('fetch', () => {
 
   it('reads only the chunks a fetch needs', async () => {
     const eddy = memoryEddy();
-    const topic = await compactedTopic(eddy, 12, 110); // chunks [0-2] [3-5] [6-8] [9-10], head 11
+    const topic = await compactedTopic(eddy, 12, 110);
+    const segment = (await eddy.metadataStore.firstEntry((await eddy.log.topic(topic)).topicId, 0))!;
+    /** How many chunks of the segment hold any of offsets [from, to]. */
+    const chunksHolding = (from: number, to: number) =>
+      segment.chunks.filter((c) => {
+        const first = segment.baseOffset + c.offsetDelta;
+        return first <= to && first + c.records - 1 >= from;
+      }).length;
     const reads = vi.spyOn(eddy.objectStore, 'getRange');
-    const r = await eddy.log.fetch({ topic, partition: 0, offset: 4, maxRecords: 2 });
-    expect(r.records.map((x) => x.offset)).toEqual([4, 5]);
-    expect(reads).toHaveBeenCalledTimes(1);
+    for (const [offset, maxRecords] of [
+      [4, 1],
+      [4, 2],
+      [4, 3],
+      [0, 5],
+    ] as const) {
+      reads.mockClear();
+      const r = await eddy.log.fetch({ topic, partition: 0, offset, maxRecords });
+      expect(r.records.map((x) => x.offset)).toEqual(Array.from({ length: maxRecords }, (_, i) => offset + i));
+      expect(reads).toHaveBeenCalledTimes(chunksHolding(offset, offset + maxRecords - 1));
+    }
+    // A byte budget met by the first record: one read.
     reads.mockClear();
-    const r2 = await eddy.log.fetch({ topic, partition: 0, offset: 4, maxRecords: 3 });
-    expect(r2.records.map((x) => x.offset)).toEqual([4, 5, 6]);
-    expect(reads).toHaveBeenCalledTimes(2);
-    reads.mockClear();
-    // A byte budget met by the first chunk: one read.
     const r3 = await eddy.log.fetch({ topic, partition: 0, offset: 3, maxBytes: 1 });
     expect(r3.records.map((x) => x.offset)).toEqual([3]);
     expect(reads).toHaveBeenCalledTimes(1);
