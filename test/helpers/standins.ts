@@ -2,12 +2,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awsComponents, RequestCounter } from '../../core/adapters/aws/index.js';
+import type { RequestCounter } from '../../core/adapters/aws/index.js';
 import { memoryComponents } from '../../core/adapters/memory/index.js';
 import type { Components } from '../../core/index.js';
 import { systemIds } from '../../core/ids.js';
 import { systemClock } from '../../core/ports.js';
-import { startStandins, type Standins } from '../../local/standins.js';
+import type { Standins } from '../../local/standins.js';
+
+// The AWS SDK and the stand-ins are imported only when a suite starts them:
+// loading them costs seconds, and the memory suites (which mutation testing
+// runs once per mutant) never need them.
+const aws = () => import('../../core/adapters/aws/index.js');
 
 /** A fresh temp directory, removed by the returned function. */
 export function tempDir(prefix = 'eddy-test-'): { dir: string; remove: () => void } {
@@ -19,7 +24,8 @@ export function tempDir(prefix = 'eddy-test-'): { dir: string; remove: () => voi
 export async function testStandins(dataDir?: string): Promise<Standins & { counter: RequestCounter; dataDir: string; cleanup: () => Promise<void> }> {
   const tmp = dataDir ? undefined : tempDir();
   const dir = dataDir ?? tmp!.dir;
-  const counter = new RequestCounter();
+  const counter = new (await aws()).RequestCounter();
+  const { startStandins } = await import('../../local/standins.js');
   const s = await startStandins({ dataDir: dir, counter });
   return {
     ...s,
@@ -58,14 +64,16 @@ export function memoryKind(): AdapterKind {
 /** AWS adapters against dynalite and s3rver. */
 export function standinKind(): AdapterKind & { standins: () => Standins } {
   let s: Awaited<ReturnType<typeof testStandins>> | undefined;
+  let adapters: Awaited<ReturnType<typeof aws>> | undefined;
   const kind = {
     name: 'aws on stand-ins',
     counter: undefined as RequestCounter | undefined,
     async setup() {
+      adapters = await aws();
       s = await testStandins();
       kind.counter = s.counter;
     },
-    components: () => awsComponents(s!.settings, { clients: s!.clients }),
+    components: () => adapters!.awsComponents(s!.settings, { clients: s!.clients }),
     standins: () => s!,
     async teardown() {
       await s?.cleanup();

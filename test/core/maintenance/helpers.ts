@@ -3,9 +3,7 @@
  * adapter kinds that hand each test an isolated store (its own tables and
  * bucket on the stand-ins), because a maintenance run sweeps the whole store.
  */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { awsComponents, type RequestCounter } from '../../../core/adapters/aws/index.js';
+import type { RequestCounter } from '../../../core/adapters/aws/index.js';
 import { memoryComponents } from '../../../core/adapters/memory/index.js';
 import type { Components, Log } from '../../../core/index.js';
 import { EddyError } from '../../../core/errors.js';
@@ -69,6 +67,12 @@ export function standinMaintenanceKind(): MaintenanceKind {
       kind.counter = s.counter;
     },
     async fresh(clock, ids) {
+      // Imported here, not at the top: the memory suites must not pay for loading the AWS SDK.
+      const [{ CreateTableCommand }, { CreateBucketCommand }, { awsComponents }] = await Promise.all([
+        import('@aws-sdk/client-dynamodb'),
+        import('@aws-sdk/client-s3'),
+        import('../../core/adapters/aws/index.js'),
+      ]);
       const suffix = `m${n++}`;
       const settings = {
         ...s!.settings,
