@@ -388,7 +388,8 @@ const ZSTD_MAX_BLOCK = 128 * 1024;
  * A frame with a content size produces exactly that; one without (streaming
  * encoders, such as the Java client's zstd-jni) at most 128 KiB per block.
  */
-function checkZstdFrames(bytes: Uint8Array, maxBytes: number): void {
+function checkZstdFrames(bytes: Uint8Array, maxBytes: number): Array<[start: number, end: number]> {
+  const frames: Array<[number, number]> = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const windowLimit = Math.max(maxBytes, ZSTD_MIN_WINDOW_LIMIT);
   let total = 0;
@@ -441,9 +442,12 @@ function checkZstdFrames(bytes: Uint8Array, maxBytes: number): void {
     }
     total += contentSize >= 0 ? contentSize : bound;
     if (total > maxBytes) throw tooLarge('zstd', maxBytes);
+    const start = pos;
     pos = at + (fhd & 0x04 ? 4 : 0);
+    frames.push([start, pos]);
   }
   if (pos > bytes.length) throw new Error('zstd: truncated frame');
+  return frames;
 }
 
 interface NativeZstd {
@@ -470,11 +474,18 @@ function fallbackZstd(): NativeZstd {
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 function zstdDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  checkZstdFrames(bytes, maxBytes);
+  const frames = checkZstdFrames(bytes, maxBytes);
   const native = nodeZstd.zstdDecompressSync;
-  if (native) return zlibBounded(() => native(bytes, { maxOutputLength: Math.max(1, maxBytes) }), 'zstd', maxBytes);
-  // The frame walk bounded the output to maxBytes already.
-  return new (fallbackZstd().Decoder)().decodeSync(asBuffer(bytes));
+  // Both decoders stop after one frame, so each frame (skippable ones left
+  // out) is decoded on its own. The frame walk bounded the output already.
+  let decodeFrame: (frame: Uint8Array) => Uint8Array;
+  if (native) decodeFrame = (frame) => zlibBounded(() => native(frame, { maxOutputLength: Math.max(1, maxBytes) }), 'zstd', maxBytes);
+  else {
+    const decoder = new (fallbackZstd().Decoder)();
+    decodeFrame = (frame) => new Uint8Array(decoder.decodeSync(asBuffer(frame)));
+  }
+  const parts = frames.map(([start, end]) => decodeFrame(bytes.subarray(start, end)));
+  return parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
 }
 
 let fallbackEncoder: { encodeSync(data: Buffer): Buffer } | undefined;
@@ -482,5 +493,6 @@ let fallbackEncoder: { encodeSync(data: Buffer): Buffer } | undefined;
 function zstdEncode(bytes: Uint8Array): Uint8Array {
   if (nodeZstd.zstdCompressSync) return nodeZstd.zstdCompressSync(bytes);
   fallbackEncoder ??= new (fallbackZstd().Encoder)(3);
-  return fallbackEncoder.encodeSync(asBuffer(bytes));
+  // A copy: the reused native encoder may hand back memory its next call overwrites.
+  return new Uint8Array(fallbackEncoder.encodeSync(asBuffer(bytes)));
 }

@@ -71,7 +71,7 @@ export function standinMaintenanceKind(): MaintenanceKind {
       const [{ CreateTableCommand }, { CreateBucketCommand }, { awsComponents }] = await Promise.all([
         import('@aws-sdk/client-dynamodb'),
         import('@aws-sdk/client-s3'),
-        import('../../core/adapters/aws/index.js'),
+        import('../../../core/adapters/aws/index.js'),
       ]);
       const suffix = `m${n++}`;
       const settings = {
