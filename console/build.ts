@@ -9,15 +9,29 @@
  * `node --import tsx console/build.ts` builds once and prints each file's
  * size, raw and gzip-compressed (the figures quoted in docs/console.md).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
+/**
+ * The repository root: the first folder up from this module holding
+ * `console/build.ts`. Walked rather than fixed, because the CLI runs this
+ * module from its esbuild bundle under dist/cli/ as well as from source.
+ */
+function findRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; ) {
+    if (existsSync(join(dir, 'console', 'build.ts'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('eddy console: cannot find the console sources (console/src) above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+const ROOT = findRoot() + sep;
 /** The console's source folder. */
-export const CONSOLE_SRC = fileURLToPath(new URL('./src/', import.meta.url));
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const CONSOLE_SRC = join(ROOT, 'console', 'src') + sep;
 
 /** One servable file of the built console. */
 export interface ConsoleFile {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `eddy` command. Runs the compiled CLI in dist/cli/ (built by `npm ci`
 // through the `prepare` script), rebuilding it first when any source under
-// cli/ or sdk/src/ is newer, so a checkout being edited never runs stale
+// cli/, sdk/src/, api/src/ or console/ is newer, so a checkout being edited never runs stale
 // code. Without esbuild it falls back to running the TypeScript through tsx
 // (slower to start). The AWS SDK's Node-version warning is noise on every
 // invocation of a CLI; it is silenced before the SDK loads.
@@ -41,7 +41,7 @@ function builtAt() {
 
 /** Whether the build is at least as new as every source. */
 function fresh() {
-  return builtAt() >= Math.max(newest(join(ROOT, 'cli')), newest(join(ROOT, 'sdk', 'src')));
+  return builtAt() >= Math.max(newest(join(ROOT, 'cli')), newest(join(ROOT, 'sdk', 'src')), newest(join(ROOT, 'api', 'src')), newest(join(ROOT, 'console')));
 }
 
 /**
