@@ -33,7 +33,7 @@ export async function build() {
     write: false,
     logLevel: 'warning',
     // esbuild's own JavaScript finds its native binary through __filename: load it from node_modules, never from the bundle (the console builds with it).
-    external: ['esbuild'],
+    external: ['esbuild', 'tsx'],
     // Bundled CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __eddyRequire } from 'node:module'; const require = __eddyRequire(import.meta.url);" },
   });

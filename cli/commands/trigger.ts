@@ -77,7 +77,9 @@ async function loadHandler(spec: string): Promise<EddyHandler> {
   let mod: Record<string, unknown>;
   try {
     // The CLI runs under tsx, so a .ts handler loads as it is.
-    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+    const url = pathToFileURL(resolve(file)).href;
+    // TypeScript handlers load through tsx's loader (the CLI itself runs compiled, without it).
+    mod = (/\.[cm]?tsx?$/.test(file) ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)) as Record<string, unknown>;
   } catch (err) {
     throw new UsageError(`cannot load handler module ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
