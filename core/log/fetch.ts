@@ -7,7 +7,7 @@
  * skipping offsets.
  */
 import { decodeChunk } from '../codec/format.js';
-import { chunkToBatch, decodeBatches, readBatchHeaders, withBaseOffset } from '../codec/record-batch.js';
+import { decodeBatches, encodeBatch, readBatchHeaders, withBaseOffset } from '../codec/record-batch.js';
 import { EddyError } from '../errors.js';
 import type { ChunkRef, IndexEntry, TopicRecord } from '../model.js';
 import type { MetadataStore, ObjectStore } from '../ports.js';
@@ -122,11 +122,29 @@ export async function readChunk(objects: ObjectStore, entry: IndexEntry, chunk: 
 export async function readChunkBatches(objects: ObjectStore, entry: IndexEntry, chunk: ChunkRef): Promise<Uint8Array> {
   const bytes = await objects.getRange(entry.objectKey!, chunk.position, chunk.length);
   const base = entry.baseOffset + chunk.offsetDelta;
-  if (chunk.format !== 2) return chunkToBatch(bytes, entry.partition, base);
-  const headers = readBatchHeaders(bytes, { stored: true });
-  const found = headers.reduce((n, h) => n + h.recordCount, 0);
+  const batches = storedChunkBatches(bytes, entry.partition, chunk);
+  // A converted format 1 chunk is a fresh buffer; a format 2 one is the bytes just read: both are ours to write into.
+  return withBaseOffset(batches, base, { inPlace: true });
+}
+
+/**
+ * A stored chunk's bytes as record batches: format 2 as stored (CRC32C and
+ * record count checked), format 1 converted to one uncompressed batch. The
+ * base offset is not written (the caller knows it, or stores the batches).
+ */
+export function storedChunkBatches(bytes: Uint8Array, partition: number, chunk: ChunkRef): Uint8Array {
+  let found: number;
+  let batches: Uint8Array;
+  if (chunk.format === 2) {
+    found = readBatchHeaders(bytes, { stored: true }).reduce((n, h) => n + h.recordCount, 0);
+    batches = bytes;
+  } else {
+    const { records } = decodeChunk(bytes, partition);
+    found = records.length;
+    batches = found === 0 ? new Uint8Array(0) : encodeBatch({ records });
+  }
   if (found !== chunk.records) throw countMismatch(found, chunk);
-  return withBaseOffset(bytes, base, { inPlace: true });
+  return batches;
 }
 
 /** Reads records from `offset`, reading only the chunks it needs. */

@@ -16,7 +16,7 @@
  *
  * A crash after 2 leaves an unreferenced object that GC deletes later.
  */
-import { EddyError } from '../errors.js';
+import { EddyError, toEddyError } from '../errors.js';
 import { ingestKey } from '../layout.js';
 import type { IndexEntry, ProducerState, TopicRecord } from '../model.js';
 import { encodeBatchObject } from '../codec/format.js';
@@ -344,7 +344,7 @@ export async function appendBatches(deps: ProduceDeps, topic: TopicRecord, reque
       seen.add(partition);
       planned.push(planBatches(topic, partition, batches, now));
     } catch (err) {
-      refused.set(partition, err instanceof EddyError ? err : new EddyError('INTERNAL', String(err)));
+      refused.set(partition, toEddyError(err));
     }
   }
   const outcome = planned.length > 0 ? await appendPartitions(deps, topic, planned) : new Map<number, PartitionOutcome>();
@@ -384,7 +384,7 @@ async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: 
           outcome.set(b.partition, { baseOffset: dup });
         }
       } catch (err) {
-        outcome.set(b.partition, { error: asEddyError(err) });
+        outcome.set(b.partition, { error: toEddyError(err) });
       }
     }),
   );
@@ -403,7 +403,7 @@ async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: 
   } catch (err) {
     // Whatever happened to the PUT, no index entry references the object,
     // so nothing is visible: a retry is always safe.
-    let e = asEddyError(err);
+    let e = toEddyError(err);
     if (e.code === 'UNKNOWN_OUTCOME') e = new EddyError('UNAVAILABLE', e.message, { cause: e });
     for (const b of fresh) outcome.set(b.partition, { error: e });
     return outcome;
@@ -422,16 +422,13 @@ async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: 
         });
         outcome.set(b.partition, { baseOffset });
       } catch (err) {
-        outcome.set(b.partition, { error: asEddyError(err) });
+        outcome.set(b.partition, { error: toEddyError(err) });
       }
     }),
   );
   return outcome;
 }
 
-function asEddyError(err: unknown): EddyError {
-  return err instanceof EddyError ? err : new EddyError('INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
 
 /**
  * Appends one chunk to a partition's index and returns its base offset.

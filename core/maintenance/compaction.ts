@@ -44,8 +44,8 @@
  * byte is rewritten O(log(target / entry size)) times, not once per run.
  */
 import { checkCovering } from '../invariants.js';
-import { decodeChunk, encodeBatchObject } from '../codec/format.js';
-import { chunkToBatch, readBatchHeaders } from '../codec/record-batch.js';
+import { encodeBatchObject } from '../codec/format.js';
+import { storedChunkBatches } from '../log/fetch.js';
 import { EddyError } from '../errors.js';
 import { segmentKey } from '../layout.js';
 import type { ChunkRef, IndexEntry } from '../model.js';
@@ -135,19 +135,7 @@ async function readEntryBatches(ctx: MaintenanceContext, entry: IndexEntry): Pro
   const end = Math.max(...entry.chunks.map((c) => c.position + c.length));
   const bytes = await ctx.objects.getRange(entry.objectKey!, start, end - start);
   return entry.chunks.map((chunk) => {
-    const slice = bytes.subarray(chunk.position - start, chunk.position - start + chunk.length);
-    let found: number;
-    let batches: Uint8Array;
-    if (chunk.format === 2) {
-      found = readBatchHeaders(slice, { stored: true }).reduce((n, h) => n + h.recordCount, 0);
-      batches = slice;
-    } else {
-      found = decodeChunk(slice, entry.partition).records.length;
-      batches = chunkToBatch(slice, entry.partition);
-    }
-    if (found !== chunk.records) {
-      throw new EddyError('DATA_CORRUPT', `stored data is corrupt: chunk of ${entry.objectKey} holds ${found} records, index says ${chunk.records}`);
-    }
+    const batches = storedChunkBatches(bytes.subarray(chunk.position - start, chunk.position - start + chunk.length), entry.partition, chunk);
     const first = entry.baseOffset + chunk.offsetDelta;
     return { first, last: first + chunk.records - 1, maxTimestamp: chunk.maxTimestamp, bytes: batches };
   });
