@@ -226,13 +226,30 @@ export async function consumerGroupHeartbeat(req: ConsumerGroupHeartbeatRequest,
     const joining = req.memberEpoch === 0;
     let topics = req.subscribedTopicNames ? await existingTopics(ctx, req.subscribedTopicNames) : known?.topics;
     if (!topics && req.memberEpoch > 0) topics = (await lookupMember(ctx, req.groupId, req.memberId))?.topics;
-    const out = await ctx.core.groups.heartbeat(req.groupId, {
+    const call = (memberId: string | undefined): Promise<HeartbeatResponse> =>
+      ctx.core.groups.heartbeat(req.groupId, {
+        ...(memberId !== undefined ? { memberId } : {}),
+        memberEpoch: req.memberEpoch,
+        topics: topics ?? [],
+        ...(known ? { sessionTimeoutMs: known.sessionTimeoutMs } : {}),
+      });
+    let out: HeartbeatResponse;
+    if (!joining) {
+      out = await call(req.memberId);
+    } else if (req.memberId && (known ?? (await lookupMember(ctx, req.groupId, req.memberId)))) {
+      // A member fenced with FENCED_MEMBER_EPOCH rejoins with its id and epoch 0: core rejoins it under that id,
+      // its partitions free at once. If core no longer knows it (expired meanwhile), it joins anew.
+      try {
+        out = await call(req.memberId);
+      } catch (err) {
+        if (!(err instanceof EddyError && err.code === 'UNKNOWN_MEMBER_ID')) throw err;
+        ctx.connection.members.delete(memberKey(req.groupId, req.memberId));
+        out = await call(undefined);
+      }
+    } else {
       // A KIP-848 client generates its own member id (a uuid) since Kafka 4.0; core generates ids, so a join sends none.
-      ...(joining ? {} : { memberId: req.memberId }),
-      memberEpoch: req.memberEpoch,
-      topics: topics ?? [],
-      ...(known ? { sessionTimeoutMs: known.sessionTimeoutMs } : {}),
-    });
+      out = await call(undefined);
+    }
     if (req.memberEpoch === -1) {
       ctx.connection.members.delete(memberKey(req.groupId, req.memberId));
       return { throttleTimeMs: 0, errorCode: E.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
