@@ -15,9 +15,11 @@ export interface HeartbeatRequest {
   /** Omitted on the first heartbeat (join); the server generates it. */
   readonly memberId?: string;
   /**
-   * 0 without `memberId` joins; -1 leaves; otherwise the member's current
-   * epoch (acknowledging the assignment returned with it) or, until it does,
-   * the epoch it acknowledged last (0 before its first acknowledgement).
+   * 0 without `memberId` joins; 0 with the `memberId` of a member that has
+   * acknowledged an assignment rejoins (it gave up every partition); -1
+   * leaves; otherwise the member's current epoch (acknowledging the
+   * assignment returned with it) or, until it does, the epoch it
+   * acknowledged last (0 before its first acknowledgement).
    */
   readonly memberEpoch: number;
   /** Subscribed topic names; each must exist. Ignored on leave. */
@@ -31,7 +33,11 @@ export interface HeartbeatResponse {
   readonly memberId: string;
   /** The member's epoch; -1 after leaving. */
   readonly memberEpoch: number;
-  /** When to heartbeat next. */
+  /**
+   * When to heartbeat next: the normal interval (at most a third of the
+   * session timeout), or the shorter handover interval while the member
+   * waits for partitions another member still holds.
+   */
   readonly heartbeatIntervalMs: number;
   /** The member's full current assignment, sorted by topic. */
   readonly assignment: TopicPartitions[];

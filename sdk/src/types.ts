@@ -207,7 +207,7 @@ export interface HeartbeatInput {
   readonly group: string;
   /** The member id; omitted on the first heartbeat. */
   readonly memberId?: string;
-  /** 0 to join, the current epoch to acknowledge, -1 to leave. */
+  /** 0 to join (with `memberId`: to rejoin after `STALE_MEMBER_EPOCH`, giving up every partition), the current epoch to acknowledge, -1 to leave. */
   readonly memberEpoch: number;
   /** Subscribed topics. */
   readonly topics: readonly string[];
@@ -221,7 +221,7 @@ export interface HeartbeatOutput {
   readonly memberId: string;
   /** The member's current epoch (-1 after leaving). */
   readonly memberEpoch: number;
-  /** When to heartbeat next. */
+  /** When to heartbeat next: shorter while the member waits for partitions another member is releasing. */
   readonly heartbeatIntervalMs: number;
   /** The member's full current assignment. */
   readonly assignment: TopicPartitions[];
