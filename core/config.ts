@@ -40,6 +40,10 @@ export const DEFAULTS = {
   /** 15 minutes: longer than any Lambda invocation (max 15 min) can hold an index entry. */
   gcGraceMs: 15 * 60_000,
   compactionTargetBytes: 8 * 1024 * 1024,
+  /** Consumer groups: the heartbeat interval answers ask for (the local host asks for 1000). */
+  heartbeatIntervalMs: 5_000,
+  /** Consumer groups: the interval asked of a member waiting for a handover. */
+  handoverHeartbeatIntervalMs: 500,
   maintenanceIntervalMs: 60_000,
   port: 4000,
   dataDir: '.eddy',

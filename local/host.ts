@@ -183,7 +183,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     if (await serveConsole(req, res, url)) return; // the web console's static files under /console/
     const body = await readBody(req);
     if (body === 'too large') {
-      send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes`, retryable: false } }));
+      send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes (the limit of the HTTP API and of a Lambda invoke; a larger record goes over the Kafka protocol, see docs/kafka.md)`, retryable: false } }));
       return;
     }
     const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/.exec(url.pathname);

@@ -24,6 +24,7 @@
  *    changed again: heartbeats carrying the acknowledged epoch get the same
  *    answer (a lost answer is simply repeated).
  */
+import { DEFAULTS } from '../config.js';
 import { EddyError } from '../errors.js';
 import {
   assignmentEquals,
@@ -52,10 +53,10 @@ export const SESSION_TIMEOUT_MS = { min: 1_000, max: 300_000, default: 45_000 } 
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 300_000;
 
 /** The heartbeat interval answers ask for by default (ms); the local host asks for 1000. */
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = DEFAULTS.heartbeatIntervalMs;
 
 /** The interval asked of a member waiting for partitions another member still holds (ms). */
-export const DEFAULT_HANDOVER_HEARTBEAT_INTERVAL_MS = 500;
+export const DEFAULT_HANDOVER_HEARTBEAT_INTERVAL_MS = DEFAULTS.handoverHeartbeatIntervalMs;
 
 /** The heartbeat interval the server asks for: a third of the session timeout, at most `maxMs` (5 s by default). */
 export function heartbeatIntervalMs(sessionTimeoutMs: number, maxMs: number = DEFAULT_HEARTBEAT_INTERVAL_MS): number {
