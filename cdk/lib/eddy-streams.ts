@@ -34,6 +34,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../../core/config.js';
 import { FUNCTION_NAMES, OBJECT_PREFIXES, TABLES, type FunctionKind, type TableDefinition } from '../../core/schema.js';
 import { API_ROUTES, INVOKE_ACCESS, iamPaths, routeGranted, type Access } from './routes.js';
+import { EddyKafkaGateway, type EddyKafkaGatewayProps } from './kafka-gateway.js';
 
 /** Log levels the handlers accept in `EDDY_LOG_LEVEL`. */
 export type EddyLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -178,6 +179,17 @@ export interface EddyStreamsProps {
    */
   readonly tracing?: lambda.Tracing;
 
+  /**
+   * The Kafka protocol gateway as an ECS Fargate service behind a Network
+   * Load Balancer (`true` for its defaults, or its settings): Kafka clients
+   * and AWS Lambda's self-managed Apache Kafka event source connect to it.
+   * Off by default: its tasks and load balancer are billed every hour, used
+   * or not (see docs/deploy.md and `cdk/lib/kafka-gateway.ts`).
+   *
+   * @default - no gateway
+   */
+  readonly kafkaGateway?: boolean | EddyKafkaGatewayProps;
+
   // A custom domain (apigatewayv2.DomainName + ACM certificate) is deliberately
   // not offered yet; callers use the execute-api endpoint.
 }
@@ -300,6 +312,8 @@ export class EddyStreams extends Construct {
   public readonly maintenanceDeadLetterQueue: sqs.IQueue;
   /** A one-screen dashboard of the API, functions and tables. */
   public readonly dashboard: cloudwatch.Dashboard;
+  /** The Kafka gateway service, when `kafkaGateway` is on. */
+  public readonly kafkaGateway?: EddyKafkaGateway;
 
   private readonly fns: Record<FunctionKind, NodejsFunction>;
   private readonly tableConstructs: Record<EddyTableKey, dynamodb.Table>;
@@ -330,6 +344,13 @@ export class EddyStreams extends Construct {
 
     this.alarms = this.createAlarms(settings);
     this.dashboard = this.createDashboard();
+
+    if (props.kafkaGateway) {
+      const { topicsTable, logTable, groupsTable } = storage.tables;
+      const gatewayProps = props.kafkaGateway === true ? {} : props.kafkaGateway;
+      const { logLevel, logRetention, removalPolicy } = settings;
+      this.kafkaGateway = new EddyKafkaGateway(this, 'KafkaGateway', gatewayProps, { bucket: this.bucket, topicsTable, logTable, groupsTable, logLevel, logRetention, removalPolicy });
+    }
 
     this.acknowledgeNagFindings();
   }
