@@ -295,11 +295,10 @@ export function applyHeartbeat(state: GroupState, call: HeartbeatCall, t: Timing
   // A member whose target names partitions another member still holds waits for their release:
   // it is asked to heartbeat sooner, so it picks them up soon after (the holder acknowledges a
   // revocation as soon as it has reconciled it, without waiting for its interval).
-  let waiting = false;
+  // A repeated answer carries the same interval (the target is computed for it too).
+  const target = targetAssignment(s).get(member.memberId) ?? EMPTY_ASSIGNMENT;
   if (member.ackedEpoch === member.epoch) {
-    const target = targetAssignment(s).get(member.memberId) ?? EMPTY_ASSIGNMENT;
     const next = reconcile(s, member, target);
-    waiting = !isSubset(target, next);
     if (member.epoch === 0 || rejoining || !assignmentEquals(next, member.assigned)) {
       // A new assignment gets a new epoch and stays pending until a heartbeat carries that epoch.
       const epoch = s.epoch + 1;
@@ -314,7 +313,7 @@ export function applyHeartbeat(state: GroupState, call: HeartbeatCall, t: Timing
     response: {
       memberId: member.memberId,
       memberEpoch: member.epoch,
-      heartbeatIntervalMs: waiting ? handoverInterval : interval,
+      heartbeatIntervalMs: isSubset(target, member.assigned) ? interval : handoverInterval,
       assignment: describeAssignment(s, member.assigned),
     },
   };

@@ -66,11 +66,23 @@ describe('group protocol: answers and their wording', () => {
     const ahead = error(() => g.beat({ memberId: a.memberId, memberEpoch: 5 }));
     expect(ahead.code).toBe('STALE_MEMBER_EPOCH');
     expect(ahead.message).toBe(
-      'memberEpoch 5 is ahead of any epoch given to member m0 of group g: its epoch is 1 (or 0, the epoch it acknowledged last, until it acknowledges 1); release its partitions and join again with memberEpoch 0 and no memberId',
+      'memberEpoch 5 is ahead of any epoch given to member m0 of group g: its epoch is 1 (or 0, the epoch it acknowledged last, until it acknowledges 1); release its partitions and rejoin with memberEpoch 0 (and this memberId)',
     );
     g.beat({ memberId: a.memberId, memberEpoch: 1 }); // acknowledged
-    const stale = error(() => g.beat({ memberId: a.memberId, memberEpoch: 0 }));
-    expect(stale.message).toBe('memberEpoch 0 is stale for member m0 of group g: its epoch is 1; release its partitions and join again with memberEpoch 0 and no memberId');
+    const stale = error(() => g.beat({ memberId: a.memberId, memberEpoch: 2 }));
+    expect(stale.message).toBe('memberEpoch 2 is ahead of any epoch given to member m0 of group g: its epoch is 1; release its partitions and rejoin with memberEpoch 0 (and this memberId)');
+    g.beat({ memberEpoch: 0 }); // m1 joins: epoch 2
+    const old = error(() => g.beat({ memberId: a.memberId, memberEpoch: 2 }));
+    expect(old.message).toContain('is ahead of any epoch given to member m0');
+    // Once acknowledged, epoch 0 with the id is a rejoin (KIP-848), not stale: same id, a new epoch.
+    const rejoined = g.beat({ memberId: a.memberId, memberEpoch: 0 });
+    expect(rejoined.memberId).toBe('m0');
+    expect(rejoined.memberEpoch).toBe(3);
+    // The rejoin acknowledged an empty assignment at its epoch 1 (epochs never go back): 1 repeats the rejoin's answer.
+    expect(g.beat({ memberId: a.memberId, memberEpoch: 1 })).toEqual(rejoined);
+    g.beat({ memberId: a.memberId, memberEpoch: 3 });
+    const behind = error(() => g.beat({ memberId: a.memberId, memberEpoch: 1 }));
+    expect(behind.message).toBe('memberEpoch 1 is stale for member m0 of group g: its epoch is 3; release its partitions and rejoin with memberEpoch 0 (and this memberId)');
   });
 
   it('refuses commits with messages naming the epoch or the partition', () => {
