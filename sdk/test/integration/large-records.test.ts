@@ -8,14 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEddyError } from '../../src/errors.js';
 import { unique } from '../support/helpers.js';
-import { client, startTestHost, TRANSPORTS, type TestHost } from '../support/local-host.js';
+import { client, TRANSPORTS } from '../support/transports.js';
+import { testHost, type TestHost } from '../../../test/helpers/host.js';
 
 let host: TestHost;
 beforeAll(async () => {
-  host = await startTestHost();
+  host = await testHost();
 });
 afterAll(async () => {
-  await host.stop();
+  await host.cleanup();
 });
 
 const MiB = 1024 * 1024;
