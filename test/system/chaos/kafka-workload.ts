@@ -19,7 +19,7 @@
  *   every partition (through the SDK) is the ground truth.
  */
 import { Eddy } from '@eddy/sdk';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { History } from './history.js';
 import type { KafkaProxy } from './kafka-proxy.js';
 import { between, hashString, mix, mulberry32 } from './prng.js';
@@ -70,7 +70,13 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   const admin = new Eddy({ endpoint: o.url, retry: { retries: 8, initialRetryTimeMs: 50, maxRetryTimeMs: 1_000 }, requestTimeoutMs: 30_000 });
   await admin.createTopic({ name: o.topic, partitions: o.partitions });
   // One Kafka instance per process, as separate applications would have.
-  const client = (name: string): Kafka => new Kafka({ clientId: name, brokers: [o.broker], logLevel: logLevel.NOTHING, retry: RETRY, requestTimeout: 20_000, connectionTimeout: 5_000 });
+  // kafkajs's own warnings and errors go into the history as notes, for a post-mortem.
+  const logCreator = (): ((entry: LogEntry) => void) => (entry) => {
+    const { timestamp: _, logger: __, ...rest } = entry.log;
+    history.note(`kafkajs:${entry.label}`, `${entry.namespace}: ${JSON.stringify(rest).slice(0, 400)}`);
+  };
+  const client = (name: string): Kafka =>
+    new Kafka({ clientId: name, brokers: [o.broker], logLevel: logLevel.WARN, logCreator, retry: RETRY, requestTimeout: 20_000, connectionTimeout: 5_000 });
 
   // ---- consumers ---------------------------------------------------------
   const delivered = Array.from({ length: o.partitions }, () => new Set<number>());
@@ -128,7 +134,7 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
     let n = 0;
     while (Date.now() < deadline) {
       const partition = between(random, 0, o.partitions - 1);
-      const messages = Array.from({ length: between(random, 1, 4) }, () => ({ key: `k${between(random, 0, o.keys - 1)}`, value: `${name}:${n++}`, partition }));
+      const messages = Array.from({ length: between(random, 1, 6) }, () => ({ key: `k${between(random, 0, o.keys - 1)}`, value: `${name}:${n++}`, partition }));
       const values = messages.map((m) => m.value);
       for (const m of messages) history.add({ process: name, type: 'invoke', f: 'send', value: m.value, key: m.key });
       try {
