@@ -13,7 +13,8 @@
  *   outcome is unknown), and the producer is replaced by a new one (a new
  *   producer id), as a Kafka client must after giving up on a sequence.
  * - Two group members consume and auto-commit; mid-phase one stops (commits,
- *   leaves) and a new one joins. kafkajs is an eager client: on a rebalance
+ *   leaves) and a new one joins. A member that kafkajs does not restart after
+ *   a crash (a non-retriable error) is replaced, as a supervisor would. kafkajs is an eager client: on a rebalance
  *   it gives every partition up, recorded as an empty assignment.
  * - Faults stop; the group drains to the high watermarks; the final read of
  *   every partition (through the SDK) is the ground truth.
@@ -82,13 +83,20 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   const delivered = Array.from({ length: o.partitions }, () => new Set<number>());
   const members: Array<{ name: string; consumer: Consumer }> = [];
   let consumerCrashes = 0;
+  let stopping = false;
   const startMember = async (name: string): Promise<void> => {
     const consumer = client(name).consumer({ groupId: o.group, sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 300, retry: RETRY });
     consumer.on(consumer.events.REBALANCING, () => void history.add({ process: name, type: 'info', f: 'assign', partitions: [] }));
     consumer.on(consumer.events.STOP, () => void history.add({ process: name, type: 'info', f: 'assign', partitions: [] }));
-    consumer.on(consumer.events.CRASH, () => {
+    consumer.on(consumer.events.CRASH, (e) => {
       consumerCrashes++;
       history.add({ process: name, type: 'info', f: 'assign', partitions: [] });
+      // kafkajs restarts a consumer after a retriable error only; after any other it stays down, and a
+      // supervisor would start a new process: so does the workload (while the run still needs consumers).
+      if (!e.payload.restart && !stopping) {
+        history.note('nemesis', `${name} crashed for good (${String(e.payload.error)}); replacing it by ${name}r`);
+        void startMember(`${name}r`).catch(() => undefined);
+      }
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => void history.add({ process: name, type: 'info', f: 'assign', partitions: [...(e.payload.memberAssignment[o.topic] ?? [])] }));
     consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
@@ -186,6 +194,7 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   }
   log(drained ? '  kafka: drained' : '  kafka: drain timed out');
   history.note('nemesis', drained ? 'drained' : 'drain timed out');
+  stopping = true;
   await Promise.all(members.map((m) => Promise.race([m.consumer.disconnect().catch(() => undefined), sleep(15_000)])));
 
   await readAll(admin, o.topic, o.partitions, described.partitionOffsets, history, prefix);
