@@ -107,7 +107,8 @@ export function isStale(bundle: ConsoleBundle): boolean {
   return false;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Bundled into the compiled CLI, import.meta.url is dist/cli/main.js: only a run of this file itself builds.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && /build\.[cm]?[jt]s$/.test(process.argv[1])) {
   const bundle = await buildConsole();
   let raw = 0;
   let gz = 0;

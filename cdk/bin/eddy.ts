@@ -6,11 +6,14 @@
  * - `eddy:removalPolicy` — `retain` (default) or `destroy` (dev and LocalStack);
  * - `eddy:functionNamePrefix` — function name prefix, default the names in `FUNCTION_NAMES`;
  * - `eddy:alarmEmail` — an email address every alarm notifies (through an SNS topic; confirm the subscription email).
+ * - `eddy:kafkaGateway` — `true` adds the Kafka gateway (Fargate + Network Load Balancer, billed while idle; docs/deploy.md), default off;
+ * - `eddy:kafkaGatewayAllowFrom` — the CIDR block that may connect to it, default the gateway VPC's CIDR.
  *
  * The stack is environment-agnostic: it deploys to the account and region of
  * the CLI's credentials, and synthesizes offline without any.
  */
 import { App, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { EddyStack } from '../lib/eddy-stack.js';
 
 const app = new App();
@@ -28,11 +31,17 @@ if (removal !== 'retain' && removal !== 'destroy') {
 }
 const functionNamePrefix = context('eddy:functionNamePrefix');
 const alarmEmail = context('eddy:alarmEmail');
+const kafkaGateway = context('eddy:kafkaGateway') ?? 'false';
+if (kafkaGateway !== 'true' && kafkaGateway !== 'false') {
+  throw new Error(`context eddy:kafkaGateway must be true or false, got ${JSON.stringify(kafkaGateway)}`);
+}
+const kafkaGatewayAllowFrom = context('eddy:kafkaGatewayAllowFrom');
 
 new EddyStack(app, context('eddy:stackName') ?? 'Eddy', {
   ...(alarmEmail !== undefined ? { alarmEmail } : {}),
   eddy: {
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ...(functionNamePrefix !== undefined ? { functionNamePrefix } : {}),
+    ...(kafkaGateway === 'true' ? { kafkaGateway: kafkaGatewayAllowFrom !== undefined ? { allowFrom: ec2.Peer.ipv4(kafkaGatewayAllowFrom) } : true } : {}),
   },
 });

@@ -69,6 +69,7 @@ export class EddyStack extends Stack {
       new CfnOutput(this, `${pascal(kind)}FunctionName`, { value: fn.functionName, description: `Name of the ${kind} function` });
     }
     if (this.alarmTopic) new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
+    if (this.eddy.kafkaGateway) new CfnOutput(this, 'KafkaBootstrap', { value: this.eddy.kafkaGateway.bootstrapAddress, description: 'Kafka bootstrap server (the gateway load balancer)' });
     new CfnOutput(this, 'BucketName', { value: this.eddy.bucket.bucketName, description: 'Record batch bucket' });
     for (const [key, table] of Object.entries(this.eddy.tables) as [EddyTableKey, EddyStreams['tables'][EddyTableKey]][]) {
       new CfnOutput(this, `${pascal(key)}Name`, { value: table.tableName, description: `DynamoDB ${key}` });

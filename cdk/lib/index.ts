@@ -5,3 +5,5 @@ export { EddyStack } from './eddy-stack.js';
 export type { EddyStackProps } from './eddy-stack.js';
 export { API_ROUTES, INVOKE_ACCESS, iamPaths } from './routes.js';
 export type { Access, ApiRoute, ApiFunctionKind } from './routes.js';
+export { EddyKafkaGateway, KAFKA_GATEWAY_PERMISSIONS, KAFKA_GATEWAY_DOCKERFILE } from './kafka-gateway.js';
+export type { EddyKafkaGatewayProps } from './kafka-gateway.js';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { examples } from '../command.js';
-import { describeFailure } from '../errors.js';
+import { describeFailure, UsageError } from '../errors.js';
 import { parseNonNegativeInt } from '../parse.js';
 
 /** The gateway's entry point in this checkout. */
@@ -28,7 +28,7 @@ interface GatewayOptions {
 
 /** The `gateway` command. */
 export function gatewayCommand(): Command {
-  return examples(
+  const command = examples(
     new Command('gateway')
       .description('serve the Kafka protocol against a deployed Eddy stack (your AWS credentials; tables and bucket from flags or EDDY_* variables)')
       .option('--port <port>', 'TCP port to listen on [env EDDY_KAFKA_PORT, default 9092]', parseNonNegativeInt)
@@ -51,6 +51,16 @@ export function gatewayCommand(): Command {
     'AWS_REGION=eu-west-1 EDDY_TOPICS_TABLE=… EDDY_LOG_TABLE=… EDDY_GROUPS_TABLE=… EDDY_BUCKET=… eddy gateway',
     'eddy gateway --port 9092 --advertised kafka.internal:9092 --topics-table eddy-topics --log-table eddy-log --groups-table eddy-groups --bucket my-eddy-data',
   );
+  return command.addHelpText(
+    'after',
+    [
+      '',
+      'AWS: credentials and region from the SDK\'s default chain (AWS_PROFILE, AWS_REGION, ...).',
+      'Other endpoints (LocalStack, a VPC endpoint, the local stand-ins): AWS_ENDPOINT_URL_DYNAMODB and',
+      'AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL for both); S3 then uses path-style addressing.',
+      '',
+    ].join('\n'),
+  );
 }
 
 async function runGateway(opts: GatewayOptions): Promise<number> {
@@ -69,8 +79,8 @@ async function runGateway(opts: GatewayOptions): Promise<number> {
   if (opts.autoCreateTopics === false) env.EDDY_KAFKA_AUTO_CREATE_TOPICS = 'false';
   const missing = ['EDDY_TOPICS_TABLE', 'EDDY_LOG_TABLE', 'EDDY_GROUPS_TABLE', 'EDDY_BUCKET'].filter((n) => !env[n]);
   if (missing.length > 0) {
-    process.stderr.write(`eddy gateway: missing ${missing.join(', ')} (the stack outputs TopicsTableName, LogTableName, GroupsTableName, BucketName); pass them as flags or environment variables\n`);
-    return 2;
+    const outputs: Record<string, string> = { EDDY_TOPICS_TABLE: 'TopicsTableName', EDDY_LOG_TABLE: 'LogTableName', EDDY_GROUPS_TABLE: 'GroupsTableName', EDDY_BUCKET: 'BucketName' };
+    throw new UsageError(`gateway: missing ${missing.map((n) => `${n} (stack output ${outputs[n]})`).join(', ')}; pass them as flags or environment variables`);
   }
   const tsx = import.meta.resolve('tsx');
   const child = spawn(process.execPath, ['--import', tsx, GATEWAY_MAIN], { stdio: 'inherit', env });

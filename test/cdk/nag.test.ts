@@ -6,11 +6,13 @@
  */
 import type { App} from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EddyStack } from '../../cdk/lib/eddy-stack.js';
+import { EddyStreams } from '../../cdk/lib/eddy-streams.js';
 import { removeTestApps, testApp } from './helpers.js';
 
 const SYNTH_TIMEOUT = 300_000;
@@ -47,6 +49,35 @@ describe('cdk-nag AwsSolutions', () => {
       expect([...rules].sort()).toEqual(['IAM5', 'L1', 'S1', 'SNS2']);
       // Each carries a reason a reviewer can judge.
       for (const a of acks) expect(a.reason.length, `${a.path} ${a.id}`).toBeGreaterThan(40);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'with the Kafka gateway on, every finding is acknowledged too, each with its reason',
+    () => {
+      const app = nagApp();
+      const stack = new EddyStack(app, 'Eddy', { eddy: { kafkaGateway: true } });
+      expect(() => app.synth()).not.toThrow();
+      // aws-cdk-lib's flow log acknowledges two CloudFormation-Validate rules itself; the gateway's own are AwsSolutions ones.
+      const acks = acknowledgments(stack).filter((a) => a.path.includes('/KafkaGateway') && a.id.startsWith('AwsSolutions::'));
+      const rules = new Set(acks.map((a) => a.id.replace(/^AwsSolutions::AwsSolutions-/, '').replace(/\[.*$/, '')));
+      expect([...rules].sort()).toEqual(['ECS2', 'ECS4', 'ELB2', 'IAM5']);
+      for (const a of acks) expect(a.reason.length, `${a.path} ${a.id}`).toBeGreaterThan(40);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'with the Kafka gateway in a VPC of yours (its CIDR known only at deploy time), too',
+    () => {
+      const app = nagApp();
+      const stack = new EddyStack(app, 'Eddy');
+      const vpc = new ec2.Vpc(stack, 'Mine', { maxAzs: 2, natGateways: 1, flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } } });
+      new EddyStreams(stack, 'Second', { kafkaGateway: { vpc }, functionNamePrefix: 'second' });
+      expect(() => app.synth()).not.toThrow();
+      const rules = new Set(acknowledgments(stack).filter((a) => a.path.includes('/KafkaGateway') && a.id.startsWith('AwsSolutions::')).map((a) => a.id.replace(/^AwsSolutions::AwsSolutions-/, '').replace(/\[.*$/, '')));
+      expect([...rules].sort()).toEqual(['EC23', 'ECS2', 'ECS4', 'ELB2', 'IAM5']);
     },
     SYNTH_TIMEOUT,
   );
