@@ -13,13 +13,14 @@
  *   outcome is unknown), and the producer is replaced by a new one (a new
  *   producer id), as a Kafka client must after giving up on a sequence.
  * - Two group members consume and auto-commit; mid-phase one stops (commits,
- *   leaves) and a new one joins. kafkajs is an eager client: on a rebalance
+ *   leaves) and a new one joins. A member that kafkajs does not restart after
+ *   a crash (a non-retriable error) is replaced, as a supervisor would. kafkajs is an eager client: on a rebalance
  *   it gives every partition up, recorded as an empty assignment.
  * - Faults stop; the group drains to the high watermarks; the final read of
  *   every partition (through the SDK) is the ground truth.
  */
 import { Eddy } from '@eddy/sdk';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { History } from './history.js';
 import type { KafkaProxy } from './kafka-proxy.js';
 import { between, hashString, mix, mulberry32 } from './prng.js';
@@ -70,19 +71,32 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   const admin = new Eddy({ endpoint: o.url, retry: { retries: 8, initialRetryTimeMs: 50, maxRetryTimeMs: 1_000 }, requestTimeoutMs: 30_000 });
   await admin.createTopic({ name: o.topic, partitions: o.partitions });
   // One Kafka instance per process, as separate applications would have.
-  const client = (name: string): Kafka => new Kafka({ clientId: name, brokers: [o.broker], logLevel: logLevel.NOTHING, retry: RETRY, requestTimeout: 20_000, connectionTimeout: 5_000 });
+  // kafkajs's own warnings and errors go into the history as notes, for a post-mortem.
+  const logCreator = (): ((entry: LogEntry) => void) => (entry) => {
+    const { timestamp: _, logger: __, ...rest } = entry.log;
+    history.note(`kafkajs:${entry.label}`, `${entry.namespace}: ${JSON.stringify(rest).slice(0, 400)}`);
+  };
+  const client = (name: string): Kafka =>
+    new Kafka({ clientId: name, brokers: [o.broker], logLevel: logLevel.WARN, logCreator, retry: RETRY, requestTimeout: 20_000, connectionTimeout: 5_000 });
 
   // ---- consumers ---------------------------------------------------------
   const delivered = Array.from({ length: o.partitions }, () => new Set<number>());
   const members: Array<{ name: string; consumer: Consumer }> = [];
   let consumerCrashes = 0;
+  let stopping = false;
   const startMember = async (name: string): Promise<void> => {
     const consumer = client(name).consumer({ groupId: o.group, sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 300, retry: RETRY });
     consumer.on(consumer.events.REBALANCING, () => void history.add({ process: name, type: 'info', f: 'assign', partitions: [] }));
     consumer.on(consumer.events.STOP, () => void history.add({ process: name, type: 'info', f: 'assign', partitions: [] }));
-    consumer.on(consumer.events.CRASH, () => {
+    consumer.on(consumer.events.CRASH, (e) => {
       consumerCrashes++;
       history.add({ process: name, type: 'info', f: 'assign', partitions: [] });
+      // kafkajs restarts a consumer after a retriable error only; after any other it stays down, and a
+      // supervisor would start a new process: so does the workload (while the run still needs consumers).
+      if (!e.payload.restart && !stopping) {
+        history.note('nemesis', `${name} crashed for good (${String(e.payload.error)}); replacing it by ${name}r`);
+        void startMember(`${name}r`).catch(() => undefined);
+      }
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => void history.add({ process: name, type: 'info', f: 'assign', partitions: [...(e.payload.memberAssignment[o.topic] ?? [])] }));
     consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
@@ -128,7 +142,7 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
     let n = 0;
     while (Date.now() < deadline) {
       const partition = between(random, 0, o.partitions - 1);
-      const messages = Array.from({ length: between(random, 1, 4) }, () => ({ key: `k${between(random, 0, o.keys - 1)}`, value: `${name}:${n++}`, partition }));
+      const messages = Array.from({ length: between(random, 1, 6) }, () => ({ key: `k${between(random, 0, o.keys - 1)}`, value: `${name}:${n++}`, partition }));
       const values = messages.map((m) => m.value);
       for (const m of messages) history.add({ process: name, type: 'invoke', f: 'send', value: m.value, key: m.key });
       try {
@@ -180,6 +194,7 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   }
   log(drained ? '  kafka: drained' : '  kafka: drain timed out');
   history.note('nemesis', drained ? 'drained' : 'drain timed out');
+  stopping = true;
   await Promise.all(members.map((m) => Promise.race([m.consumer.disconnect().catch(() => undefined), sleep(15_000)])));
 
   await readAll(admin, o.topic, o.partitions, described.partitionOffsets, history, prefix);
