@@ -75,6 +75,7 @@ export default tseslint.config(
   layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/kafka/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'lambdas call core through core/index.ts only (docs/design.md)'),
   layer(['kafka/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'], 'the Kafka front door depends on core only (docs/design.md)'),
   layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'the local host serves the front doors over core/index.ts; it does not use the SDK'),
+  // sdk/test is not restricted: the SDK's unit tests run Eddy's real handlers in process (sdk/test/support/in-process-eddy.ts).
   layer(['sdk/src/**/*.ts'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**'], 'the SDK talks to Eddy over HTTPS or Lambda Invoke only (docs/design.md)'),
   layer(['console/**/*.ts', 'console/**/*.tsx'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cli/**', '**/cdk/**', '**/kafka/**', '**/sdk/**', '@eddy/sdk'], 'the console talks to HTTP API v1 only; its server side is static files (docs/console.md)'),
   layer(['cli/**/*.ts', 'cli/**/*.js'], ['**/core/**', '**/lambdas/**', '**/local/**', '**/cdk/**'], 'the CLI uses the SDK, nothing else (docs/design.md)'),

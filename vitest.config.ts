@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two projects. `unit`: fast and in-process — core on the memory adapters,
- * codecs, the contract package, handler units, the SDK against its in-memory
- * fake; `npm run test:unit` runs only these. `integration`: everything that
+ * codecs, the contract package, handler units, the SDK against Eddy's real
+ * handlers in process on memory stores; `npm run test:unit` runs only these. `integration`: everything that
  * starts something real — dynalite + s3rver, the local host, the CLI as a
  * process, real Kafka clients, Chromium, the synthesized bundles.
  * `npm test` runs both.

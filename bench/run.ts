@@ -11,7 +11,8 @@
  * npm run bench -- --hotpath         adds the CPU-per-MB micro-benchmark of the hot path (bench/hotpath.ts)
  * npm run bench -- --fanin           adds many single-record producers on one partition (1, 8, 64; core on memory adapters + simulated AWS latency)
  * npm run bench -- --profile         adds CPU profiles of the local host and of the SDK side over one extra Eddy run
- * options: --systems=eddy,nats,redis,kinesalite,ceiling  --runs=N  --records=N  --no-write  --write
+ * options: --systems=eddy,eddy-kafka,nats,redis,kinesalite,ceiling  --runs=N  --records=N  --no-write  --write
+ * (eddy-kafka: the same local host through its Kafka protocol server, driven by kafkajs)
  * ```
  *
  * Never part of `npm test`. Everything listens on 127.0.0.1 and every loop
@@ -38,6 +39,7 @@ import { workload } from './lib/workload.js';
 import { measureCosts, measureLatency } from './model.js';
 import { Ceiling, type CeilingRow } from './systems/ceiling.js';
 import { EddySystem } from './systems/eddy.js';
+import { EddyKafkaSystem } from './systems/eddy-kafka.js';
 import { KinesaliteSystem } from './systems/kinesalite.js';
 import { NatsSystem } from './systems/nats.js';
 import { RedisSystem } from './systems/redis.js';
@@ -52,6 +54,8 @@ const CHART_DIR = join(ROOT, 'docs', 'benchmarks');
 const CHART = join(CHART_DIR, 'throughput.svg');
 const FANIN_CHART = join(CHART_DIR, 'fanin.svg');
 const PEERS = ['eddy', 'nats', 'redis', 'kinesalite'] as const;
+/** Every system measured: the peers, and Eddy through its Kafka protocol front door. */
+const SYSTEMS = ['eddy', 'eddy-kafka', 'nats', 'redis', 'kinesalite'] as const;
 
 interface Args {
   readonly quick: boolean;
@@ -85,8 +89,8 @@ function parseArgs(argv: readonly string[]): Args {
     if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new Error(`${name} must be a positive integer, got ${v}`);
     return n;
   };
-  const systems = new Set((value('--systems') ?? [...PEERS, 'ceiling'].join(',')).split(',').filter(Boolean));
-  for (const s of systems) if (![...PEERS, 'ceiling'].includes(s)) throw new Error(`unknown system ${s}`);
+  const systems = new Set((value('--systems') ?? [...SYSTEMS, 'ceiling'].join(',')).split(',').filter(Boolean));
+  for (const s of systems) if (![...SYSTEMS, 'ceiling'].includes(s)) throw new Error(`unknown system ${s}`);
   return {
     quick,
     cost: argv.includes('--cost'),
@@ -270,6 +274,7 @@ async function main(): Promise<void> {
   const profilePath = args.profile ? join(tempDir('profile'), 'eddy-host.cpuprofile') : undefined;
   const systems: BenchSystem[] = [
     new EddySystem(profilePath ? { profilePath } : {}),
+    new EddyKafkaSystem(),
     new NatsSystem(),
     new RedisSystem(),
     new KinesaliteSystem(),
@@ -384,6 +389,11 @@ async function main(): Promise<void> {
     if (ceiling !== undefined) goals.push(['produce within 2× of the stand-in ceiling', `eddy ${fmt(mbps(eddy.produce))} vs ceiling ${fmt(ceiling)} MB/s`, `${fmt(ceiling / mbps(eddy.produce), 2)}× below`, ceiling / mbps(eddy.produce) <= 2 ? 'met' : 'NOT met']);
     const nats = peer('nats');
     if (nats) goals.push(['consume at least NATS JetStream', `eddy ${fmt(mbps(eddy.consume))} vs nats ${fmt(mbps(nats.consume))} MB/s`, `${fmt(mbps(eddy.consume) / mbps(nats.consume), 2)}×`, mbps(eddy.consume) >= mbps(nats.consume) ? 'met' : 'NOT met']);
+    const kafka = peer('eddy-kafka');
+    if (kafka) {
+      goals.push(['produce through the Kafka protocol (kafkajs) vs the HTTP path (SDK)', `eddy-kafka ${fmt(mbps(kafka.produce))} vs eddy ${fmt(mbps(eddy.produce))} MB/s`, `${fmt(mbps(kafka.produce) / mbps(eddy.produce), 2)}×`, 'measured']);
+      goals.push(['consume through the Kafka protocol (kafkajs) vs the HTTP path (SDK)', `eddy-kafka ${fmt(mbps(kafka.consume))} vs eddy ${fmt(mbps(eddy.consume))} MB/s`, `${fmt(mbps(kafka.consume) / mbps(eddy.consume), 2)}×`, 'measured']);
+    }
     if (eddy.facts) goals.push(['at most one S3 PUT per produce request', `${fmt(Number(eddy.facts.s3PutsPerProduce), 3)} per request (measured)`, '', Number(eddy.facts.s3PutsPerProduce) <= 1 ? 'met' : 'NOT met']);
   }
 
@@ -534,7 +544,7 @@ async function main(): Promise<void> {
     const day = new Date().toISOString().slice(0, 10);
     const [load1] = loadavg();
     if (comparison) {
-      const bars: Bar[] = PEERS.flatMap((name) => {
+      const bars: Bar[] = SYSTEMS.flatMap((name) => {
         const s = peer(name);
         return [
           { group: name, series: 'produce', value: s ? mbps(s.produce) : undefined },

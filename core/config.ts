@@ -24,6 +24,10 @@ export interface Settings {
   readonly compactionTargetBytes: number;
   /** Maintenance: minimum age of an entry before retention may expire it. @default 60000 (the maintenance default) */
   readonly retentionMinAgeMs?: number;
+  /** Groups: the heartbeat interval answers ask for (capped at a third of the session timeout). @default 5000 */
+  readonly heartbeatIntervalMs?: number;
+  /** Groups: the interval asked of a member waiting for partitions another member still holds. @default 500 */
+  readonly handoverHeartbeatIntervalMs?: number;
 }
 
 /** Defaults used by the local host and the CDK stack. */
@@ -36,6 +40,10 @@ export const DEFAULTS = {
   /** 15 minutes: longer than any Lambda invocation (max 15 min) can hold an index entry. */
   gcGraceMs: 15 * 60_000,
   compactionTargetBytes: 8 * 1024 * 1024,
+  /** Consumer groups: the heartbeat interval answers ask for (the local host asks for 1000). */
+  heartbeatIntervalMs: 5_000,
+  /** Consumer groups: the interval asked of a member waiting for a handover. */
+  handoverHeartbeatIntervalMs: 500,
   maintenanceIntervalMs: 60_000,
   port: 4000,
   dataDir: '.eddy',
@@ -75,6 +83,14 @@ export function readSettings(env: Env, requireResources = false): Settings {
     throw new EddyError('INVALID_REQUEST', `setting ${ENV.logLevel}=${JSON.stringify(logLevel)} must be debug|info|warn|error`);
   }
   const optional = (name: string): string | undefined => (env[name] ? env[name] : undefined);
+  const positive = (name: string): number | undefined => {
+    if (!env[name]) return undefined;
+    const n = intSetting(env, name, 0);
+    if (n < 1) throw new EddyError('INVALID_REQUEST', `setting ${name}=${JSON.stringify(env[name])} must be at least 1 (ms)`);
+    return n;
+  };
+  const heartbeatIntervalMs = positive(ENV.heartbeatIntervalMs);
+  const handoverHeartbeatIntervalMs = positive(ENV.handoverHeartbeatIntervalMs);
   return {
     topicsTable: str(env, ENV.topicsTable, d?.topicsTable),
     logTable: str(env, ENV.logTable, d?.logTable),
@@ -85,5 +101,15 @@ export function readSettings(env: Env, requireResources = false): Settings {
     logLevel: logLevel as Settings['logLevel'],
     gcGraceMs: intSetting(env, ENV.gcGraceMs, DEFAULTS.gcGraceMs),
     compactionTargetBytes: intSetting(env, ENV.compactionTargetBytes, DEFAULTS.compactionTargetBytes),
+    ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
+    ...(handoverHeartbeatIntervalMs !== undefined ? { handoverHeartbeatIntervalMs } : {}),
+  };
+}
+
+/** The consumer-group options a {@link Settings} sets (for `createEddy`'s `settings.groups`). */
+export function groupSettings(settings: Settings): { heartbeatIntervalMs?: number; handoverHeartbeatIntervalMs?: number } {
+  return {
+    ...(settings.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: settings.heartbeatIntervalMs } : {}),
+    ...(settings.handoverHeartbeatIntervalMs !== undefined ? { handoverHeartbeatIntervalMs: settings.handoverHeartbeatIntervalMs } : {}),
   };
 }

@@ -50,7 +50,7 @@ export interface LocalHostOptions {
    */
   readonly instrument?: (clients: AwsClients) => void;
   /** Settings overrides (e.g. gcGraceMs) on top of the stand-ins' settings. */
-  readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes' | 'retentionMinAgeMs'>>;
+  readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes' | 'retentionMinAgeMs' | 'heartbeatIntervalMs' | 'handoverHeartbeatIntervalMs'>>;
   /**
    * How long `close()` lets in-flight requests finish before cutting their
    * connections (long polls are answered at once, so only slow writes wait).
@@ -86,6 +86,9 @@ export interface LocalHost {
    */
   close(): Promise<void>;
 }
+
+/** The heartbeat interval the local host asks group members for (deployments: 5000, `EDDY_HEARTBEAT_INTERVAL_MS`). */
+export const LOCAL_HEARTBEAT_INTERVAL_MS = 1_000;
 
 const KIND_BY_FUNCTION = new Map<string, FunctionKind>(Object.entries(FUNCTION_NAMES).map(([kind, name]) => [name, kind as FunctionKind]));
 
@@ -159,7 +162,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     throw err;
   }
   options.instrument?.(standins.clients);
-  const settings: Settings = { ...standins.settings, ...options.settings };
+  // Heartbeats cost nothing here: a shorter interval lets a rebalance finish in about a second.
+  const settings: Settings = { heartbeatIntervalMs: LOCAL_HEARTBEAT_INTERVAL_MS, ...standins.settings, ...options.settings };
   const components = awsComponents(settings, { clients: standins.clients });
   const runtime = createRuntime({ settings, components, logger: log, pollIntervalMs: 250 });
   let inFlight = 0;
@@ -179,7 +183,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     if (await serveConsole(req, res, url)) return; // the web console's static files under /console/
     const body = await readBody(req);
     if (body === 'too large') {
-      send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes`, retryable: false } }));
+      send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes (the limit of the HTTP API and of a Lambda invoke; a larger record goes over the Kafka protocol, see docs/kafka.md)`, retryable: false } }));
       return;
     }
     const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/.exec(url.pathname);

@@ -6,7 +6,7 @@
  * within about two seconds even with consumers attached (see
  * `LocalHost.close`); a second signal exits at once.
  */
-import { DEFAULTS, ENV, intSetting } from '../core/config.js';
+import { DEFAULTS, ENV, intSetting, readSettings } from '../core/config.js';
 
 const env = process.env;
 // Node 20 is supported here; the AWS SDK's advance notice about Node 22 is noise for a local run.
@@ -28,6 +28,7 @@ const REPEAT_WINDOW_MS = 300;
 try {
   const kafka = readKafkaSettings(env);
   const retentionMinAge = env[ENV.retentionMinAgeMs] ? intSetting(env, ENV.retentionMinAgeMs, 60_000) : undefined;
+  const { heartbeatIntervalMs, handoverHeartbeatIntervalMs } = readSettings(env);
   const dataDir = env[ENV.dataDir] || DEFAULTS.dataDir;
   const host = await startLocalHost({
     ...(kafka.port !== undefined ? { kafkaPort: kafka.port } : {}),
@@ -41,7 +42,11 @@ try {
     dataDir,
     maintenanceIntervalMs: intSetting(env, ENV.maintenanceIntervalMs, DEFAULTS.maintenanceIntervalMs),
     logLevel: level,
-    ...(retentionMinAge !== undefined ? { settings: { retentionMinAgeMs: retentionMinAge } } : {}),
+    settings: {
+      ...(retentionMinAge !== undefined ? { retentionMinAgeMs: retentionMinAge } : {}),
+      ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
+      ...(handoverHeartbeatIntervalMs !== undefined ? { handoverHeartbeatIntervalMs } : {}),
+    },
   });
   const custom = host.url !== DEFAULT_ENDPOINT;
   // With another port the CLI and SDK must be told where to go: say how, on every line that needs it.

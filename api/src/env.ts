@@ -34,6 +34,19 @@ export const ENV = {
    * keep the default, which protects appends still re-reading their entry.
    */
   retentionMinAgeMs: 'EDDY_RETENTION_MIN_AGE_MS',
+  /**
+   * Consumer groups: the heartbeat interval heartbeat answers ask for, in ms
+   * (default 5000; the local host uses 1000), at most a third of the
+   * member's session timeout. Every heartbeat writes the group's state, so a
+   * shorter interval costs DynamoDB writes in a deployment.
+   */
+  heartbeatIntervalMs: 'EDDY_HEARTBEAT_INTERVAL_MS',
+  /**
+   * Consumer groups: the interval asked of a member waiting for partitions
+   * another member still holds (a handover in progress), in ms (default 500),
+   * so it picks them up soon after their release.
+   */
+  handoverHeartbeatIntervalMs: 'EDDY_HANDOVER_HEARTBEAT_INTERVAL_MS',
   /** SDK and CLI: the API endpoint. */
   endpoint: 'EDDY_ENDPOINT',
   /** Local host: port of the Kafka protocol server on 127.0.0.1 (default 9092; 0 turns it off). `eddy gateway`: its listening port. */

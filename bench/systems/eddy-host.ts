@@ -7,7 +7,9 @@
  *   the `http.server.request.start` diagnostics channel and `res.end`): what
  *   Lambda would bill, rounded up to 1 ms per invocation.
  *
- * Argument: JSON `{dataDir, simulateAws, seed, crossContainer}`. With
+ * Argument: JSON `{dataDir, simulateAws, seed, crossContainer, kafka}`; with
+ * `kafka`, the host's Kafka protocol server listens too (a free port, sent
+ * to the parent as `kafkaPort`). With
  * `crossContainer`, the host's in-process long-poll wake-up is disabled, so
  * a waiting fetch re-reads the index every 250 ms as it must across Lambda
  * containers (they share no memory).
@@ -30,6 +32,7 @@ interface Options {
   readonly simulateAws?: boolean;
   readonly seed?: number;
   readonly crossContainer?: boolean;
+  readonly kafka?: boolean;
 }
 
 /** What one function kind was invoked for. */
@@ -114,6 +117,7 @@ try {
     dataDir: options.dataDir,
     maintenanceIntervalMs: 0,
     logWrite: () => undefined,
+    ...(options.kafka ? { kafkaPort: 0 } : {}),
     instrument: (clients) => {
       // Metering first: the counter sees every attempt, simulated or not.
       meter.install(clients, DEFAULTS.logTable);
@@ -132,7 +136,7 @@ try {
   }
 
   serveParent(
-    { url: host.url, logTable: host.runtime.settings.logTable },
+    { url: host.url, logTable: host.runtime.settings.logTable, ...(host.kafka ? { kafkaPort: host.kafka.port } : {}) },
     {
       stats: (): HostStats => ({
         meter: meter.snapshot(),

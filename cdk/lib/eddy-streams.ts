@@ -100,6 +100,25 @@ export interface EddyStreamsProps {
   readonly compactionTargetBytes?: number;
 
   /**
+   * The heartbeat interval consumer-group answers ask members for
+   * (`EDDY_HEARTBEAT_INTERVAL_MS`), at most a third of a member's session
+   * timeout; 100 ms to 60 s. Every heartbeat writes the group's state, so a
+   * shorter interval speeds rebalances and costs DynamoDB writes.
+   *
+   * @default Duration.millis(DEFAULTS.heartbeatIntervalMs) — 5 seconds
+   */
+  readonly heartbeatInterval?: Duration;
+
+  /**
+   * The interval asked of a member waiting for partitions another member is
+   * releasing (`EDDY_HANDOVER_HEARTBEAT_INTERVAL_MS`), so it takes them soon
+   * after their release; 100 ms to 60 s.
+   *
+   * @default Duration.millis(DEFAULTS.handoverHeartbeatIntervalMs) — 500 ms
+   */
+  readonly handoverHeartbeatInterval?: Duration;
+
+  /**
    * Handler log level (`EDDY_LOG_LEVEL`).
    *
    * @default 'info'
@@ -459,6 +478,8 @@ export class EddyStreams extends Construct {
       [ENV.logLevel]: settings.logLevel,
       [ENV.gcGraceMs]: String(settings.gcGrace.toMilliseconds()),
       [ENV.compactionTargetBytes]: String(settings.compactionTargetBytes),
+      [ENV.heartbeatIntervalMs]: String(settings.heartbeatInterval.toMilliseconds()),
+      [ENV.handoverHeartbeatIntervalMs]: String(settings.handoverHeartbeatInterval.toMilliseconds()),
     };
 
     const fns = {} as Record<FunctionKind, NodejsFunction>;
@@ -764,6 +785,8 @@ interface ResolvedProps {
   readonly maintenanceInterval: Duration;
   readonly gcGrace: Duration;
   readonly compactionTargetBytes: number;
+  readonly heartbeatInterval: Duration;
+  readonly handoverHeartbeatInterval: Duration;
   readonly logLevel: EddyLogLevel;
   readonly logRetention: logs.RetentionDays;
   readonly functionName: (kind: FunctionKind) => string;
@@ -812,6 +835,16 @@ function resolveProps(props: EddyStreamsProps): ResolvedProps {
     fail(`compactionTargetBytes must be an integer from 1 MiB to 5 GiB, got ${compactionTargetBytes}`);
   }
 
+  const interval = (name: string, value: Duration | undefined, fallbackMs: number): Duration => {
+    const d = value ?? Duration.millis(fallbackMs);
+    if (d.isUnresolved()) fail(`${name} must be a literal duration`);
+    const ms = d.toMilliseconds();
+    if (!Number.isInteger(ms) || ms < 100 || ms > 60_000) fail(`${name} must be from 100 ms to 60 s, got ${d.toHumanString()}`);
+    return d;
+  };
+  const heartbeatInterval = interval('heartbeatInterval', props.heartbeatInterval, DEFAULTS.heartbeatIntervalMs);
+  const handoverHeartbeatInterval = interval('handoverHeartbeatInterval', props.handoverHeartbeatInterval, DEFAULTS.handoverHeartbeatIntervalMs);
+
   const logLevel = props.logLevel ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     fail(`logLevel must be one of ${LOG_LEVELS.join('|')}, got ${JSON.stringify(logLevel)}`);
@@ -853,6 +886,8 @@ function resolveProps(props: EddyStreamsProps): ResolvedProps {
     maintenanceInterval,
     gcGrace,
     compactionTargetBytes,
+    heartbeatInterval,
+    handoverHeartbeatInterval,
     logLevel,
     logRetention,
     functionName,

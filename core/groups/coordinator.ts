@@ -25,6 +25,8 @@ import {
   adminFence,
   applyHeartbeat,
   authorizeCommit,
+  DEFAULT_HANDOVER_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_REBALANCE_TIMEOUT_MS,
   describeAssignment,
   groupStatus,
@@ -57,6 +59,10 @@ export interface GroupCoordinatorOptions {
   readonly rebalanceTimeoutMs?: number;
   /** Attempts of one optimistic state update before answering `UNAVAILABLE`. @default 64 */
   readonly maxAttempts?: number;
+  /** The heartbeat interval answers ask for, at most a third of the member's session timeout. @default 5000 */
+  readonly heartbeatIntervalMs?: number;
+  /** The interval asked of a member waiting for partitions another member still holds (a handover). @default 500 */
+  readonly handoverHeartbeatIntervalMs?: number;
 }
 
 /** Largest serialized group state accepted (DynamoDB items are at most 400 KB). */
@@ -77,6 +83,8 @@ export interface GroupPorts {
 /** Consumer groups: membership, assignment, committed offsets. */
 export class GroupCoordinator {
   private readonly rebalanceTimeoutMs: number;
+  private readonly heartbeatIntervalMs: number;
+  private readonly handoverHeartbeatIntervalMs: number;
   private readonly maxAttempts: number;
   private readonly meta: MetadataStore;
 
@@ -86,6 +94,8 @@ export class GroupCoordinator {
   ) {
     this.meta = ports.metadataStore;
     this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? DEFAULT_REBALANCE_TIMEOUT_MS;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.handoverHeartbeatIntervalMs = options.handoverHeartbeatIntervalMs ?? DEFAULT_HANDOVER_HEARTBEAT_INTERVAL_MS;
     this.maxAttempts = options.maxAttempts ?? 64;
   }
 
@@ -94,7 +104,13 @@ export class GroupCoordinator {
   }
 
   private timing(group: string): Timing & { group: string } {
-    return { now: this.ports.clock.now(), rebalanceTimeoutMs: this.rebalanceTimeoutMs, group };
+    return {
+      now: this.ports.clock.now(),
+      rebalanceTimeoutMs: this.rebalanceTimeoutMs,
+      heartbeatIntervalMs: this.heartbeatIntervalMs,
+      handoverHeartbeatIntervalMs: this.handoverHeartbeatIntervalMs,
+      group,
+    };
   }
 
   /**

@@ -24,6 +24,7 @@
  *    changed again: heartbeats carrying the acknowledged epoch get the same
  *    answer (a lost answer is simply repeated).
  */
+import { DEFAULTS } from '../config.js';
 import { EddyError } from '../errors.js';
 import {
   assignmentEquals,
@@ -51,15 +52,30 @@ export const SESSION_TIMEOUT_MS = { min: 1_000, max: 300_000, default: 45_000 } 
  */
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 300_000;
 
-/** The heartbeat interval the server asks for: a third of the session timeout, at most 5 s. */
-export function heartbeatIntervalMs(sessionTimeoutMs: number): number {
-  return Math.min(5_000, Math.floor(sessionTimeoutMs / 3));
+/** The heartbeat interval answers ask for by default (ms); the local host asks for 1000. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = DEFAULTS.heartbeatIntervalMs;
+
+/** The interval asked of a member waiting for partitions another member still holds (ms). */
+export const DEFAULT_HANDOVER_HEARTBEAT_INTERVAL_MS = DEFAULTS.handoverHeartbeatIntervalMs;
+
+/** The heartbeat interval the server asks for: a third of the session timeout, at most `maxMs` (5 s by default). */
+export function heartbeatIntervalMs(sessionTimeoutMs: number, maxMs: number = DEFAULT_HEARTBEAT_INTERVAL_MS): number {
+  return Math.max(1, Math.min(maxMs, Math.floor(sessionTimeoutMs / 3)));
 }
 
 /** The time and limits a protocol step runs with. */
 export interface Timing {
   readonly now: number;
   readonly rebalanceTimeoutMs: number;
+  /** The interval a member is asked to heartbeat at (capped at a third of its session timeout). @default 5000 */
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * The interval asked of a member whose target holds partitions another
+   * member has not released yet: it gets them in the answer to its first
+   * heartbeat after their release, so this bounds how long a handover waits
+   * for the new owner. @default 500
+   */
+  readonly handoverHeartbeatIntervalMs?: number;
 }
 
 /** Why a member is no longer live at `t.now`, if it is not. */
@@ -196,6 +212,12 @@ function reconcile(state: GroupState, member: MemberState, target: Assignment): 
  *   free at once. Leaving as an unknown member succeeds too (a retried leave).
  * - `memberEpoch: 0` without `memberId` joins as a new member with
  *   `newMemberId()`; its first assignment (maybe empty) gets a new epoch.
+ * - `memberEpoch: 0` with the id of a live member that has acknowledged an
+ *   assignment rejoins (KIP-848): the member says it gave up every partition
+ *   (a client does so after `STALE_MEMBER_EPOCH`), so they are free at once,
+ *   and it is treated as a fresh join under the same id. Until its first
+ *   acknowledgement, 0 is its acknowledged epoch and repeats the first
+ *   assignment instead (which a fresh join would get too: it owns nothing).
  * - The member's current epoch acknowledges the assignment returned with it
  *   (and so the release of every partition not in it); then the member's
  *   next assignment is computed and, if different, returned with a new epoch.
@@ -203,15 +225,15 @@ function reconcile(state: GroupState, member: MemberState, target: Assignment): 
  *   before the first acknowledgement) is also accepted: the answer repeats
  *   the pending assignment, so a lost answer or a slow reconciliation is harmless.
  * - Any other epoch is `STALE_MEMBER_EPOCH`; an unknown or expired member is
- *   `UNKNOWN_MEMBER_ID`. Rejected heartbeats change nothing: a delayed
- *   duplicate of an old request cannot disturb a live member.
+ *   `UNKNOWN_MEMBER_ID`. Rejected heartbeats change nothing.
  */
 export function applyHeartbeat(state: GroupState, call: HeartbeatCall, t: Timing & { newMemberId(): string }): HeartbeatOutcome {
   if (call.memberId === undefined && call.memberEpoch !== 0) {
     throw new EddyError('INVALID_REQUEST', `memberId is required unless memberEpoch is 0 (join), got memberEpoch ${call.memberEpoch}`);
   }
   let s = withoutExpired(state, t);
-  const interval = heartbeatIntervalMs(call.sessionTimeoutMs);
+  const interval = heartbeatIntervalMs(call.sessionTimeoutMs, t.heartbeatIntervalMs);
+  const handoverInterval = Math.min(interval, t.handoverHeartbeatIntervalMs ?? DEFAULT_HANDOVER_HEARTBEAT_INTERVAL_MS);
 
   if (call.memberEpoch === -1) {
     const memberId = call.memberId!;
@@ -221,6 +243,7 @@ export function applyHeartbeat(state: GroupState, call: HeartbeatCall, t: Timing
   }
 
   let member: MemberState;
+  let rejoining = false;
   const fresh = (memberId: string): MemberState => ({
     memberId,
     epoch: 0,
@@ -243,13 +266,19 @@ export function applyHeartbeat(state: GroupState, call: HeartbeatCall, t: Timing
     } else if (call.memberEpoch === existing.ackedEpoch && existing.ackedEpoch !== existing.epoch) {
       // The member has not received or not finished reconciling its pending assignment: repeat it.
       member = existing;
+    } else if (call.memberEpoch === 0) {
+      // A rejoin (KIP-848): the member gave up everything it held (e.g. after STALE_MEMBER_EPOCH) and
+      // joins afresh under its id. Its partitions are free at once: it now owns, and has acknowledged
+      // at its current epoch, an empty assignment (so its epochs never go back), and gets a new epoch below.
+      member = { ...fresh(existing.memberId), epoch: existing.epoch, ackedEpoch: existing.epoch };
+      rejoining = true;
     } else {
       const pending = existing.ackedEpoch !== existing.epoch ? ` (or ${existing.ackedEpoch}, the epoch it acknowledged last, until it acknowledges ${existing.epoch})` : '';
       // An epoch above the member's was never handed out: not stale, but no more valid (same code, as Kafka's FENCED_MEMBER_EPOCH).
       const how = call.memberEpoch > existing.epoch ? 'is ahead of any epoch given to' : 'is stale for';
       throw new EddyError(
         'STALE_MEMBER_EPOCH',
-        `memberEpoch ${call.memberEpoch} ${how} member ${existing.memberId} of group ${call.group}: its epoch is ${existing.epoch}${pending}; release its partitions and join again with memberEpoch 0 and no memberId`,
+        `memberEpoch ${call.memberEpoch} ${how} member ${existing.memberId} of group ${call.group}: its epoch is ${existing.epoch}${pending}; release its partitions and rejoin with memberEpoch 0 (and this memberId)`,
       );
     }
   }
@@ -263,10 +292,15 @@ export function applyHeartbeat(state: GroupState, call: HeartbeatCall, t: Timing
   };
   s = replaceMember(s, member);
 
+  // A member whose target names partitions another member still holds waits for their release:
+  // it is asked to heartbeat sooner, so it picks them up soon after (the holder acknowledges a
+  // revocation as soon as it has reconciled it, without waiting for its interval).
+  let waiting = false;
   if (member.ackedEpoch === member.epoch) {
     const target = targetAssignment(s).get(member.memberId) ?? EMPTY_ASSIGNMENT;
     const next = reconcile(s, member, target);
-    if (member.epoch === 0 || !assignmentEquals(next, member.assigned)) {
+    waiting = !isSubset(target, next);
+    if (member.epoch === 0 || rejoining || !assignmentEquals(next, member.assigned)) {
       // A new assignment gets a new epoch and stays pending until a heartbeat carries that epoch.
       const epoch = s.epoch + 1;
       member = { ...member, epoch, assigned: next, pendingSinceMs: t.now };
@@ -277,7 +311,12 @@ export function applyHeartbeat(state: GroupState, call: HeartbeatCall, t: Timing
   return {
     state: s,
     changed: true,
-    response: { memberId: member.memberId, memberEpoch: member.epoch, heartbeatIntervalMs: interval, assignment: describeAssignment(s, member.assigned) },
+    response: {
+      memberId: member.memberId,
+      memberEpoch: member.epoch,
+      heartbeatIntervalMs: waiting ? handoverInterval : interval,
+      assignment: describeAssignment(s, member.assigned),
+    },
   };
 }
 

@@ -374,7 +374,9 @@ async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: 
       try {
         const head = await deps.meta.headEntry(topic.topicId, b.partition);
         b.head = head;
-        if (head && !head.producers[producer.producerId] && producer.firstSequence !== 0) {
+        // Sequence 0 too: it may be the late retry of a first batch that more
+        // than MAX_TRACKED_PRODUCERS others have since pushed out of the head.
+        if (head && !head.producers[producer.producerId]) {
           const remembered = await lookBackForProducer(deps.meta, head, producer.producerId);
           if (remembered) b.remembered = remembered;
         }

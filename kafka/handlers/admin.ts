@@ -216,7 +216,8 @@ export async function describeConfigs(req: DescribeConfigsRequest, ctx: RequestC
     if (r.resourceType !== RESOURCE.TOPIC) return { ...base, errorCode: E.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} is not supported (topics only)`, configs: [] };
     try {
       const topic = await ctx.core.log.topic(r.resourceName);
-      const keys = r.configurationKeys ? new Set(r.configurationKeys) : undefined;
+      // Null or empty names every config (Kafka's broker reads an empty list as "all", and @platformatic/kafka sends one).
+      const keys = r.configurationKeys && r.configurationKeys.length > 0 ? new Set(r.configurationKeys) : undefined;
       const configs = describeConfigEntries(topic.config)
         .filter((c) => !keys || keys.has(c.name))
         .map((c) => ({

@@ -40,7 +40,7 @@ function fail(err: unknown, log: Logger, req: { method: string; path: string }):
 export function parseBody(raw: Uint8Array | string | undefined, contentType: string | undefined): unknown {
   if (raw === undefined || raw.length === 0) return undefined;
   const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
-  if (bytes > MAX_BODY_BYTES) throw new EddyError('MESSAGE_TOO_LARGE', `request body of ${bytes} bytes exceeds ${MAX_BODY_BYTES}`);
+  if (bytes > MAX_BODY_BYTES) throw new EddyError('MESSAGE_TOO_LARGE', `request body of ${bytes} bytes exceeds ${MAX_BODY_BYTES} (the limit of the HTTP API and of a Lambda invoke; a larger record goes over the Kafka protocol, see docs/kafka.md)`);
   if (contentType && !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
     throw new EddyError('INVALID_REQUEST', `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 100))}`);
   }

@@ -203,6 +203,13 @@ export const ROUTES: readonly Route[] = [
           nextOffset = r.offset;
           break;
         }
+        if (encodedBytes + size > MAX_RESPONSE_BYTES) {
+          // One record (max.message.bytes allows up to 8 MiB) that no answer of this API can carry.
+          throw new EddyError(
+            'MESSAGE_TOO_LARGE',
+            `the record at offset ${r.offset} of ${params.topic}/${params.partition} is ${size} bytes encoded as ${enc}, more than an answer of the HTTP API or a Lambda invoke carries (${MAX_RESPONSE_BYTES}); read it over the Kafka protocol (docs/kafka.md), or go on from offset ${r.offset + 1}`,
+          );
+        }
         encodedBytes += size;
         records.push(record);
       }

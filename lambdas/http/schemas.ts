@@ -23,7 +23,7 @@ export const topicConfig = z
   .object({
     retentionMs: int('config.retentionMs').optional().describe('ms to keep records; -1 forever. Default 604800000'),
     retentionBytes: int('config.retentionBytes').optional().describe('bytes to keep per partition; -1 unlimited (default)'),
-    maxMessageBytes: int('config.maxMessageBytes').optional().describe('largest record in bytes; default and maximum 1048576'),
+    maxMessageBytes: int('config.maxMessageBytes').optional().describe('largest record in bytes; default 1048576 (1 MiB), at most 8388608 (8 MiB); over HTTP a record must also fit the 6 MiB request body'),
   })
   .strict();
 

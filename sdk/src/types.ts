@@ -13,7 +13,11 @@ export interface TopicConfig {
   readonly retentionMs?: number;
   /** Bytes kept per partition; -1 is unlimited. @default -1 */
   readonly retentionBytes?: number;
-  /** Largest accepted record. @default 1048576 */
+  /**
+   * Largest accepted record, at most 8388608 (8 MiB). Over the SDK's
+   * transports (HTTP, Lambda invoke) a record must also fit a 6 MiB request
+   * and a 5.5 MB answer in base64: about 3.9 MiB. @default 1048576
+   */
   readonly maxMessageBytes?: number;
 }
 

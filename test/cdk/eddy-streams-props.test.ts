@@ -38,6 +38,8 @@ describe('validation names the bad value', () => {
     ['maintenanceInterval above a day', { maintenanceInterval: Duration.days(2) }, /maintenanceInterval .* got 2 days/],
     ['gcGrace within a function timeout', { gcGrace: Duration.minutes(5) }, /gcGrace must be longer .* got 5 minutes/],
     ['compactionTargetBytes', { compactionTargetBytes: 1000 }, /compactionTargetBytes .* got 1000/],
+    ['heartbeatInterval', { heartbeatInterval: Duration.millis(50) }, /heartbeatInterval must be from 100 ms to 60 s, got 50 millis/],
+    ['handoverHeartbeatInterval', { handoverHeartbeatInterval: Duration.minutes(2) }, /handoverHeartbeatInterval must be from 100 ms to 60 s/],
     ['logLevel', { logLevel: 'verbose' as EddyLogLevel }, /logLevel .* got "verbose"/],
     ['logRetention', { logRetention: 4 as logs.RetentionDays }, /logRetention .* got 4/],
     ['functionNamePrefix characters', { functionNamePrefix: 'my eddy!' }, /functionNamePrefix .* got "my eddy!"/],
@@ -103,6 +105,8 @@ describe('overrides reach the template', () => {
       maintenanceInterval: Duration.minutes(15),
       gcGrace: Duration.minutes(30),
       compactionTargetBytes: 16 * 1024 * 1024,
+      heartbeatInterval: Duration.seconds(2),
+      handoverHeartbeatInterval: Duration.millis(250),
       logLevel: 'debug',
       logRetention: logs.RetentionDays.ONE_WEEK,
     }));
@@ -120,6 +124,8 @@ describe('overrides reach the template', () => {
         [ENV.logLevel]: 'debug',
         [ENV.gcGraceMs]: String(30 * 60_000),
         [ENV.compactionTargetBytes]: String(16 * 1024 * 1024),
+        [ENV.heartbeatIntervalMs]: '2000',
+        [ENV.handoverHeartbeatIntervalMs]: '250',
       });
     }
   });

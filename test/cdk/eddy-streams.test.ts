@@ -303,6 +303,8 @@ describe('functions', () => {
       expect(vars[ENV.logLevel]).toBe('info');
       expect(vars[ENV.gcGraceMs]).toBe(String(15 * 60_000));
       expect(vars[ENV.compactionTargetBytes]).toBe(String(8 * 1024 * 1024));
+      expect(vars[ENV.heartbeatIntervalMs]).toBe('5000');
+      expect(vars[ENV.handoverHeartbeatIntervalMs]).toBe('500');
     }
   });
 

@@ -3,22 +3,15 @@
  * the host finishes (quickly, even with consumers attached) and the CLI
  * exits with its code.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hostProcess } from '../helpers/host.js';
 import { runCli, startCli } from './helpers.js';
-
-const dataDir = mkdtempSync(join(tmpdir(), 'eddy-cli-dev-'));
-
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('eddy dev', () => {
   it('serves the API until SIGINT, then shuts the host down and exits 0', async () => {
-    const dev = startCli(['dev', '--port', '0', '--data-dir', dataDir, '--maintenance-interval', '0']);
+    const dev = hostProcess({ command: 'eddy dev', env: { EDDY_LOG_LEVEL: 'info' } });
     try {
-      await dev.waitFor(/Eddy is listening on (http:\/\/127\.0\.0\.1:\d+)/, 'stderr', 60_000);
-      const url = /Eddy is listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.stderr())![1]!;
+      const url = await dev.url;
 
       const created = await runCli(['topics', 'create', 'dev-orders', '--partitions', '2'], { endpoint: url });
       expect(created.code, created.stderr).toBe(0);
@@ -38,11 +31,11 @@ describe('eddy dev', () => {
       // Only the CLI gets the signal (not its process group): it must pass it on.
       const sent = Date.now();
       dev.child.kill('SIGINT');
-      const result = await dev.done;
+      const result = await dev.exited;
       const took = Date.now() - sent;
       consumer.child.kill('SIGKILL');
       expect(result.code).toBe(0);
-      expect(result.stderr).toContain('SIGINT: finishing in-flight requests');
+      expect(dev.stderr()).toContain('SIGINT: finishing in-flight requests');
       expect((await poll).status).toBe(200);
       // About a second on an idle machine; the bound leaves room for a loaded one, and a host that
       // waited for the poll (20 s) or the consumer's session (45 s) fails it.
@@ -50,6 +43,7 @@ describe('eddy dev', () => {
       await expect(fetch(`${url}/health`)).rejects.toThrow();
     } finally {
       if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+      await dev.stop();
     }
   }, 120_000);
 });

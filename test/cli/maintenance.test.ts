@@ -6,30 +6,20 @@
  * local host → maintenance; the pass is invoked through the Lambda Invoke
  * API on the host's port.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isOneLineError, parseTable, runCli, startCli, type RunningCli } from './helpers.js';
+import { hostProcess, type HostProcess } from '../helpers/host.js';
+import { isOneLineError, parseTable, runCli } from './helpers.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'eddy-cli-maintenance-'));
-let dev: RunningCli;
+let dev: HostProcess;
 let endpoint: string;
 const eddy = (args: string[], input?: string) => runCli(args, { endpoint, ...(input !== undefined ? { input } : {}) });
 
 beforeAll(async () => {
-  dev = startCli(['dev', '--port', '0', '--data-dir', dataDir, '--maintenance-interval', '0'], { env: { EDDY_RETENTION_MIN_AGE_MS: '0', EDDY_LOG_LEVEL: 'warn' } });
-  await dev.waitFor(/Eddy is listening on (http:\/\/127\.0\.0\.1:\d+)/, 'stderr', 60_000);
-  endpoint = /Eddy is listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.stderr())![1]!;
+  dev = hostProcess({ command: 'eddy dev', env: { EDDY_RETENTION_MIN_AGE_MS: '0' } });
+  endpoint = await dev.url;
 }, 90_000);
 
-afterAll(async () => {
-  if (dev && dev.child.exitCode === null) {
-    dev.child.kill('SIGINT');
-    await dev.done;
-  }
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => dev?.stop());
 
 describe('eddy maintenance run', () => {
   it('expires records older than retention.ms on demand when the minimum age is lowered', async () => {

@@ -46,6 +46,9 @@ describe('topic rules', () => {
     expect(edge.config).toEqual({ retentionMs: 1, retentionBytes: 1, maxMessageBytes: 1 });
     const forever = await eddy.log.createTopic({ name: 'forever', config: { retentionMs: -1, maxMessageBytes: 1_048_576 } });
     expect(forever.config).toEqual({ retentionMs: -1, retentionBytes: -1, maxMessageBytes: 1_048_576 });
+    // Above the 1 MiB default, up to 8 MiB.
+    const large = await eddy.log.createTopic({ name: 'large', config: { maxMessageBytes: 8 * 1024 * 1024 } });
+    expect(large.config.maxMessageBytes).toBe(8_388_608);
     const bad: Array<[Record<string, unknown>, string]> = [
       [{ retentionMs: 0 }, 'config.retentionMs must be -1 (forever) or a positive integer of ms, got 0'],
       [{ retentionMs: -2 }, 'config.retentionMs must be -1 (forever) or a positive integer of ms, got -2'],
@@ -53,9 +56,9 @@ describe('topic rules', () => {
       [{ retentionMs: '1000' }, 'config.retentionMs must be -1 (forever) or a positive integer of ms, got "1000"'],
       [{ retentionBytes: 0 }, 'config.retentionBytes must be -1 (unlimited) or a positive integer of bytes, got 0'],
       [{ retentionBytes: 2 ** 53 }, 'config.retentionBytes must be -1 (unlimited) or a positive integer of bytes, got 9007199254740992'],
-      [{ maxMessageBytes: 0 }, 'config.maxMessageBytes must be an integer from 1 to 1048576, got 0'],
-      [{ maxMessageBytes: 1_048_577 }, 'config.maxMessageBytes must be an integer from 1 to 1048576, got 1048577'],
-      [{ maxMessageBytes: -1 }, 'config.maxMessageBytes must be an integer from 1 to 1048576, got -1'],
+      [{ maxMessageBytes: 0 }, 'config.maxMessageBytes must be an integer from 1 to 8388608, got 0'],
+      [{ maxMessageBytes: 8_388_609 }, 'config.maxMessageBytes must be an integer from 1 to 8388608, got 8388609'],
+      [{ maxMessageBytes: -1 }, 'config.maxMessageBytes must be an integer from 1 to 8388608, got -1'],
       [{ segmentMs: 5 }, 'unknown config key "segmentMs"'],
     ];
     for (const [config, message] of bad) {

@@ -4,12 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { KafkaServer, KafkaServerOptions } from '../../kafka/server.js';
-import { testHost } from '../helpers/host.js';
+import { testHost, type TestHost } from '../helpers/host.js';
 
 export { call, unique } from '../helpers/host.js';
 
 /** A local host with a Kafka server. */
-export type KafkaHost = Awaited<ReturnType<typeof testHost>> & { kafka: KafkaServer; broker: string; stop: () => Promise<void> };
+export type KafkaHost = TestHost & { kafka: KafkaServer; broker: string; stop: () => Promise<void> };
 
 /** Starts a local host and its Kafka server on free ports (`EDDY_TEST_KAFKA_LOG=1` shows the host's log). */
 export async function kafkaHost(options: Pick<KafkaServerOptions, 'maxFetchWaitMs' | 'autoCreateTopics' | 'defaultPartitions'> = {}): Promise<KafkaHost> {

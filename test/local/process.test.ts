@@ -4,65 +4,35 @@
  * Ctrl-C was ignored) and how a second host on the same data directory is
  * refused (issue: it died with dynalite's `Database is closed`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCli } from '../cli/helpers.js';
+import { hostProcess, type HostProcess } from '../helpers/host.js';
+import { tempDir as makeTempDir } from '../helpers/standins.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
+const dirs: (() => void)[] = [];
+const hosts: HostProcess[] = [];
 
 function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'eddy-host-process-'));
-  dirs.push(dir);
+  const { dir, remove } = makeTempDir('eddy-host-process-');
+  dirs.push(remove);
   return dir;
 }
 
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+afterAll(async () => {
+  for (const h of hosts) if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGKILL');
+  await Promise.all(hosts.map((h) => h.stop()));
+  for (const remove of dirs) remove();
 });
 
-interface HostProcess {
-  readonly child: ChildProcess;
-  stderr(): string;
-  /** Resolves with the URL from the banner. */
-  readonly url: Promise<string>;
-  /** Resolves with the exit code and the time it exited. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
 /** `npm start`, without npm: the same node flags and entry point. */
-function startHost(dataDir: string, env: Record<string, string> = {}): HostProcess {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', EDDY_DATA_DIR: dataDir, EDDY_MAINTENANCE_INTERVAL_MS: '0', EDDY_LOG_LEVEL: 'warn', ...env };
-  delete childEnv.NODE_OPTIONS;
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', 'local/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  let err = '';
-  const listeners: (() => void)[] = [];
-  child.stderr!.on('data', (b: Buffer) => {
-    err += b.toString('utf8');
-    for (const l of listeners) l();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    const check = (): void => {
-      const m = /Eddy is listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]!);
-    };
-    listeners.push(check);
-    void exited.then(() => reject(new Error(`host exited before listening: ${err}`)));
-  });
-  url.catch(() => undefined); // a host expected to refuse never listens
-
-  return { child, stderr: () => err, url, exited };
+function startHost(dataDir: string): HostProcess {
+  const host = hostProcess({ dataDir });
+  hosts.push(host);
+  return host;
 }
 
 /** Starts a POST whose body never finishes: a request the host has in flight until its connection is cut. */

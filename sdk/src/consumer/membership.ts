@@ -72,8 +72,6 @@ export class GroupMembership {
   private running = false;
   private generation = 0;
   private losing: Promise<void> | undefined;
-  /** A fenced member id to rejoin as (epoch 0 with a known id rejoins owning nothing). */
-  private rejoinAs: string | undefined;
 
   /** @param ctx - the consumer's services. */
   constructor(private readonly ctx: MembershipContext) {}
@@ -146,15 +144,17 @@ export class GroupMembership {
    * Treats the membership as lost (fenced or expired): stops every partition
    * without committing (they may already be someone else's), then rejoins.
    * No heartbeat is sent until the partitions are stopped, so the rejoined
-   * member never processes a partition twice at the same time.
+   * member never processes a partition twice at the same time. A member the
+   * server still knows (`staleId`, fenced by `STALE_MEMBER_EPOCH`) is left
+   * first, so what it held is free at once instead of after its session.
    */
-  fence(rejoinAs?: string): Promise<void> {
+  fence(staleId?: string): Promise<void> {
     this.generation++;
     this.reset();
-    this.rejoinAs = rejoinAs;
     this.losing ??= this.ctx
       .lose()
       .catch((err: unknown) => this.ctx.reportError(err))
+      .then(() => (staleId === undefined ? undefined : this.leaveStale(staleId)))
       .finally(() => {
         this.losing = undefined;
         this.heartbeatNow();
@@ -162,8 +162,16 @@ export class GroupMembership {
     return this.losing;
   }
 
+  /** Best effort: a member that cannot be left expires with its session. */
+  private async leaveStale(memberId: string): Promise<void> {
+    try {
+      await this.ctx.client.heartbeat({ group: this.ctx.group, memberId, memberEpoch: -1, topics: this.ctx.topics() }, { retry: false, timeoutMs: this.heartbeatTimeoutMs() });
+    } catch (err) {
+      if (!isEddyError(err, 'UNKNOWN_MEMBER_ID')) this.ctx.reportError(err);
+    }
+  }
+
   private reset(): void {
-    this.rejoinAs = undefined;
     this.memberId = undefined;
     this.epoch = 0;
     this.ackedEpoch = 0;
@@ -188,7 +196,7 @@ export class GroupMembership {
     const joining = this.memberId === undefined;
     // Epoch 0 with our id would be a rejoin that drops our assignment: wait until the first one is reconciled.
     if (!joining && this.ackedEpoch === 0 && this.reconciling) return;
-    const memberId = joining ? this.rejoinAs : this.memberId;
+    const memberId = joining ? undefined : this.memberId;
     let res: HeartbeatOutput;
     try {
       res = await this.ctx.client.heartbeat(
@@ -204,8 +212,8 @@ export class GroupMembership {
     } catch (err) {
       if (!this.running || generation !== this.generation) return;
       if (isEddyError(err, 'UNKNOWN_MEMBER_ID', 'STALE_MEMBER_EPOCH')) {
-        // Fenced: our partitions may already be someone else's. Release them uncommitted and rejoin:
-        // a stale epoch rejoins under the same id (releasing what it held at once), an unknown member as a new one.
+        // Fenced: our partitions may already be someone else's. Release them uncommitted and join as a new member
+        // (the server accepts epoch 0 only without a member id); a stale member is left first, freeing what it held.
         this.failures = 0;
         this.ctx.reportError(err);
         void this.fence(isEddyError(err, 'STALE_MEMBER_EPOCH') ? memberId : undefined);
@@ -228,7 +236,6 @@ export class GroupMembership {
     this.failures = 0;
     this.lastSuccess = Date.now();
     this.ctx.onHeartbeat?.();
-    this.rejoinAs = undefined;
     this.memberId = res.memberId;
     this.intervalMs = res.heartbeatIntervalMs > 0 ? res.heartbeatIntervalMs : INITIAL_HEARTBEAT_INTERVAL_MS;
     if (res.memberEpoch !== this.epoch || joining) {

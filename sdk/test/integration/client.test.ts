@@ -6,14 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EddyError } from '../../src/errors.js';
 import { unique } from '../support/helpers.js';
-import { client, startTestHost, TRANSPORTS, type TestHost } from '../support/local-host.js';
+import { client, TRANSPORTS } from '../support/transports.js';
+import { testHost, type TestHost } from '../../../test/helpers/host.js';
 
 let host: TestHost;
 beforeAll(async () => {
-  host = await startTestHost();
+  host = await testHost();
 });
 afterAll(async () => {
-  await host.stop();
+  await host.cleanup();
 });
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

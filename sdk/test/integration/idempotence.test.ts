@@ -8,17 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Eddy } from '../../src/client.js';
 import { startFaultProxy, isProduce, type FaultProxy } from '../support/fault-proxy.js';
 import { closedPortUrl, unique } from '../support/helpers.js';
-import { client, startTestHost, TRANSPORTS, type TestHost } from '../support/local-host.js';
+import { client, TRANSPORTS } from '../support/transports.js';
+import { testHost, type TestHost } from '../../../test/helpers/host.js';
 
 let host: TestHost;
 let proxy: FaultProxy;
 beforeAll(async () => {
-  host = await startTestHost();
+  host = await testHost();
   proxy = await startFaultProxy(host.url);
 });
 afterAll(async () => {
   await proxy.close();
-  await host.stop();
+  await host.cleanup();
 });
 
 /** Every value of a topic, per partition, read straight from the host. */

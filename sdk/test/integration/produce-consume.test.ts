@@ -8,14 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from '../../src/consumer/consumer.js';
 import { partitionForKey } from '../../src/partitioner.js';
 import { unique, waitFor } from '../support/helpers.js';
-import { client, startTestHost, TRANSPORTS, type TestHost } from '../support/local-host.js';
+import { client, TRANSPORTS } from '../support/transports.js';
+import { testHost, type TestHost } from '../../../test/helpers/host.js';
 
 let host: TestHost;
 beforeAll(async () => {
-  host = await startTestHost();
+  host = await testHost();
 });
 afterAll(async () => {
-  await host.stop();
+  await host.cleanup();
 });
 
 const RECORDS = 5_000;

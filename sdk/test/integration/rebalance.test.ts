@@ -11,14 +11,15 @@ import type { Consumer } from '../../src/consumer/consumer.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { LambdaTransport } from '../../src/transport/lambda.js';
 import { KillableTransport, unique, waitFor } from '../support/helpers.js';
-import { client, startTestHost, TRANSPORTS, type TestHost, type TransportKind } from '../support/local-host.js';
+import { client, TRANSPORTS, type TransportKind } from '../support/transports.js';
+import { testHost, type TestHost } from '../../../test/helpers/host.js';
 
 let host: TestHost;
 beforeAll(async () => {
-  host = await startTestHost();
+  host = await testHost();
 });
 afterAll(async () => {
-  await host.stop();
+  await host.cleanup();
 });
 
 const PARTITIONS = 4;

@@ -9,14 +9,15 @@ import type { EddyBatchResponse, EddyEvent } from '@eddy/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trigger, type Deliver } from '../../src/trigger/index.js';
 import { unique, waitFor } from '../support/helpers.js';
-import { client, startTestHost, type TestHost } from '../support/local-host.js';
+import { client } from '../support/transports.js';
+import { testHost, type TestHost } from '../../../test/helpers/host.js';
 
 let host: TestHost;
 beforeAll(async () => {
-  host = await startTestHost();
+  host = await testHost();
 });
 afterAll(async () => {
-  await host.stop();
+  await host.cleanup();
 });
 
 const text = (s: string | null): string | null => (s === null ? null : Buffer.from(s, 'base64').toString());

@@ -3,15 +3,15 @@ import { DEFAULT_ENDPOINT, Eddy } from '../../src/client.js';
 import type { HttpTransport } from '../../src/transport/http.js';
 import { EddyError } from '../../src/errors.js';
 import type { TransportRequest } from '../../src/transport/types.js';
-import { failWith, FakeEddy, loseResponse } from '../support/fake-eddy.js';
+import { failWith, InProcessEddy, loseResponse } from '../support/in-process-eddy.js';
 
 const fastRetry = { retries: 3, initialRetryTimeMs: 1, maxRetryTimeMs: 2 };
 
-function setup(): { fake: FakeEddy; eddy: Eddy; seen: TransportRequest[] } {
-  const fake = new FakeEddy();
+function setup(): { server: InProcessEddy; eddy: Eddy; seen: TransportRequest[] } {
+  const server = new InProcessEddy();
   const seen: TransportRequest[] = [];
-  const eddy = new Eddy({ transport: fake, retry: fastRetry, hooks: { onRequest: (r) => seen.push(r) } });
-  return { fake, eddy, seen };
+  const eddy = new Eddy({ transport: server, retry: fastRetry, hooks: { onRequest: (r) => seen.push(r) } });
+  return { server, eddy, seen };
 }
 
 describe('Eddy client', () => {
@@ -46,38 +46,40 @@ describe('Eddy client', () => {
   });
 
   it('retries retryable failures and reports every attempt to the hooks', async () => {
-    const { fake, eddy, seen } = setup();
-    fake.faults.push(failWith('THROTTLED', (r) => r.path === '/v1/topics', 2));
+    const { server, eddy, seen } = setup();
+    server.faults.push(failWith('THROTTLED', (r) => r.path === '/v1/topics', 2));
     expect(await eddy.listTopics()).toEqual({ topics: [] });
     expect(seen.filter((r) => r.path === '/v1/topics')).toHaveLength(3);
   });
 
   it('does not retry a plain putRecords whose outcome is unknown (it could duplicate)', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.faults.push(loseResponse((r) => r.path.endsWith('/records')));
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    server.faults.push(loseResponse((r) => r.path.endsWith('/records')));
     await expect(eddy.putRecords({ topic: 't', records: [{ value: 'eA==' }] })).rejects.toMatchObject({ code: 'UNKNOWN_OUTCOME' });
-    expect(fake.values('t', 0)).toEqual(['x']);
+    expect(await server.values('t', 0)).toEqual(['x']);
   });
 
   it('retries an idempotent putRecords whose outcome is unknown, without duplicating', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.faults.push(loseResponse((r) => r.path.endsWith('/records')));
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    server.faults.push(loseResponse((r) => r.path.endsWith('/records')));
     const out = await eddy.putRecords({ topic: 't', records: [{ value: 'eA==', partition: 0 }], producerId: 'p-1', producerEpoch: 0, sequences: { '0': 0 } });
     expect(out.results).toEqual([{ partition: 0, offset: 0 }]);
-    expect(fake.values('t', 0)).toEqual(['x']);
+    expect(await server.values('t', 0)).toEqual(['x']);
   });
 
   it('per-call retry: false makes one attempt', async () => {
-    const { fake, eddy, seen } = setup();
-    fake.faults.push(failWith('UNAVAILABLE', () => true, 5));
+    const { server, eddy, seen } = setup();
+    server.faults.push(failWith('UNAVAILABLE', () => true, 5));
     await expect(eddy.listGroups({ retry: false })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(seen).toHaveLength(1);
   });
 
   it('sends group calls with member fields and encodes path segments', async () => {
-    const { eddy, seen } = setup();
+    const { server, eddy, seen } = setup();
+    await server.createTopic('t', 1);
+    await server.append('t', 0, ['a', 'b', 'c']); // the real server refuses a commit past the high-water mark
     const hb = await eddy.heartbeat({ group: 'my group', memberEpoch: 0, topics: ['t'] });
     await eddy.commitOffsets({ group: 'my group', memberId: hb.memberId, memberEpoch: hb.memberEpoch, offsets: [{ topic: 't', partition: 0, offset: 3 }] });
     expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/groups/my%20group/heartbeat', 'POST /v1/groups/my%20group/offsets']);

@@ -3,7 +3,7 @@ import { Eddy } from '../../src/client.js';
 import type { Consumer } from '../../src/consumer/consumer.js';
 import type { EachMessagePayload } from '../../src/consumer/types.js';
 import type { TransportRequest } from '../../src/transport/types.js';
-import { failWith, FakeEddy } from '../support/fake-eddy.js';
+import { failWith, InProcessEddy } from '../support/in-process-eddy.js';
 import { KillableTransport, waitFor } from '../support/helpers.js';
 
 const fastRetry = { retries: 3, initialRetryTimeMs: 1, maxRetryTimeMs: 20 };
@@ -13,10 +13,10 @@ afterEach(async () => {
   await Promise.all(consumers.splice(0).map((c) => c.disconnect().catch(() => undefined)));
 });
 
-function setup(): { fake: FakeEddy; eddy: Eddy } {
-  const fake = new FakeEddy();
-  fake.heartbeatIntervalMs = 30;
-  return { fake, eddy: new Eddy({ transport: fake, retry: fastRetry }) };
+function setup(): { server: InProcessEddy; eddy: Eddy } {
+  const server = new InProcessEddy();
+  server.heartbeatIntervalMs = 30;
+  return { server, eddy: new Eddy({ transport: server, retry: fastRetry }) };
 }
 
 function consumer(eddy: Eddy, groupId: string | undefined, extra: Record<string, unknown> = {}): Consumer {
@@ -26,16 +26,16 @@ function consumer(eddy: Eddy, groupId: string | undefined, extra: Record<string,
 }
 
 const text = (p: EachMessagePayload): string => p.message.value.toString();
-const heartbeatsOf = (fake: FakeEddy, memberId: string): { body: { memberEpoch: number; memberId?: string }; at: number }[] =>
-  fake.log
+const heartbeatsOf = (server: InProcessEddy, memberId: string): { body: { memberEpoch: number; memberId?: string }; at: number }[] =>
+  server.log
     .filter((l) => l.request.path.endsWith('/heartbeat') && (l.request.body as { memberId?: string }).memberId === memberId)
     .map((l) => ({ body: l.request.body as { memberEpoch: number }, at: l.at }));
 
 describe('group consumer', () => {
   it('joins, consumes every partition from the beginning, commits and leaves on disconnect', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 3);
-    for (let p = 0; p < 3; p++) fake.append('t', p, [`${p}-a`, `${p}-b`]);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 3);
+    for (let p = 0; p < 3; p++) await server.append('t', p, [`${p}-a`, `${p}-b`]);
     const c = consumer(eddy, 'g');
     const seen: string[] = [];
     await c.subscribe({ topics: ['t'], fromBeginning: true });
@@ -44,29 +44,29 @@ describe('group consumer', () => {
     expect(seen.sort()).toEqual(['0-a', '0-b', '1-a', '1-b', '2-a', '2-b']);
     const memberId = c.member()!.memberId;
     await c.disconnect();
-    expect([...fake.committed('g').values()]).toEqual([2, 2, 2]);
-    const hb = heartbeatsOf(fake, memberId);
+    expect([...(await server.committed('g')).values()]).toEqual([2, 2, 2]);
+    const hb = heartbeatsOf(server, memberId);
     expect(hb.at(-1)!.body.memberEpoch).toBe(-1);
-    expect(fake.groups.get('g')!.members.size).toBe(0);
+    expect(await server.members('g')).toHaveLength(0);
   });
 
   it('starts at the latest offset without fromBeginning, and at the committed offset when there is one', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.append('t', 0, ['old']);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    await server.append('t', 0, ['old']);
     const a = consumer(eddy, 'g1');
     const seenA: string[] = [];
     await a.subscribe({ topics: ['t'] });
     await a.run({ eachMessage: async (p) => void seenA.push(text(p)) });
     await waitFor(() => a.assignment().length === 1);
-    await waitFor(() => fake.requests('GET', /offsets$/).length > 0 || fake.log.some((l) => l.request.path.includes('/partitions/0/offsets')));
+    await waitFor(() => server.requests('GET', /offsets$/).length > 0 || server.log.some((l) => l.request.path.includes('/partitions/0/offsets')));
     await new Promise((r) => setTimeout(r, 100));
-    fake.append('t', 0, ['new']);
+    await server.append('t', 0, ['new']);
     await waitFor(() => seenA.length === 1);
     expect(seenA).toEqual(['new']);
     await a.disconnect();
 
-    fake.append('t', 0, ['after']);
+    await server.append('t', 0, ['after']);
     const b = consumer(eddy, 'g1');
     const seenB: string[] = [];
     await b.subscribe({ topics: ['t'], fromBeginning: true });
@@ -77,9 +77,9 @@ describe('group consumer', () => {
   });
 
   it('keeps heartbeating while a handler is slow', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.append('t', 0, ['slow']);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    await server.append('t', 0, ['slow']);
     const c = consumer(eddy, 'g', { sessionTimeoutMs: 1000 });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -93,17 +93,17 @@ describe('group consumer', () => {
     });
     await waitFor(() => started);
     const memberId = c.member()!.memberId;
-    const before = heartbeatsOf(fake, memberId).length;
+    const before = heartbeatsOf(server, memberId).length;
     await new Promise((r) => setTimeout(r, 1500)); // longer than the session timeout
-    expect(heartbeatsOf(fake, memberId).length - before).toBeGreaterThanOrEqual(10);
-    expect(fake.groups.get('g')!.members.has(memberId)).toBe(true);
+    expect(heartbeatsOf(server, memberId).length - before).toBeGreaterThanOrEqual(10);
+    expect(await server.members('g')).toContain(memberId);
     release();
   });
 
   it('on rebalance stops the revoked partitions, waits for their processing, commits, and only then acknowledges', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 4);
-    for (let p = 0; p < 4; p++) fake.append('t', p, Array.from({ length: 20 }, (_, i) => `${p}:${i}`));
+    const { server, eddy } = setup();
+    await server.createTopic('t', 4);
+    for (let p = 0; p < 4; p++) await server.append('t', p, Array.from({ length: 20 }, (_, i) => `${p}:${i}`));
     const processed: { who: string; value: string }[] = [];
     const handler = (who: string) => async (p: EachMessagePayload) => {
       await new Promise((r) => setTimeout(r, 5));
@@ -126,7 +126,7 @@ describe('group consumer', () => {
 
     // A's first commit carrying a revoked partition precedes A's first heartbeat acknowledging the new epoch.
     const revoked = b.assignment()[0]!.partitions;
-    const aLog = fake.log.filter((l) => (l.request.body as { memberId?: string } | undefined)?.memberId === aId);
+    const aLog = server.log.filter((l) => (l.request.body as { memberId?: string } | undefined)?.memberId === aId);
     const commitIdx = aLog.findIndex((l) => l.request.path.endsWith('/offsets') && (l.request.body as { offsets: { partition: number }[] }).offsets.some((o) => revoked.includes(o.partition)));
     const ackIdx = aLog.findIndex((l) => l.request.path.endsWith('/heartbeat') && (l.request.body as { memberEpoch: number }).memberEpoch > epochBefore);
     expect(commitIdx).toBeGreaterThanOrEqual(0);
@@ -142,22 +142,24 @@ describe('group consumer', () => {
   });
 
   it('disconnecting while the join is in flight still leaves the group', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.latencyMs = 50;
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    server.latencyMs = 50;
     const c = consumer(eddy, 'g');
     await c.subscribe({ topics: ['t'] });
     await c.run({ eachMessage: async () => undefined });
     await new Promise((r) => setTimeout(r, 10)); // the join is on the wire
     await c.disconnect();
-    expect(fake.groups.get('g')!.members.size).toBe(0);
-    const leave = fake.log.filter((l) => l.request.path.endsWith('/heartbeat')).at(-1)!;
+    expect(await server.members('g')).toHaveLength(0);
+    const leave = server.log.filter((l) => l.request.path.endsWith('/heartbeat')).at(-1)!;
     expect(leave.request.body).toMatchObject({ memberEpoch: -1, memberId: expect.any(String) });
   });
 
-  it('rejoins under the same id after STALE_MEMBER_EPOCH on a heartbeat, releasing its partitions first', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
+  // The fake server let a fenced member rejoin under its id with epoch 0; the real one refuses that
+  // (docs/groups.md, deviations): the member releases its partitions, leaves its old id and joins as a new member.
+  it('after STALE_MEMBER_EPOCH on a heartbeat, releases its partitions, leaves its old id and joins as a new member', async () => {
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
     const c = consumer(eddy, 'g');
     const lost: number[] = [];
     c.on('assignment', (a) => lost.push(a.assignment.length));
@@ -165,51 +167,56 @@ describe('group consumer', () => {
     await c.run({ eachMessage: async () => undefined });
     await waitFor(() => c.assignment().length === 1);
     const id = c.member()!.memberId;
-    fake.faults.push(failWith('STALE_MEMBER_EPOCH', (r: TransportRequest) => r.path.endsWith('/heartbeat'), 1));
+    server.faults.push(failWith('STALE_MEMBER_EPOCH', (r: TransportRequest) => r.path.endsWith('/heartbeat'), 1));
     await waitFor(() => lost.includes(0), 5000, 'the partitions to be released');
     await waitFor(() => c.assignment().length === 1);
-    const rejoin = fake.log.filter((l) => l.request.path.endsWith('/heartbeat') && (l.request.body as { memberEpoch: number }).memberEpoch === 0).at(-1)!;
-    expect(rejoin.request.body).toMatchObject({ memberId: id, memberEpoch: 0 });
-    expect(c.member()!.memberId).toBe(id);
+    const heartbeats = server.log.filter((l) => l.request.path.endsWith('/heartbeat')).map((l) => l.request.body as { memberId?: string; memberEpoch: number });
+    const leave = heartbeats.findIndex((h) => h.memberId === id && h.memberEpoch === -1);
+    const rejoin = heartbeats.findLastIndex((h) => h.memberEpoch === 0);
+    expect(leave).toBeGreaterThan(0);
+    expect(rejoin).toBeGreaterThan(leave);
+    expect(heartbeats[rejoin]).not.toHaveProperty('memberId');
+    expect(c.member()!.memberId).not.toBe(id);
+    expect(await server.members('g')).toEqual([c.member()!.memberId]);
   });
 
   it('rejoins with epoch 0 and no member id after UNKNOWN_MEMBER_ID', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
     const c = consumer(eddy, 'g');
     await c.subscribe({ topics: ['t'] });
     await c.run({ eachMessage: async () => undefined });
     await waitFor(() => c.assignment().length === 1);
     const first = c.member()!.memberId;
-    fake.groups.get('g')!.members.delete(first); // the server forgot us (session expired)
+    server.advanceClock(45_001); // the server forgot us (session expired)
     await waitFor(() => c.member() !== undefined && c.member()!.memberId !== first, 5000, 'a new member id');
-    const joins = fake.log.filter((l) => l.request.path.endsWith('/heartbeat') && (l.request.body as { memberId?: string }).memberId === undefined);
+    const joins = server.log.filter((l) => l.request.path.endsWith('/heartbeat') && (l.request.body as { memberId?: string }).memberId === undefined);
     expect(joins.length).toBe(2);
     expect((joins[1]!.request.body as { memberEpoch: number }).memberEpoch).toBe(0);
     await waitFor(() => c.assignment().length === 1);
   });
 
   it('refreshes its epoch by heartbeat and retries a commit rejected with STALE_MEMBER_EPOCH', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.append('t', 0, ['a']);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    await server.append('t', 0, ['a']);
     const c = consumer(eddy, 'g');
     await c.subscribe({ topics: ['t'], fromBeginning: true });
     await c.run({ eachMessage: async () => undefined, autoCommit: false });
     await waitFor(() => c.assignment().length === 1);
-    fake.faults.push(failWith('STALE_MEMBER_EPOCH', (r: TransportRequest) => r.method === 'POST' && r.path.endsWith('/offsets'), 1));
+    server.faults.push(failWith('STALE_MEMBER_EPOCH', (r: TransportRequest) => r.method === 'POST' && r.path.endsWith('/offsets'), 1));
     await c.commitOffsets([{ topic: 't', partition: 0, offset: '1' }]);
-    expect(fake.committed('g').get('t\u00000')).toBe(1);
+    expect((await server.committed('g')).get('t\u00000')).toBe(1);
   });
 
   it('after a member dies, the survivor takes over from the last commit', async () => {
-    const fake = new FakeEddy();
-    fake.heartbeatIntervalMs = 30;
-    fake.createTopic('t', 2);
-    for (let p = 0; p < 2; p++) fake.append('t', p, Array.from({ length: 10 }, (_, i) => `${p}:${i}`));
-    const killable = new KillableTransport(fake);
+    const server = new InProcessEddy();
+    server.heartbeatIntervalMs = 30;
+    await server.createTopic('t', 2);
+    for (let p = 0; p < 2; p++) await server.append('t', p, Array.from({ length: 10 }, (_, i) => `${p}:${i}`));
+    const killable = new KillableTransport(server);
     const eddyA = new Eddy({ transport: killable, retry: fastRetry });
-    const eddyB = new Eddy({ transport: fake, retry: fastRetry });
+    const eddyB = new Eddy({ transport: server, retry: fastRetry });
     const byA: string[] = [];
     const byB: string[] = [];
     let release!: () => void;
@@ -226,7 +233,7 @@ describe('group consumer', () => {
         },
       });
       await waitFor(() => byA.length === 10);
-      await waitFor(() => fake.committed('g').get('t\u00000') === 5 && fake.committed('g').get('t\u00001') === 5);
+      await waitFor(async () => (await server.committed('g')).get('t\u00000') === 5 && (await server.committed('g')).get('t\u00001') === 5);
       killable.kill();
       const b = consumer(eddyB, 'g', { sessionTimeoutMs: 1000 });
       await b.subscribe({ topics: ['t'], fromBeginning: true });
@@ -239,9 +246,9 @@ describe('group consumer', () => {
   });
 
   it('redelivers a message whose handler failed, without skipping it', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.append('t', 0, ['a', 'b', 'c']);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    await server.append('t', 0, ['a', 'b', 'c']);
     const c = consumer(eddy, 'g');
     const seen: string[] = [];
     const errors: unknown[] = [];
@@ -263,9 +270,9 @@ describe('group consumer', () => {
   });
 
   it('eachBatch: resolves the batch on return and honours resolveOffset', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.append('t', 0, ['a', 'b', 'c']);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    await server.append('t', 0, ['a', 'b', 'c']);
     const c = consumer(eddy, 'g');
     const batches: string[][] = [];
     await c.subscribe({ topics: ['t'], fromBeginning: true });
@@ -277,15 +284,15 @@ describe('group consumer', () => {
         resolveOffset(batch.messages[0]!.offset);
       },
     });
-    await waitFor(() => fake.committed('g').get('t\u00000') === 3);
+    await waitFor(async () => (await server.committed('g')).get('t\u00000') === 3);
     expect(batches).toEqual([['a', 'b', 'c']]);
   });
 });
 
 describe('consumer error events (issue: a deleted topic was warned about 24 times in 15 s)', () => {
   it('reports a failure once per partition and per state change, not on every retry', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 2);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 2);
     const c = consumer(eddy, 'g');
     const errors: { partition: number | undefined; code: string }[] = [];
     c.on('error', ({ error, partition }) => errors.push({ partition, code: (error as { code: string }).code }));
@@ -295,8 +302,8 @@ describe('consumer error events (issue: a deleted topic was warned about 24 time
 
     // The topic goes away: every fetch and heartbeat now fails the same way, dozens of times.
     const gone = failWith('UNKNOWN_TOPIC_OR_PARTITION', (r) => r.path.includes('/topics/t') || r.path.endsWith('/heartbeat'), Infinity);
-    fake.faults = [gone];
-    await waitFor(() => fake.log.filter((l) => l.error !== undefined || (l.status ?? 0) >= 400).length >= 30, 10_000);
+    server.faults = [gone];
+    await waitFor(() => server.log.filter((l) => l.error !== undefined || (l.status ?? 0) >= 400).length >= 30, 10_000);
     expect(errors.filter((e) => e.code === 'UNKNOWN_TOPIC_OR_PARTITION').sort((a, b) => (a.partition ?? -1) - (b.partition ?? -1))).toEqual([
       { partition: undefined, code: 'UNKNOWN_TOPIC_OR_PARTITION' },
       { partition: 0, code: 'UNKNOWN_TOPIC_OR_PARTITION' },
@@ -304,10 +311,10 @@ describe('consumer error events (issue: a deleted topic was warned about 24 time
     ]);
 
     // It works again for a while, then fails again: that is a change, said again.
-    fake.faults = [];
+    server.faults = [];
     const before = errors.length;
-    await waitFor(() => fake.log.slice(-10).every((l) => (l.status ?? 500) < 400));
-    fake.faults = [gone];
+    await waitFor(() => server.log.slice(-10).every((l) => (l.status ?? 500) < 400));
+    server.faults = [gone];
     await waitFor(() => errors.length >= before + 3, 10_000);
     expect(errors.slice(before).map((e) => e.partition).sort()).toEqual([0, 1, undefined]);
   });
@@ -315,9 +322,9 @@ describe('consumer error events (issue: a deleted topic was warned about 24 time
 
 describe('consumer controls', () => {
   it('seek moves the next fetch and the committed position', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.append('t', 0, ['0', '1', '2', '3', '4', '5']);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    await server.append('t', 0, ['0', '1', '2', '3', '4', '5']);
     const c = consumer(eddy, 'g');
     const seen: string[] = [];
     c.seek({ topic: 't', partition: 0, offset: 4 });
@@ -331,15 +338,15 @@ describe('consumer controls', () => {
   });
 
   it('pause stops fetching a partition until resume', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 2);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 2);
     const c = consumer(eddy, undefined);
     const seen: string[] = [];
     c.pause([{ topic: 't', partitions: [1] }]);
     await c.assign([{ topic: 't', partitions: [0, 1] }], { fromBeginning: true });
     await c.run({ eachMessage: async (p) => void seen.push(`${p.partition}:${text(p)}`) });
-    fake.append('t', 0, ['a']);
-    fake.append('t', 1, ['b']);
+    await server.append('t', 0, ['a']);
+    await server.append('t', 1, ['b']);
     await waitFor(() => seen.length === 1);
     await new Promise((r) => setTimeout(r, 150));
     expect(seen).toEqual(['0:a']);
@@ -350,27 +357,29 @@ describe('consumer controls', () => {
   });
 
   it('a standalone consumer reads all partitions of subscribed topics with no heartbeats or commits', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 3);
-    for (let p = 0; p < 3; p++) fake.append('t', p, [`v${p}`]);
+    const { server, eddy } = setup();
+    await server.createTopic('t', 3);
+    for (let p = 0; p < 3; p++) await server.append('t', p, [`v${p}`]);
     const c = consumer(eddy, undefined);
     const seen: string[] = [];
     await c.subscribe({ topics: [/^t$/], fromBeginning: true });
     await c.run({ eachMessage: async (p) => void seen.push(text(p)) });
     await waitFor(() => seen.length === 3);
     await c.disconnect();
-    expect(fake.log.filter((l) => l.request.path.startsWith('/v1/groups'))).toEqual([]);
+    expect(server.log.filter((l) => l.request.path.startsWith('/v1/groups'))).toEqual([]);
     await expect(c.commitOffsets([{ topic: 't', partition: 0, offset: 1 }])).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 
   it('resets per fromBeginning after OFFSET_OUT_OF_RANGE', async () => {
-    const { fake, eddy } = setup();
-    fake.createTopic('t', 1);
-    fake.append('t', 0, ['0', '1', '2', '3']);
-    // Retention removed offsets 0..1 after the group committed offset 1.
-    const part = fake.topics.get('t')!.partitions[0]!;
-    part.records.splice(0, 2);
-    part.logStartOffset = 2;
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    await server.append('t', 0, ['0', '1']);
+    server.advanceClock(3_600_000);
+    await server.append('t', 0, ['2', '3']);
+    // Retention removed offsets 0..1 (an hour old) after the group committed offset 1.
+    await server.core.log.alterTopic('t', { config: { retentionMs: 1_800_000 } });
+    await server.core.maintenance.runOnce();
+    expect(await server.core.log.partitionOffsets('t', 0)).toMatchObject({ logStartOffset: 2 });
     await eddy.commitOffsets({ group: 'g', offsets: [{ topic: 't', partition: 0, offset: 1 }] });
     const c = consumer(eddy, 'g');
     const seen: string[] = [];

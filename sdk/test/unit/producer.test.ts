@@ -3,7 +3,7 @@ import { Eddy } from '../../src/client.js';
 import { partitionForKey } from '../../src/partitioner.js';
 import { MAX_REQUEST_BYTES } from '../../src/producer/producer.js';
 import type { TransportRequest } from '../../src/transport/types.js';
-import { failWith, FakeEddy, loseResponse } from '../support/fake-eddy.js';
+import { failWith, InProcessEddy, loseResponse } from '../support/in-process-eddy.js';
 
 const fastRetry = { retries: 3, initialRetryTimeMs: 1, maxRetryTimeMs: 5 };
 const isProduce = (r: TransportRequest): boolean => r.method === 'POST' && r.path.endsWith('/records');
@@ -15,47 +15,48 @@ interface ProduceBody {
   sequences?: Record<string, number>;
 }
 
-function setup(latencyMs = 2): { fake: FakeEddy; eddy: Eddy } {
-  const fake = new FakeEddy();
-  fake.latencyMs = latencyMs;
-  return { fake, eddy: new Eddy({ transport: fake, retry: fastRetry }) };
+function setup(latencyMs = 2): { server: InProcessEddy; eddy: Eddy } {
+  const server = new InProcessEddy();
+  server.latencyMs = latencyMs;
+  return { server, eddy: new Eddy({ transport: server, retry: fastRetry }) };
 }
 
-function produceBodies(fake: FakeEddy): ProduceBody[] {
-  return fake.log.filter((l) => isProduce(l.request)).map((l) => l.request.body as ProduceBody);
+function produceBodies(server: InProcessEddy): ProduceBody[] {
+  return server.log.filter((l) => isProduce(l.request)).map((l) => l.request.body as ProduceBody);
 }
 
 describe('Producer batching', () => {
   it('batches many concurrent sends into few requests, keys on their murmur2 partition, in order', async () => {
-    const { fake, eddy } = setup(5);
-    fake.createTopic('t', 4);
+    const { server, eddy } = setup(5);
+    await server.createTopic('t', 4);
     const producer = eddy.producer();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < 400; i++) sends.push(producer.send({ topic: 't', messages: [{ key: `k${i % 10}`, value: `k${i % 10}:${i}` }] }));
     const results = (await Promise.all(sends)) as { partition: number; offsets: number[] }[][];
-    const requests = produceBodies(fake).length;
+    const requests = produceBodies(server).length;
     expect(requests).toBeGreaterThan(0);
     expect(requests).toBeLessThan(40);
     for (let k = 0; k < 10; k++) {
       const p = partitionForKey(`k${k}`, 4);
-      const seen = fake.values('t', p).filter((v) => v.startsWith(`k${k}:`)).map((v) => Number(v.split(':')[1]));
+      const seen = (await server.values('t', p)).filter((v) => v.startsWith(`k${k}:`)).map((v) => Number(v.split(':')[1]));
       expect(seen).toEqual([...seen].sort((a, b) => a - b));
       expect(seen).toHaveLength(40);
     }
     // Every send got the partition and offset its record really has.
+    const stored = await Promise.all([0, 1, 2, 3].map((p) => server.values('t', p)));
     results.forEach((r, i) => {
       const [meta] = r;
-      expect(fake.values('t', meta!.partition)[meta!.offsets[0]!]).toBe(`k${i % 10}:${i}`);
+      expect(stored[meta!.partition]![meta!.offsets[0]!]).toBe(`k${i % 10}:${i}`);
     });
     await producer.disconnect();
   });
 
   it('keeps at most one request in flight per partition', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 3);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 3);
     const inFlight = new Map<number, number>();
     let maxSeen = 0;
-    fake.faults.push((req, apply) => {
+    server.faults.push((req, apply) => {
       if (!isProduce(req)) return undefined;
       const parts = [...new Set((req.body as ProduceBody).records.map((r) => r.partition))];
       for (const p of parts) {
@@ -69,36 +70,36 @@ describe('Producer batching', () => {
     const producer = eddy.producer({ lingerMs: 0, batchBytes: 600 });
     await Promise.all(Array.from({ length: 200 }, (_, i) => producer.send({ topic: 't', messages: [{ key: String(i), value: 'x'.repeat(50) }] })));
     expect(maxSeen).toBe(1);
-    expect(produceBodies(fake).length).toBeGreaterThan(3);
+    expect(produceBodies(server).length).toBeGreaterThan(3);
   });
 
   it('keeps each request within batchBytes and carries many partitions per request', async () => {
-    const { fake, eddy } = setup(3);
-    fake.createTopic('t', 8);
+    const { server, eddy } = setup(3);
+    await server.createTopic('t', 8);
     const producer = eddy.producer({ batchBytes: 4000 });
     await Promise.all(Array.from({ length: 120 }, (_, i) => producer.send({ topic: 't', messages: [{ key: `key-${i}`, value: 'v'.repeat(100) }] })));
-    const bodies = produceBodies(fake);
+    const bodies = produceBodies(server);
     for (const b of bodies) expect(JSON.stringify(b).length).toBeLessThanOrEqual(4000);
     expect(Math.max(...bodies.map((b) => new Set(b.records.map((r) => r.partition)).size))).toBeGreaterThan(1);
     expect(bodies.reduce((n, b) => n + b.records.length, 0)).toBe(120);
   });
 
   it('keeps requests under the 6 MB limit counting base64 overhead, even with batchBytes above it', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 2);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 2);
     const producer = eddy.producer({ batchBytes: 50_000_000 });
     const big = 'x'.repeat(900_000); // 1.2 MB once base64-encoded
     await Promise.all(Array.from({ length: 12 }, (_, i) => producer.send({ topic: 't', messages: [{ value: big, partition: i % 2 }] })));
-    const bodies = produceBodies(fake);
+    const bodies = produceBodies(server);
     for (const b of bodies) expect(Buffer.byteLength(JSON.stringify(b))).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
     expect(bodies.reduce((n, b) => n + b.records.length, 0)).toBe(12);
     expect(Math.max(...bodies.map((b) => b.records.length))).toBeGreaterThan(1); // still batched
-    expect(fake.values('t', 0)).toHaveLength(6);
+    expect(await server.values('t', 0)).toHaveLength(6);
   });
 
   it('waits lingerMs for more records before sending', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer({ lingerMs: 80 });
     await producer.send({ topic: 't', messages: [{ value: 'warm-up' }] }); // fills the metadata cache
     const started = Date.now();
@@ -107,14 +108,14 @@ describe('Producer batching', () => {
     const b = producer.send({ topic: 't', messages: [{ value: 'b' }] });
     await Promise.all([a, b]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(75);
-    const bodies = produceBodies(fake);
+    const bodies = produceBodies(server);
     expect(bodies).toHaveLength(2);
     expect(bodies[1]!.records.map((r) => Buffer.from(r.value, 'base64').toString())).toEqual(['a', 'b']);
   });
 
   it('disconnect flushes at once, ignoring lingerMs, then refuses sends', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer({ lingerMs: 60_000 });
     await producer.connect();
     const sent = producer.send({ topic: 't', messages: [{ value: 'x' }] });
@@ -127,8 +128,8 @@ describe('Producer batching', () => {
   });
 
   it('returns kafkajs record metadata with per-message offsets per partition', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 2);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 2);
     const producer = eddy.producer();
     const meta = await producer.send({ topic: 't', messages: [{ value: 'a', partition: 1 }, { value: 'b', partition: 0 }, { value: 'c', partition: 1 }] });
     expect(meta).toEqual([
@@ -145,42 +146,42 @@ describe('Producer batching', () => {
 
 describe('Producer values', () => {
   it('serializes objects as JSON, keeps bytes and headers, base64 on the wire', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer();
     await producer.send({ topic: 't', messages: [{ key: 'u1', value: { type: 'user_registered', id: 1 }, headers: { h: 'v', b: new Uint8Array([0xff]) } }, { value: new Uint8Array([0, 1, 2]) }] });
-    const body = produceBodies(fake)[0]!;
+    const body = produceBodies(server)[0]!;
     expect((body as unknown as { encoding: string }).encoding).toBe('base64');
     expect(JSON.parse(Buffer.from(body.records[0]!.value, 'base64').toString())).toEqual({ type: 'user_registered', id: 1 });
-    const stored = fake.topics.get('t')!.partitions[0]!.records;
+    const stored = await server.records('t', 0);
     expect(Buffer.from(stored[0]!.headers.b!, 'base64')).toEqual(Buffer.from([0xff]));
     expect(Buffer.from(stored[1]!.value, 'base64')).toEqual(Buffer.from([0, 1, 2]));
   });
 
   it('uses a custom serializer and the utf8 encoding', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer({ encoding: 'utf8', serializer: (v) => `custom:${JSON.stringify(v)}` });
     await producer.send({ topic: 't', messages: [{ value: { a: 1 } }] });
-    expect(produceBodies(fake)[0]!.records[0]!.value).toBe('custom:{"a":1}');
-    expect(fake.values('t', 0)).toEqual(['custom:{"a":1}']);
+    expect(produceBodies(server)[0]!.records[0]!.value).toBe('custom:{"a":1}');
+    expect(await server.values('t', 0)).toEqual(['custom:{"a":1}']);
     await expect(producer.send({ topic: 't', messages: [{ value: new Uint8Array([0xff]) }] })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 
   it('rejects bad messages before sending anything', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 2, 100);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 2, 100);
     const producer = eddy.producer();
     await expect(producer.send({ topic: 't', messages: [{ value: 'ok' }, { value: null as never }] })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x'.repeat(101) }] })).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x', partition: 5 }] })).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
     await expect(producer.send({ topic: 'missing', messages: [{ value: 'x' }] })).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
-    expect(produceBodies(fake)).toHaveLength(0);
+    expect(produceBodies(server)).toHaveLength(0);
   });
 
   it('re-reads the partition count when an explicit partition is beyond the cached one', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer();
     await producer.send({ topic: 't', messages: [{ value: 'a' }] });
     await eddy.alterTopic({ topic: 't', partitions: 3 });
@@ -191,84 +192,84 @@ describe('Producer values', () => {
 
 describe('Producer retries and idempotence', () => {
   it('retries a request whose response was lost; the server sees the same batch and does not duplicate', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 2);
-    fake.faults.push(loseResponse(isProduce, 2));
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 2);
+    server.faults.push(loseResponse(isProduce, 2));
     const producer = eddy.producer();
     const meta = await producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 1 }] });
-    expect(fake.values('t', 0)).toEqual(['a']);
-    expect(fake.values('t', 1)).toEqual(['b']);
+    expect(await server.values('t', 0)).toEqual(['a']);
+    expect(await server.values('t', 1)).toEqual(['b']);
     expect(meta.map((m) => m.offsets)).toEqual([[0], [0]]);
-    const bodies = produceBodies(fake);
+    const bodies = produceBodies(server);
     expect(bodies).toHaveLength(3);
     expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
     expect(bodies[0]).toMatchObject({ producerId: producer.producerId, producerEpoch: 0, sequences: { '0': 0, '1': 0 } });
     // The next batch continues the sequence.
     await producer.send({ topic: 't', messages: [{ value: 'c', partition: 0 }] });
-    expect(produceBodies(fake)[3]!.sequences).toEqual({ '0': 1 });
+    expect(produceBodies(server)[3]!.sequences).toEqual({ '0': 1 });
     expect(producer.stats()).toMatchObject({ retries: 2, batches: 2, requests: 4 });
   });
 
   it('without idempotence reports UNKNOWN_OUTCOME instead of retrying', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
-    fake.faults.push(loseResponse(isProduce));
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
+    server.faults.push(loseResponse(isProduce));
     const producer = eddy.producer({ idempotent: false });
     await expect(producer.send({ topic: 't', messages: [{ value: 'a' }] })).rejects.toMatchObject({ code: 'UNKNOWN_OUTCOME' });
-    expect(produceBodies(fake)).toHaveLength(1);
-    expect(produceBodies(fake)[0]).not.toHaveProperty('producerId');
-    expect(fake.values('t', 0)).toEqual(['a']);
+    expect(produceBodies(server)).toHaveLength(1);
+    expect(produceBodies(server)[0]).not.toHaveProperty('producerId');
+    expect(await server.values('t', 0)).toEqual(['a']);
   });
 
   it('retries only retryable codes', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
-    fake.faults.push(failWith('THROTTLED', isProduce, 2));
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
+    server.faults.push(failWith('THROTTLED', isProduce, 2));
     const producer = eddy.producer();
     await producer.send({ topic: 't', messages: [{ value: 'a' }] });
-    expect(produceBodies(fake)).toHaveLength(3);
-    fake.faults.push(failWith('INVALID_REQUEST', isProduce, 1));
+    expect(produceBodies(server)).toHaveLength(3);
+    server.faults.push(failWith('INVALID_REQUEST', isProduce, 1));
     await expect(producer.send({ topic: 't', messages: [{ value: 'b' }] })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
-    expect(produceBodies(fake)).toHaveLength(4);
+    expect(produceBodies(server)).toHaveLength(4);
   });
 
   it('gives back the sequence numbers of a batch that definitely failed', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer();
     await producer.send({ topic: 't', messages: [{ value: 'a' }] });
-    fake.faults.push(failWith('MESSAGE_TOO_LARGE', isProduce, 1));
+    server.faults.push(failWith('MESSAGE_TOO_LARGE', isProduce, 1));
     await expect(producer.send({ topic: 't', messages: [{ value: 'b' }] })).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
     await producer.send({ topic: 't', messages: [{ value: 'c' }] });
-    expect(fake.values('t', 0)).toEqual(['a', 'c']);
-    expect(produceBodies(fake).map((b) => b.sequences)).toEqual([{ '0': 0 }, { '0': 1 }, { '0': 1 }]);
+    expect(await server.values('t', 0)).toEqual(['a', 'c']);
+    expect(produceBodies(server).map((b) => b.sequences)).toEqual([{ '0': 0 }, { '0': 1 }, { '0': 1 }]);
   });
 
   it('raises the epoch after a batch whose outcome stayed unknown, restarting sequences', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer({ retry: { retries: 1, initialRetryTimeMs: 1 } });
     await producer.send({ topic: 't', messages: [{ value: 'a' }] });
-    fake.faults.push(loseResponse(isProduce, 2));
+    server.faults.push(loseResponse(isProduce, 2));
     await expect(producer.send({ topic: 't', messages: [{ value: 'b' }] })).rejects.toMatchObject({ code: 'UNKNOWN_OUTCOME' });
     expect(producer.producerEpoch).toBe(1);
     await producer.send({ topic: 't', messages: [{ value: 'c' }] });
-    expect(produceBodies(fake).at(-1)).toMatchObject({ producerEpoch: 1, sequences: { '0': 0 } });
-    expect(fake.values('t', 0)).toEqual(['a', 'b', 'c']);
+    expect(produceBodies(server).at(-1)).toMatchObject({ producerEpoch: 1, sequences: { '0': 0 } });
+    expect(await server.values('t', 0)).toEqual(['a', 'b', 'c']);
   });
 
   it('resends under a new epoch when the server no longer knows the producer (topic recreated)', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer();
     await producer.send({ topic: 't', messages: [{ value: 'a' }] });
-    fake.createTopic('t', 1); // deleted and recreated: the server no longer knows this producer
+    await server.createTopic('t', 1); // deleted and recreated: the server no longer knows this producer
     const meta = await producer.send({ topic: 't', messages: [{ value: 'b' }] });
     expect(meta[0]!.offsets).toEqual([0]);
     expect(producer.producerEpoch).toBe(1);
     await producer.send({ topic: 't', messages: [{ value: 'c' }] });
-    expect(fake.values('t', 0)).toEqual(['b', 'c']);
-    expect(produceBodies(fake).map((b) => [b.producerEpoch, b.sequences])).toEqual([
+    expect(await server.values('t', 0)).toEqual(['b', 'c']);
+    expect(produceBodies(server).map((b) => [b.producerEpoch, b.sequences])).toEqual([
       [0, { '0': 0 }],
       [0, { '0': 1 }], // refused: unknown producer
       [1, { '0': 0 }],
@@ -277,50 +278,50 @@ describe('Producer retries and idempotence', () => {
   });
 
   it('never resends a refused batch under a new epoch if an earlier attempt may have been applied', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer({ retry: { retries: 3, initialRetryTimeMs: 1 } });
     const outOfOrder = { status: 409, body: { error: { code: 'OUT_OF_ORDER_SEQUENCE', message: 'out of order sequence in partition 0', retryable: false } } };
     let produces = 0;
     // Attempt 1 applies but its answer is lost; attempt 2 is refused for its sequencing.
-    fake.faults.push((req) => (isProduce(req) && ++produces === 2 ? Promise.resolve(outOfOrder) : undefined), loseResponse(isProduce, 1));
+    server.faults.push((req) => (isProduce(req) && ++produces === 2 ? Promise.resolve(outOfOrder) : undefined), loseResponse(isProduce, 1));
     const err = await producer.send({ topic: 't', messages: [{ value: 'a' }] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'UNKNOWN_OUTCOME' });
     expect(produces).toBe(2);
-    expect(fake.values('t', 0)).toEqual(['a']);
+    expect(await server.values('t', 0)).toEqual(['a']);
   });
 
   it('reports UNKNOWN_OUTCOME, not the last clean failure, when an earlier attempt may have been applied', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer({ retry: { retries: 1, initialRetryTimeMs: 1 } });
-    fake.faults.push(loseResponse(isProduce, 1), failWith('UNAVAILABLE', isProduce, 5));
+    server.faults.push(loseResponse(isProduce, 1), failWith('UNAVAILABLE', isProduce, 5));
     const err = await producer.send({ topic: 't', messages: [{ value: 'a' }] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'EddyError', code: 'UNKNOWN_OUTCOME' });
     expect((err as Error).cause).toMatchObject({ code: 'UNAVAILABLE' });
-    expect(fake.values('t', 0)).toEqual(['a']); // it was applied
+    expect(await server.values('t', 0)).toEqual(['a']); // it was applied
     expect(producer.producerEpoch).toBe(1);
   });
 
   it('refreshes metadata and retries after UNKNOWN_TOPIC_OR_PARTITION when the partition exists', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 2);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 2);
     const producer = eddy.producer();
     await producer.send({ topic: 't', messages: [{ value: 'a', partition: 1 }] });
-    fake.faults.push(failWith('UNKNOWN_TOPIC_OR_PARTITION', isProduce, 1));
+    server.faults.push(failWith('UNKNOWN_TOPIC_OR_PARTITION', isProduce, 1));
     await producer.send({ topic: 't', messages: [{ value: 'b', partition: 1 }] });
-    expect(fake.values('t', 1)).toEqual(['a', 'b']);
-    expect(fake.requests('GET', /^\/v1\/topics\/t\/description$/)).toHaveLength(2);
+    expect(await server.values('t', 1)).toEqual(['a', 'b']);
+    expect(server.requests('GET', /^\/v1\/topics\/t\/description$/)).toHaveLength(2);
   });
 });
 
 describe('Producer back-pressure', () => {
   it('never buffers more than maxBufferedBytes; send waits for room', async () => {
-    const { fake, eddy } = setup(5);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(5);
+    await server.createTopic('t', 1);
     const producer = eddy.producer({ maxBufferedBytes: 1000, lingerMs: 0 });
     let peak = 0;
-    fake.faults.push((req) => {
+    server.faults.push((req) => {
       if (isProduce(req)) peak = Math.max(peak, producer.stats().bufferedBytes);
       return undefined;
     });
@@ -329,12 +330,12 @@ describe('Producer back-pressure', () => {
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(1000);
     expect(producer.stats().bufferedBytes).toBe(0);
-    expect(fake.values('t', 0).map((v) => Number(v.replace(/\.+$/, '')))).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect((await server.values('t', 0)).map((v) => Number(v.replace(/\.+$/, '')))).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
   it('rejects a message that can never fit the buffer', async () => {
-    const { fake, eddy } = setup(0);
-    fake.createTopic('t', 1);
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
     const producer = eddy.producer({ maxBufferedBytes: 100 });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x'.repeat(200) }] })).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
   });

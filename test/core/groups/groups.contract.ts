@@ -172,6 +172,59 @@ export function groupsContract(kind: AdapterKind): void {
       await expectCode(coord.heartbeat(group, { memberId: joined.memberId, memberEpoch: joined.memberEpoch + 7, topics: [topic] }), 'STALE_MEMBER_EPOCH');
     });
 
+    it('a member fenced with STALE_MEMBER_EPOCH rejoins with its id and epoch 0 and gets partitions again, without waiting for its session to expire', async () => {
+      const topic = unique('rejoin');
+      await engine.createTopic({ name: topic, partitions: 4 });
+      const group = unique('g');
+      const a = new Member(coord, group, [topic]);
+      const b = new Member(coord, group, [topic]);
+      for (let round = 0; round < 4; round++) {
+        await a.beat();
+        await b.beat();
+        checkMembers([a, b]);
+        await checkStoredState(group);
+      }
+      expect([a.count(), b.count()]).toEqual([2, 2]);
+      // a sends an epoch it was never given (its view is out of date): fenced, and nothing changes.
+      await expectCode(coord.heartbeat(group, { memberId: a.memberId!, memberEpoch: a.epoch + 3, topics: [topic] }), 'STALE_MEMBER_EPOCH', 'rejoin');
+      // The client drops its partitions uncommitted and rejoins under its id with epoch 0; no time passes.
+      a.acked = a.returned = [];
+      a.epoch = 0;
+      const rejoined = await a.beat();
+      expect(rejoined.memberId).toBe(a.memberId);
+      expect(rejoined.memberEpoch).toBeGreaterThan(b.epoch);
+      expect(a.count()).toBe(2);
+      checkMembers([a, b]);
+      await checkStoredState(group);
+      for (let round = 0; round < 3; round++) {
+        await a.beat();
+        await b.beat();
+        checkMembers([a, b]);
+        await checkStoredState(group);
+      }
+      expect([a.count(), b.count()]).toEqual([2, 2]);
+      expect((await coord.describeGroup(group)).state).toBe('Stable');
+    });
+
+    it('asks a member waiting for another member to release its partitions to heartbeat at the handover interval', async () => {
+      const fast = new GroupCoordinator(c, { heartbeatIntervalMs: 2_000, handoverHeartbeatIntervalMs: 150 });
+      const topic = unique('handover');
+      await engine.createTopic({ name: topic, partitions: 2 });
+      const group = unique('g');
+      const a = new Member(fast, group, [topic]);
+      const b = new Member(fast, group, [topic]);
+      expect((await a.beat()).heartbeatIntervalMs).toBe(2_000);
+      await a.beat();
+      expect((await b.beat()).heartbeatIntervalMs).toBe(150); // its share is a's until a releases it
+      expect((await a.beat()).heartbeatIntervalMs).toBe(2_000); // the revocation: a acknowledges once done
+      expect((await b.beat()).heartbeatIntervalMs).toBe(150);
+      await a.beat();
+      const granted = await b.beat();
+      expect(granted.assignment).toEqual([{ topic, partitions: [expect.any(Number)] }]);
+      expect(granted.heartbeatIntervalMs).toBe(2_000);
+      checkMembers([a, b]);
+    });
+
     it('converges three members on a 6-partition topic to 2/2/2, never giving a partition to two live members', async () => {
       const topic = unique('converge');
       await engine.createTopic({ name: topic, partitions: 6 });

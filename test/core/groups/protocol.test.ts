@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EddyError } from '../../../core/errors.js';
+import { checkGroupSave } from '../../../core/invariants.js';
 import { pairs } from '../../../core/groups/assignment.js';
 import {
   adminFence,
@@ -50,7 +51,8 @@ class World {
       { group: 'g', sessionTimeoutMs: call.sessionTimeoutMs ?? 10_000, ...call, topics: (call.topics ?? [...this.topics.keys()]).map((n) => this.topics.get(n)!) },
       { now: this.now, rebalanceTimeoutMs: REBALANCE_TIMEOUT, newMemberId: () => `m${String(this.ids++).padStart(3, '0')}` },
     );
-    // Every write goes through the persisted document: it must be lossless.
+    // Every write goes through the persisted document: it must be lossless, and pass the coordinator's save check.
+    if (out.changed) checkGroupSave('g', this.state, out.state);
     if (out.changed) this.state = decodeGroupState(JSON.parse(JSON.stringify(encodeGroupState(out.state))));
     return out.response;
   }
@@ -162,7 +164,7 @@ describe('heartbeat protocol', () => {
     expect(code(() => w.beat({ memberId: a.memberId, memberEpoch: a.memberEpoch }))).toBe('STALE_MEMBER_EPOCH');
   });
 
-  it('answers UNKNOWN_MEMBER_ID to unknown members; epoch 0 with an id only repeats the first, unacknowledged assignment', () => {
+  it('answers UNKNOWN_MEMBER_ID to unknown members; epoch 0 with an id repeats the first, unacknowledged assignment', () => {
     const w = new World();
     w.topic('t', 2);
     expect(code(() => w.beat({ memberId: 'nobody', memberEpoch: 3 }))).toBe('UNKNOWN_MEMBER_ID');
@@ -172,11 +174,85 @@ describe('heartbeat protocol', () => {
     // Still reconciling its first assignment, the member heartbeats with the epoch it acknowledged: 0.
     expect(w.beat({ memberId: joined.memberId, memberEpoch: 0 })).toEqual(joined);
     expect(w.live().members).toHaveLength(1);
-    w.beat({ memberId: joined.memberId, memberEpoch: joined.memberEpoch });
-    // Once it acknowledged, 0 is stale (a delayed duplicate of an old request), and changes nothing.
-    const before = encodeGroupState(w.state);
-    expect(code(() => w.beat({ memberId: joined.memberId, memberEpoch: 0 }))).toBe('STALE_MEMBER_EPOCH');
-    expect(encodeGroupState(w.state)).toEqual(before);
+  });
+
+  it('rejoins a stale member that sends its id with epoch 0: its partitions are free at once, it gets partitions again, none is held twice', () => {
+    const w = new World();
+    w.topic('t', 4);
+    const a = new Client(w);
+    const b = new Client(w);
+    for (let round = 0; round < 4; round++) {
+      a.beat();
+      b.beat();
+    }
+    expect([a.count(), b.count()]).toEqual([2, 2]);
+    const aHad = a.assignment[0]!.partitions;
+    // a's answer is lost and it heartbeats with an epoch the server never gave: fenced, nothing changes.
+    expect(code(() => w.beat({ memberId: a.memberId, memberEpoch: a.epoch + 5 }))).toBe('STALE_MEMBER_EPOCH');
+    // The client drops its partitions uncommitted and rejoins under its id with epoch 0: no session expiry needed.
+    const before = w.state.epoch;
+    const rejoined = w.beat({ memberId: a.memberId, memberEpoch: 0 });
+    w.checkDisjoint();
+    expect(rejoined.memberId).toBe(a.memberId);
+    expect(rejoined.memberEpoch).toBeGreaterThan(before);
+    expect(rejoined.assignment).toEqual([{ topic: 't', partitions: aHad }]); // nobody else held them: back at once
+    expect(w.live().members).toHaveLength(2);
+    a.epoch = rejoined.memberEpoch;
+    a.assignment = rejoined.assignment;
+    a.beat(); // acknowledges
+    w.checkDisjoint();
+    expect(groupStatus(w.live())).toBe('Stable');
+    // The epoch it had before rejoining is stale now (a late duplicate cannot acknowledge anything).
+    expect(code(() => w.beat({ memberId: a.memberId, memberEpoch: before }))).toBe('STALE_MEMBER_EPOCH');
+  });
+
+  it('asks a member waiting for partitions another member still holds to heartbeat sooner, only while it waits', () => {
+    const w = new World();
+    w.topic('t', 2);
+    const a = new Client(w);
+    expect(a.beat().heartbeatIntervalMs).toBe(3333); // alone: everything is free, nothing to wait for
+    expect(a.beat().heartbeatIntervalMs).toBe(3333);
+    const b = new Client(w);
+    const joined = b.beat();
+    expect(joined.assignment).toEqual([]);
+    expect(joined.heartbeatIntervalMs).toBe(500); // its share is still a's
+    expect(b.beat().heartbeatIntervalMs).toBe(500);
+    const revoke = a.beat();
+    expect(revoke.assignment).toEqual([{ topic: 't', partitions: [0] }]);
+    expect(revoke.heartbeatIntervalMs).toBe(3333); // a acknowledges when it has released, not on a timer
+    expect(b.beat().heartbeatIntervalMs).toBe(500); // still waiting: a has not acknowledged
+    expect(a.beat().heartbeatIntervalMs).toBe(3333);
+    const granted = b.beat();
+    expect(granted.assignment).toEqual([{ topic: 't', partitions: [1] }]);
+    expect(granted.heartbeatIntervalMs).toBe(3333); // nothing left to wait for
+    // The handover interval never exceeds the normal one (a short session asks for more frequent heartbeats anyway).
+    const c = w.beat({ memberEpoch: 0, sessionTimeoutMs: 1_200 });
+    expect(c.heartbeatIntervalMs).toBe(400);
+  });
+
+  it('a rejoin releases what the member held: another member waiting for those partitions gets them', () => {
+    const w = new World();
+    w.topic('t', 2);
+    const a = new Client(w);
+    a.beat();
+    a.beat(); // a acknowledges [0, 1]
+    const b = new Client(w);
+    b.beat();
+    b.beat(); // b waits: a still holds its share
+    expect(b.count()).toBe(0);
+    // a, fenced (say, its revocation answer was lost and it sent a wrong epoch), rejoins with epoch 0 and owns nothing.
+    const r = w.beat({ memberId: a.memberId, memberEpoch: 0 });
+    w.checkDisjoint();
+    expect(r.assignment.flatMap((x) => x.partitions)).toHaveLength(1);
+    a.epoch = r.memberEpoch;
+    a.assignment = r.assignment;
+    const granted = b.beat();
+    w.checkDisjoint();
+    expect(granted.assignment.flatMap((x) => x.partitions)).toHaveLength(1);
+    a.beat();
+    b.beat();
+    w.checkDisjoint();
+    expect(groupStatus(w.live())).toBe('Stable');
   });
 
   it('leaves at once: the others get the partitions on their next heartbeat; leaving twice is fine', () => {
@@ -313,6 +389,7 @@ describe('randomized schedules', () => {
     | { kind: 'join' }
     | { kind: 'ack'; who: number }
     | { kind: 'lost'; who: number }
+    | { kind: 'rejoin'; who: number }
     | { kind: 'leave'; who: number }
     | { kind: 'tick'; ms: number }
     | { kind: 'grow'; topic: number; by: number }
@@ -321,6 +398,7 @@ describe('randomized schedules', () => {
     { arbitrary: fc.constant({ kind: 'join' as const }), weight: 2 },
     { arbitrary: fc.record({ kind: fc.constant('ack' as const), who: fc.nat(7) }), weight: 8 },
     { arbitrary: fc.record({ kind: fc.constant('lost' as const), who: fc.nat(7) }), weight: 2 },
+    { arbitrary: fc.record({ kind: fc.constant('rejoin' as const), who: fc.nat(7) }), weight: 1 },
     { arbitrary: fc.record({ kind: fc.constant('leave' as const), who: fc.nat(7) }), weight: 1 },
     { arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 100, max: 12_000 }) }), weight: 2 },
     { arbitrary: fc.record({ kind: fc.constant('grow' as const), topic: fc.nat(1), by: fc.integer({ min: 1, max: 3 }) }), weight: 1 },
@@ -379,6 +457,9 @@ describe('randomized schedules', () => {
             const c = live(o.who)!;
             const m = w.live().members.find((x) => x.memberId === c.memberId);
             if (m && m.ackedEpoch !== m.epoch) tryBeat(c, m.ackedEpoch);
+          } else if (o.kind === 'rejoin' && clients.length > 0) {
+            // A fenced client dropped everything and rejoins under its id with epoch 0.
+            tryBeat(live(o.who)!, 0);
           } else if (o.kind === 'leave' && clients.length > 0) {
             const c = live(o.who)!;
             w.beat({ memberId: c.memberId!, memberEpoch: -1 });

@@ -101,6 +101,19 @@ export function batchesContract(kind: AdapterKind): void {
       expect((await log.partitionOffsets(topic, 0)).highWatermark).toBe(6);
     });
 
+    it('recognises a late retry of a producer\'s first batch (sequence 0) after more than 32 other producers appended', async () => {
+      const topic = uniqueTopic('idem-late');
+      await log.createTopic({ name: topic, partitions: 1 });
+      const send = async (pid: bigint, seq: number) =>
+        (await log.appendBatches({ topic, partitions: [{ partition: 0, batches: encodeBatch({ records: records(`${pid}:${seq}`, 1), producerId: pid, producerEpoch: 0, baseSequence: seq }) }] }))[0]!;
+      const pid = await log.initProducerId();
+      expect(await send(pid, 0)).toEqual({ partition: 0, baseOffset: 0 });
+      for (let i = 0; i < 33; i++) await send(await log.initProducerId(), 0);
+      expect(await send(pid, 0)).toEqual({ partition: 0, baseOffset: 0 }); // the head forgot it; the look-back did not
+      expect((await log.partitionOffsets(topic, 0)).highWatermark).toBe(34);
+      expect(await send(pid, 1)).toEqual({ partition: 0, baseOffset: 34 });
+    });
+
     it('serves chunks of the first release (format 1) as record batches and as records', async () => {
       const topic = uniqueTopic('v1');
       const { topicId } = await log.createTopic({ name: topic, partitions: 1 });

@@ -268,6 +268,20 @@ export function logContract(kind: AdapterKind): void {
       await expectCode(send('never-seen', 7), 'UNKNOWN_PRODUCER_ID'); // an unknown producer must start at 0
     });
 
+    it('recognises a late retry of a first batch (sequence 0) after more than 32 other producers appended', async () => {
+      const topic = uniqueTopic('lookback-first');
+      await engine.createTopic({ name: topic, partitions: 1 });
+      const send = (id: string, seq: number) =>
+        engine.produce({ topic, records: [{ key: null, value: enc(`${id}:${seq}`), partition: 0 }], producer: { producerId: id, producerEpoch: 0, sequences: new Map([[0, seq]]) } });
+      const [first] = await send('first', 0);
+      for (let i = 0; i < 33; i++) await send(`busy-${i}`, 0);
+      expect(await send('first', 0)).toEqual([first]); // not appended a second time
+      const values = (await readAll(engine, topic, 0)).map((r) => r.value);
+      expect(values).toHaveLength(34);
+      expect(values.filter((v) => v === 'first:0')).toHaveLength(1);
+      expect(await send('first', 1)).toEqual([{ partition: 0, offset: 34 }]);
+    });
+
     it('reports a corrupted object as DATA_CORRUPT, never as data', async () => {
       const topic = uniqueTopic('corrupt');
       await engine.createTopic({ name: topic, partitions: 1 });

@@ -256,19 +256,20 @@ describe('produce: idempotent producers', () => {
     expect(after.producers.p1).toBeDefined();
   });
 
-  // BUG (found by mutation testing, left to the lead): a retry of an idempotent
-  // producer's FIRST batch (sequence 0) after more than 32 other producers
-  // appended to the partition is appended again, because the look-back for a
-  // forgotten producer is skipped for sequence 0 (core/log/produce.ts, "b.firstSequence !== 0").
-  // `it.fails` keeps the suite green while the bug is there; when it is fixed
-  // this test fails, and `.fails` must go.
-  it.fails('answers a late retry of a first batch (sequence 0) with its offset after 32 other producers appended', async () => {
+  it('answers a late retry of a first batch (sequence 0) with its offset after 32 other producers appended', async () => {
     const eddy = memoryEddy();
     await eddy.log.createTopic({ name: 't' });
     const send = (id: string, seq: number) => eddy.log.produce(idempotent('t', id, 0, { 0: seq }, [rec(`${id}:${seq}`, 0)]));
     await send('first', 0);
     for (let i = 0; i < 32; i++) await send(`p${i}`, 0);
+    // The head no longer tracks `first`: the retry is found by the look-back, not appended again.
     expect(await send('first', 0)).toEqual([{ partition: 0, offset: 0 }]);
+    const values = (await readAll(eddy.log, 't')).map(([, v]) => v);
+    expect(values).toHaveLength(33);
+    expect(values.filter((v) => v === 'first:0')).toHaveLength(1);
+    // The producer continues where it was; a producer never seen still starts at 0.
+    expect(await send('first', 1)).toEqual([{ partition: 0, offset: 33 }]);
+    expect(await send('new', 0)).toEqual([{ partition: 0, offset: 34 }]);
   });
 
   it('searches at most the last 2000 entries for a forgotten producer, a page at a time', async () => {

@@ -21,6 +21,8 @@ import { startLocalHost } from '../../../local/host.js';
 import { check, type CheckReport } from './checker.js';
 import { ClientFaults, DEFAULT_CLIENT_RATES, type ClientFaultStats } from './client-faults.js';
 import { History } from './history.js';
+import { KafkaProxy, type KafkaProxyStats } from './kafka-proxy.js';
+import { runKafkaWorkload, type KafkaWorkloadResult } from './kafka-workload.js';
 import { AMBIGUOUS_ONLY_RATES, DEFAULT_STORAGE_RATES, StorageFaults, type StorageFaultRates, type StorageFaultStats } from './storage-faults.js';
 import { runWorkload, type WorkloadOptions, type WorkloadResult } from './workload.js';
 
@@ -39,6 +41,8 @@ export interface ChaosProfile {
   readonly drainTimeoutMs: number;
   /** Maintenance pass interval, ms; 0 disables. */
   readonly maintenanceMs: number;
+  /** kafkajs producers of the Kafka arm. */
+  readonly kafkaProducers: number;
 }
 
 /** `npm run chaos -- --quick`: well under 2 minutes. */
@@ -53,6 +57,7 @@ export const QUICK: ChaosProfile = {
   maxInFlight: 24,
   drainTimeoutMs: 45_000,
   maintenanceMs: 2_000,
+  kafkaProducers: 3,
 };
 
 /** `npm run chaos`: minutes. */
@@ -71,6 +76,15 @@ export interface ChaosOptions {
   readonly log?: (line: string) => void;
   /** Run the outcome arm. @default true */
   readonly outcomeArm?: boolean;
+  /** Run the Kafka arm alongside the main arm. @default true */
+  readonly kafkaArm?: boolean;
+}
+
+/** What the Kafka arm produced. */
+export interface KafkaArmResult {
+  readonly report: CheckReport;
+  readonly workload: KafkaWorkloadResult;
+  readonly proxy: KafkaProxyStats;
 }
 
 /** What one arm produced. */
@@ -88,13 +102,15 @@ export interface ChaosResult {
   readonly control: ArmResult;
   /** The outcome arm: failures must be reported truthfully (see {@link outcomeArmViolations}); absent when not run. */
   readonly outcome?: ArmResult;
+  /** The Kafka arm (kafkajs over the Kafka protocol, alongside the main arm, under its storage faults); absent when not run. */
+  readonly kafka?: KafkaArmResult;
   /** Anomalies of the outcome arm that break a guarantee. */
   readonly outcomeViolations: number;
   /** Faults injected in the main arm (storage, crash points, latency, client). */
   readonly faultsInjected: number;
   readonly maintenance: { runs: number; entriesCompacted: number; segmentsWritten: number; objectsDeleted: number; errors: number };
   readonly outDir: string;
-  /** True when the main arm is clean and drained, ≥ 10% of its storage requests failed, the control arm found duplicates and the outcome arm shows no violation. */
+  /** True when the main arm and the Kafka arm are clean and drained, ≥ 10% of the main arm's storage requests failed, the control arm found duplicates and the outcome arm shows no violation. */
   readonly passed: boolean;
   /** The last line `npm run chaos` prints. */
   readonly line: string;
@@ -121,14 +137,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const hostLog: string[] = [];
   const storage = new StorageFaults(seed, DEFAULT_STORAGE_RATES);
   storage.enabled = false;
+  // Kafka clients reach the host's Kafka server through a fault-injecting proxy, whose port the server advertises.
+  const proxy = options.kafkaArm === false ? undefined : await KafkaProxy.start(seed ^ 0x6b61);
   const host = await startLocalHost({
     port: 0,
+    ...(proxy ? { kafkaPort: 0, kafka: { advertisedHost: '127.0.0.1', advertisedPort: proxy.port, autoCreateTopics: false, maxFetchWaitMs: 1_000 } } : {}),
     dataDir,
     maintenanceIntervalMs: 0,
     logLevel: 'warn',
     logWrite: (line) => void hostLog.push(line),
     instrument: (clients) => storage.install(clients),
   });
+  if (proxy) proxy.target = host.kafka!.port;
 
   // Maintenance as the scheduled Lambda runs it, but often and with short
   // grace periods, so compaction and GC race the workload under faults. The
@@ -165,6 +185,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const common = { sendPauseMs: profile.sendPauseMs, maxInFlight: profile.maxInFlight, resendUnknown: false, churn: false, consumers: 0, drainTimeoutMs: 0 };
 
     log(`main arm: ${profile.producers} idempotent producers, ${profile.consumers} consumers, ${profile.partitions} partitions, storage + client faults`);
+    if (proxy) log(`kafka arm, alongside: ${profile.kafkaProducers} kafkajs idempotent producers, a kafkajs group, ${profile.partitions} partitions, the same storage faults + connection cuts`);
+    const kafkaHistory = new History();
+    const kafkaArm = proxy
+      ? runKafkaWorkload({
+          url: host.url,
+          broker: `127.0.0.1:${proxy.port}`,
+          proxy,
+          seed: seed ^ 0x6b61,
+          topic: `chaos-${seed}-kafka`,
+          group: `chaos-${seed}-kafka-g`,
+          partitions: profile.partitions,
+          producers: profile.kafkaProducers,
+          keys: profile.keys,
+          faultMs: profile.faultMs,
+          sendPauseMs: profile.sendPauseMs,
+          drainTimeoutMs: profile.drainTimeoutMs,
+          history: kafkaHistory,
+          log,
+        }).then((workload): KafkaArmResult => {
+          writeFileSync(join(outDir, 'kafka.history.jsonl'), kafkaHistory.toJsonl());
+          return { report: check(kafkaHistory.events, { consumed: true }), workload, proxy: proxy.stats() };
+        })
+      : undefined;
+    // The main arm's failure must not leave the Kafka arm's promise unhandled.
+    void kafkaArm?.catch(() => undefined);
     const main = await arm('main', new History(), new ClientFaults(seed, DEFAULT_CLIENT_RATES), DEFAULT_STORAGE_RATES, {
       ...common,
       seed,
@@ -179,6 +224,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       churn: true,
       drainTimeoutMs: profile.drainTimeoutMs,
     }, true);
+    const kafka = await kafkaArm;
 
     log('control arm: 2 producers, idempotence off, resending values whose send had an unknown outcome; ambiguous faults only');
     const onlyProduce = (req: { method: string; path: string }): boolean => req.method === 'POST' && req.path.endsWith('/records');
@@ -212,22 +258,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }, false));
     writeFileSync(join(outDir, 'storage-faults.jsonl'), storage.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
 
-    const faultsInjected = Object.values(main.storage.byKind).reduce((a, b) => a + b, 0) + sumClient(main.client);
+    const faultsInjected = Object.values(main.storage.byKind).reduce((a, b) => a + b, 0) + sumClient(main.client) + (kafka ? Object.values(kafka.proxy.byKind).reduce((a, b) => a + b, 0) : 0);
     const a = main.report.anomalyCounts;
     const line =
       `chaos: ${main.report.counts.acknowledged} acknowledged, ${a.lost} lost, ${a.duplicated} duplicated, ${a.reordered} reordered, ` +
-      `${faultsInjected} faults injected; control arm: ${control.report.anomalyCounts.duplicated} duplicates detected`;
+      `${faultsInjected} faults injected; control arm: ${control.report.anomalyCounts.duplicated} duplicates detected` +
+      (kafka ? `; kafka arm: ${kafka.report.counts.acknowledged} acknowledged, ${kafka.report.anomalyCounts.lost} lost, ${kafka.report.anomalyCounts.duplicated} duplicated, ${kafka.report.anomalyCounts.reordered} reordered` : '');
     const outcomeViolations = outcome ? outcomeArmViolations(outcome.report, 'outcome-p0') : 0;
-    const passed = main.report.valid && main.workload.drained && main.storage.failureRate >= 0.1 && control.report.anomalyCounts.duplicated > 0 && outcomeViolations === 0;
-    const result: ChaosResult = { seed, main, control, outcome, outcomeViolations, faultsInjected, maintenance: { ...mstats }, outDir, passed, line };
+    const passed = main.report.valid && main.workload.drained && (!kafka || (kafka.report.valid && kafka.workload.drained)) && main.storage.failureRate >= 0.1 && control.report.anomalyCounts.duplicated > 0 && outcomeViolations === 0;
+    const result: ChaosResult = { seed, main, control, outcome, ...(kafka ? { kafka } : {}), outcomeViolations, faultsInjected, maintenance: { ...mstats }, outDir, passed, line };
     const brief = (r: ArmResult): unknown => ({ ...r, report: summarize(r.report) });
-    writeFileSync(join(outDir, 'result.json'), JSON.stringify({ ...result, main: brief(main), control: brief(control), outcome: outcome && brief(outcome) }, null, 2));
+    writeFileSync(join(outDir, 'result.json'), JSON.stringify({ ...result, main: brief(main), control: brief(control), outcome: outcome && brief(outcome), kafka: kafka && { ...kafka, report: summarize(kafka.report) } }, null, 2));
     return result;
   } finally {
     maintaining = false;
     await maintenanceLoop;
     writeFileSync(join(outDir, 'host.log'), hostLog.join('\n') + '\n');
     await host.close();
+    await proxy?.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -5,9 +5,10 @@
  * with seeded storage and client faults, checks the history, and prints the
  * seed first and, as the last line,
  *
- *   chaos: <N> acknowledged, <l> lost, <d> duplicated, <r> reordered, <f> faults injected; control arm: <c> duplicates detected
+ *   chaos: <N> acknowledged, <l> lost, <d> duplicated, <r> reordered, <f> faults injected; control arm: <c> duplicates detected; kafka arm: <K> acknowledged, <l> lost, <d> duplicated, <r> reordered
  *
- * Exits 1 when the main arm shows any anomaly or did not drain, when fewer
+ * Exits 1 when the main arm or the Kafka arm (kafkajs over the Kafka
+ * protocol) shows any anomaly or did not drain, when fewer
  * than 10% of its storage requests failed, when the control arm found no
  * duplicates, or when the outcome arm shows a failure that lied about its
  * outcome. `--seed N` reruns the same fault schedule.
@@ -64,6 +65,16 @@ const result = await runChaos({ seed, profile, log: (l) => console.log(l), ...(a
 describeArm('main', result.main);
 describeArm('control', result.control);
 if (result.outcome) describeArm('outcome', result.outcome);
+if (result.kafka) {
+  const k = result.kafka;
+  const c = k.report.counts;
+  console.log(`kafka: ${c.attempted} values sent by kafkajs: ${c.acknowledged} acknowledged, ${c.indeterminate} unknown (${c.indeterminateApplied} of them applied), ${k.workload.failedSends} sends given up; log ${c.logRecords} records; ${c.polls} polls, ${c.redelivered} values redelivered`);
+  console.log(`kafka: proxy ${k.proxy.connections} connections, ${k.proxy.chunks} chunks, faults: refused ${k.proxy.byKind.refused}, lost-response ${k.proxy.byKind['lost-response']} (${k.proxy.lostProduceResponses} of a produce); ${k.workload.consumerCrashes} consumer crashes`);
+  console.log(`kafka: ${describeAnomalies(k.report)}${k.workload.drained ? '' : ' (drain timed out)'}`);
+  for (const [kind, list] of Object.entries(k.report.anomalies)) {
+    if (list.length > 0) console.log(`  ${kind}: ${JSON.stringify(list.slice(0, 5))}${list.length > 5 ? ` … ${list.length - 5} more` : ''}`);
+  }
+}
 console.log(`outcome arm: ${result.outcomeViolations} violations (failed sends that applied, duplicates from SDK retries without idempotence, lost acks)`);
 const m = result.maintenance;
 console.log(`maintenance: ${m.runs} runs, ${m.entriesCompacted} entries compacted into ${m.segmentsWritten} segments, ${m.objectsDeleted} objects collected, ${m.errors} errors (faults)`);

@@ -258,20 +258,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   }
 
   // ---- the final read: ground truth --------------------------------------
-  for (let p = 0; p < o.partitions; p++) {
-    const bounds = described.partitionOffsets.find((x) => x.partition === p)!;
-    const records: Array<{ offset: number; value: string }> = [];
-    let offset = bounds.logStartOffset;
-    let highWatermark: number;
-    for (;;) {
-      const out = await admin.getRecords({ topic: o.topic, partition: p, offset, encoding: 'utf8', maxRecords: 1000 });
-      for (const r of out.records) records.push({ offset: r.offset, value: String(r.value) });
-      highWatermark = out.highWatermark;
-      if (out.nextOffset >= out.highWatermark || out.records.length === 0) break;
-      offset = out.nextOffset;
-    }
-    history.add({ process: `${prefix}checker`, type: 'ok', f: 'read-all', partition: p, logStartOffset: bounds.logStartOffset, highWatermark, records });
-  }
+  await readAll(admin, o.topic, o.partitions, described.partitionOffsets, history, prefix);
   admin.close();
   const stats = producers.map((p) => p.stats());
   return {
@@ -281,4 +268,32 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
     producerRequests: stats.reduce((n, s) => n + s.requests, 0),
     producerRetries: stats.reduce((n, s) => n + s.retries, 0),
   };
+}
+
+/**
+ * The final read of every partition from its first offset, through the SDK:
+ * the ground truth the checker compares everything with.
+ */
+export async function readAll(
+  admin: Eddy,
+  topic: string,
+  partitions: number,
+  bounds: ReadonlyArray<{ partition: number; logStartOffset: number }>,
+  history: History,
+  prefix: string,
+): Promise<void> {
+  for (let p = 0; p < partitions; p++) {
+    const records: Array<{ offset: number; value: string }> = [];
+    let offset = bounds.find((x) => x.partition === p)!.logStartOffset;
+    const logStartOffset = offset;
+    let highWatermark: number;
+    for (;;) {
+      const out = await admin.getRecords({ topic, partition: p, offset, encoding: 'utf8', maxRecords: 1000 });
+      for (const r of out.records) records.push({ offset: r.offset, value: String(r.value) });
+      highWatermark = out.highWatermark;
+      if (out.nextOffset >= out.highWatermark || out.records.length === 0) break;
+      offset = out.nextOffset;
+    }
+    history.add({ process: `${prefix}checker`, type: 'ok', f: 'read-all', partition: p, logStartOffset, highWatermark, records });
+  }
 }

@@ -16,31 +16,22 @@
  * producer then raises its epoch instead of reusing the sequence.
  */
 import { Eddy } from '@eddy/sdk';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { startLocalHost, type LocalHost } from '../../../../local/host.js';
+import { testHost, type TestHost } from '../../../helpers/host.js';
 
 type Next = (args: unknown) => Promise<unknown>;
 interface Stack {
   middlewareStack: { add: (mw: unknown, opts: unknown) => void };
 }
 
-let host: LocalHost;
-let dataDir: string;
+let host: TestHost;
 /** Set to make the next index append apply-then-time-out and the next index read after it fail. */
 let armed = false;
 let failNextQuery = false;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'eddy-repro-'));
-  host = await startLocalHost({
-    port: 0,
-    dataDir,
-    maintenanceIntervalMs: 0,
-    logWrite: () => undefined,
+  host = await testHost({
     instrument: (clients) => {
       (clients.dynamodb as unknown as Stack).middlewareStack.add(
         (next: Next, context: { commandName?: string }) => async (args: { input?: { ConditionExpression?: string } }) => {
@@ -61,10 +52,7 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => {
-  await host.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => host.cleanup());
 
 describe('an idempotent producer after a produce answered UNAVAILABLE although it applied', () => {
   it('never has a send acknowledged whose record is not in the log', async () => {

@@ -12,23 +12,15 @@
  * (the `BatchFailure` carries `outcomeUnknown` but rejects with the last error).
  */
 import { Eddy, EddyError, HttpTransport, type Transport, type TransportRequest, type TransportRequestOptions, type TransportResponse } from '@eddy/sdk';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalHost, type LocalHost } from '../../../../local/host.js';
+import { testHost, type TestHost } from '../../../helpers/host.js';
 
-let host: LocalHost;
-let dataDir: string;
+let host: TestHost;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'eddy-repro-'));
-  host = await startLocalHost({ port: 0, dataDir, maintenanceIntervalMs: 0, logWrite: () => undefined });
+  host = await testHost();
 });
-afterAll(async () => {
-  await host.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => host.cleanup());
 
 /** Loses the answer of the first produce request after it was processed, then refuses every later one. */
 class LoseThenRefuse implements Transport {
