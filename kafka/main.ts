@@ -4,8 +4,11 @@
  *
  * It uses the caller's AWS credentials (the SDK's default chain) and the
  * stack's table and bucket names from `EDDY_TOPICS_TABLE`, `EDDY_LOG_TABLE`,
- * `EDDY_GROUPS_TABLE` and `EDDY_BUCKET` (the CLI fills them from the stack
- * outputs). It keeps no state: run as many as you like.
+ * `EDDY_GROUPS_TABLE` and `EDDY_BUCKET` (the stack outputs; `eddy gateway`
+ * also takes them as flags). `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_S3`
+ * point it elsewhere (LocalStack, the stand-ins). It keeps no state: run as
+ * many as you like. The deployed gateway (`kafkaGateway` in the CDK
+ * construct) runs this file, bundled by `cdk/kafka-gateway/bundle.mjs`.
  */
 import { awsComponents } from '../core/adapters/aws/index.js';
 import { groupSettings, readSettings } from '../core/config.js';

@@ -349,7 +349,11 @@ export class EddyStreams extends Construct {
       const { topicsTable, logTable, groupsTable } = storage.tables;
       const gatewayProps = props.kafkaGateway === true ? {} : props.kafkaGateway;
       const { logLevel, logRetention, removalPolicy } = settings;
-      this.kafkaGateway = new EddyKafkaGateway(this, 'KafkaGateway', gatewayProps, { bucket: this.bucket, topicsTable, logTable, groupsTable, logLevel, logRetention, removalPolicy });
+      const environment = {
+        [ENV.heartbeatIntervalMs]: String(settings.heartbeatInterval.toMilliseconds()),
+        [ENV.handoverHeartbeatIntervalMs]: String(settings.handoverHeartbeatInterval.toMilliseconds()),
+      };
+      this.kafkaGateway = new EddyKafkaGateway(this, 'KafkaGateway', gatewayProps, { bucket: this.bucket, topicsTable, logTable, groupsTable, logLevel, logRetention, removalPolicy, environment });
     }
 
     this.acknowledgeNagFindings();

@@ -126,6 +126,8 @@ export interface KafkaGatewayResources {
   readonly groupsTable: dynamodb.ITable;
   /** The functions' log level (`EDDY_LOG_LEVEL`). */
   readonly logLevel: string;
+  /** Other settings the functions get that the gateway's core reads too (the group heartbeat intervals), so both serve groups alike. */
+  readonly environment?: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -257,6 +259,7 @@ export class EddyKafkaGateway extends Construct {
         [ENV.groupsTable]: resources.groupsTable.tableName,
         [ENV.bucket]: resources.bucket.bucketName,
         [ENV.logLevel]: resources.logLevel,
+        ...resources.environment,
         [ENV.kafkaPort]: String(CONTAINER_PORT),
         // Every interface of the task: the load balancer connects to its private address.
         EDDY_KAFKA_HOST: '0.0.0.0',

@@ -8,13 +8,18 @@
  * the local host's HTTP API then reads the same records and offsets.
  */
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STANDIN_CREDENTIALS, STANDIN_REGION } from '../../local/standins.js';
 import { call, testHost, unique } from '../helpers/host.js';
+import { run } from '../kafka/helpers.js';
 import { isOneLineError, runCli, startCli, type RunningCli } from './helpers.js';
 
 type Host = Awaited<ReturnType<typeof testHost>>;
+
+/** The compiled CLI that `cli/bin/eddy.js` runs (built by `node cli/bin/build.js`, rebuilt by the shim when stale). */
+const COMPILED = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /** A free TCP port on loopback (the gateway has no "pick one" port: 0 means off). */
 function freePort(): Promise<number> {
@@ -151,6 +156,11 @@ describe('eddy gateway, usage', () => {
     expect(out.stderr).not.toContain('EDDY_TOPICS_TABLE');
     expect(out.stderr).not.toContain('EDDY_GROUPS_TABLE');
     expect(out.stdout).toBe('');
+    // The compiled entry point run directly does the same and nothing else (it once also built the console and printed its sizes).
+    const direct = await run(process.execPath, [COMPILED, 'gateway'], { env: { ...env, EDDY_TOPICS_TABLE: '', EDDY_LOG_TABLE: '', EDDY_BUCKET: '', EDDY_GROUPS_TABLE: '' } });
+    expect(direct.code).toBe(2);
+    expect(direct.stdout).toBe('');
+    expect(isOneLineError(direct.stderr)).toBe(true);
   });
 
   it('a bad setting fails at start with its name and a non-zero exit', async () => {
