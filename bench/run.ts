@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import { MAX_REQUEST_BYTES } from '@eddy/sdk';
 import { costReport, eddyIngestPerGB, modelledGoals, type CostVariant } from './cost.js';
 import { triggerReport } from './trigger-cost.js';
+import { producerPolicyCheck } from './policy-check.js';
 import { faninGoals, faninTable, measureFanin, type FaninRow } from './fanin.js';
 import { alternativesTable, hotpathTable, type HotpathResult } from './hotpath.js';
 import { summarise } from './lib/cpuprofile.js';
@@ -436,10 +437,11 @@ async function main(): Promise<void> {
     costGoals.push(['at most one S3 PUT per produce request', `${fmt(report.s3PutsPerProduce, 3)} per request (metered)`, '', report.s3PutsPerProduce <= 1 ? 'met' : 'NOT met']);
     const mod = report.modelled;
     if (mod) costGoals.push(...modelledGoals(mod));
+    const policyMd = await producerPolicyCheck(variants[0]!.m, variants[1]!.m, requestMs, args.quick ? 6 : 12, say);
     const single = eddyIngestPerGB(variants[0]!.m, 1032);
     const trig = triggerReport(((single.apiGateway + single.lambda + single.s3 + single.dynamo + single.compaction) * 1032e6) / 1e9);
     costGoals.push(...trig.goals);
-    costMd = `Run: \`${command}\`, ${facts[0]!.slice(8)}, load average ${fmt(loadavg()[0])} (1 min) at the end of the cost model.\n\n${report.markdown}\n\n${trig.markdown}\n\nGoals:\n\n${goalTable(costGoals)}`;
+    costMd = `Run: \`${command}\`, ${facts[0]!.slice(8)}, load average ${fmt(loadavg()[0])} (1 min) at the end of the cost model.\n\n${report.markdown}\n\n${policyMd}\n\n${trig.markdown}\n\nGoals:\n\n${goalTable(costGoals)}`;
     say(`\n${costMd}\n`);
   }
   let latencyMd: string | undefined;
