@@ -6,7 +6,7 @@
  * ```
  * npm run bench                      full run (5 runs per system of ~68 MB each way), writes docs/
  * npm run bench -- --quick           under 3 minutes (3 runs of ~17 MB); prints only, unless --write
- * npm run bench -- --cost            adds the AWS cost model (metered runs with simulated AWS latency)
+ * npm run bench -- --cost            adds the AWS cost model (metered runs with simulated AWS latency, the SDK policy check, the trigger path); with --systems= alone
  * npm run bench -- --simulate-aws    adds the latency model (simulated on the local host, and analytical)
  * npm run bench -- --hotpath         adds the CPU-per-MB micro-benchmark of the hot path (bench/hotpath.ts)
  * npm run bench -- --fanin           adds many single-record producers on one partition (1, 8, 64; core on memory adapters + simulated AWS latency)
@@ -441,7 +441,7 @@ async function main(): Promise<void> {
     const single = eddyIngestPerGB(variants[0]!.m, 1032);
     const trig = triggerReport(((single.apiGateway + single.lambda + single.s3 + single.dynamo + single.compaction) * 1032e6) / 1e9);
     costGoals.push(...trig.goals);
-    costMd = `Run: \`${command}\`, ${facts[0]!.slice(8)}, load average ${fmt(loadavg()[0])} (1 min) at the end of the cost model.\n\n${report.markdown}\n\n${policyMd}\n\n${trig.markdown}\n\nGoals:\n\n${goalTable(costGoals)}`;
+    costMd = `Run: \`${command}\`, ${facts[0]!.slice(8)}, ${facts[3]!.slice(2).split(': the machine')[0]}, ${fmt(loadavg()[0])} (1 min) at the end of the cost model.\n\n${report.markdown}\n\n${policyMd}\n\n${trig.markdown}\n\nGoals:\n\n${goalTable(costGoals)}`;
     say(`\n${costMd}\n`);
   }
   let latencyMd: string | undefined;
