@@ -104,6 +104,22 @@ describe('Producer with adaptive linger', () => {
     await producer.disconnect();
   });
 
+  it('keeps a fixed linger with the local profile, under the same trickle', async () => {
+    const { fake, held, eddy, open } = gated();
+    fake.createTopic('t', 1);
+    const producer = eddy.producer({ profile: 'local' });
+    const sends: Promise<unknown>[] = [producer.send({ topic: 't', messages: [{ value: 'first' }] })];
+    for (let round = 0; round < 4; round++) {
+      await waitFor(() => held.length === 1);
+      sends.push(producer.send({ topic: 't', messages: [{ value: `r${round}` }] }));
+      held.shift()!();
+    }
+    open();
+    await Promise.all(sends);
+    expect(producer.stats().lingerMs).toBe(5);
+    await producer.disconnect();
+  });
+
   it('flush() sends at once, whatever the linger', async () => {
     const fake = new FakeEddy();
     fake.createTopic('t', 2);
