@@ -17,7 +17,12 @@
  * batch size, API Gateway's 512 KB metering increments, storage for the
  * retention period, and consumer polling.
  */
+import { AWS_PRODUCER_DEFAULTS, IDLE_BACKOFF_DEFAULTS } from '@eddy/sdk';
+import { MAINTENANCE_DEFAULTS } from '../core/maintenance/options.js';
 import { fmt, table, usd } from './lib/stats.js';
+
+/** Entries at least this large are not compacted (core's default `compactionSkipBytes`). */
+export const COMPACTION_SKIP_BYTES = MAINTENANCE_DEFAULTS.compactionSkipBytes;
 
 /** List prices, us-east-1, 2026-11. */
 export const PRICES = {
@@ -69,7 +74,10 @@ export interface MeasuredCosts {
   };
   /** One maintenance pass after the produce phase, per ingest object compacted. */
   readonly maintenance: {
+    /** Ingest objects the pass compacted. */
     readonly ingestObjects: number;
+    /** Ingest objects the produce phase wrote (compacted or skipped); absent = all were compacted. */
+    readonly producedObjects?: number;
     readonly s3Gets: number;
     readonly s3Puts: number;
     readonly s3Lists: number;
@@ -99,10 +107,11 @@ export function eddyIngestPerGB(m: MeasuredCosts, payloadPerRequest: number): Br
   const p = m.produce;
   const n = GB / payloadPerRequest;
   const bodyBytes = (p.bodyBytes / p.payloadBytes) * payloadPerRequest;
-  const perObject = m.maintenance.ingestObjects > 0 ? 1 / m.maintenance.ingestObjects : 0;
   const mt = m.maintenance;
+  const perObject = mt.ingestObjects > 0 ? 1 / mt.ingestObjects : 0;
   const compaction =
     n *
+    compactedShare(m, payloadPerRequest) *
     perObject *
     ((mt.s3Gets * PRICES.s3GetPer1000) / 1000 +
       (mt.s3Puts * PRICES.s3PutPer1000) / 1000 +
@@ -118,6 +127,20 @@ export function eddyIngestPerGB(m: MeasuredCosts, payloadPerRequest: number): Br
     compaction,
     requests: n,
   };
+}
+
+/**
+ * The share of ingest objects of `payloadPerRequest` bytes that compaction
+ * merges: at the measured request size, what the measured pass merged (the
+ * rest it skipped); at other sizes, all of them when their object is smaller
+ * than core's `compactionSkipBytes` (512 KiB), none when it is not.
+ */
+export function compactedShare(m: MeasuredCosts, payloadPerRequest: number): number {
+  const p = m.produce;
+  const mt = m.maintenance;
+  if (Math.abs(payloadPerRequest - p.payloadBytes) < 1 && mt.producedObjects) return Math.min(1, mt.ingestObjects / mt.producedObjects);
+  const objectBytes = payloadPerRequest * (p.s3PutBytes / p.payloadBytes);
+  return objectBytes < COMPACTION_SKIP_BYTES ? 1 : 0;
 }
 
 /** Cost of reading one GB from the backlog with full fetches (as measured: `maxBytes` 4 MiB). */
@@ -215,7 +238,10 @@ export function adaptiveLinger(mbps: number, partitions: number, maxLingerMs: nu
 }
 
 /** Consumer policies for a partition with no new records, see {@link eddyIdlePerPartitionMonth}. */
-export type IdlePolicy = 'long-poll 5 s' | 'poll 1 s' | 'backoff 1–30 s';
+export type IdlePolicy = 'long-poll 5 s' | 'poll 1 s' | 'SDK idle backoff';
+
+/** The SDK consumer's idle backoff on AWS, as the cost model reads it (sdk/src/consumer/idle-backoff.ts). */
+export const IDLE_BACKOFF = IDLE_BACKOFF_DEFAULTS;
 
 /**
  * Cost per partition-month of a caught-up consumer on a partition that
@@ -224,9 +250,11 @@ export type IdlePolicy = 'long-poll 5 s' | 'poll 1 s' | 'backoff 1–30 s';
  *   for the whole wait and re-reads the index every 250 ms (one Query of
  *   ~1 RRU) across containers, then the client polls again at once;
  * - `poll 1 s`: `waitMs` 0 and a sleep of 1 s between fetches;
- * - `backoff 1–30 s`: `waitMs` 0 and a client-side backoff that doubles after
- *   each empty fetch from 1 s to 30 s (reset by a non-empty one), so an idle
- *   partition settles at one fetch per 30 s.
+ * - `SDK idle backoff`: the SDK consumer's default on an AWS transport
+ *   ({@link IDLE_BACKOFF}): after an empty fetch it sleeps on the client,
+ *   doubling from `minSleepMs` to `maxSleepMs`, and fetches with `waitMs`
+ *   (billed, with a ~1 RRU index re-read per 250 ms of it), so an idle
+ *   partition settles at one fetch per `maxSleepMs` + the fetch.
  * An empty fetch costs one API Gateway request, one Lambda request, ~3 RRU
  * (topic item and index bounds; no S3 GET) and `emptyFetchMs` billed ms.
  */
@@ -237,8 +265,10 @@ export function eddyIdlePerPartitionMonth(m: MeasuredCosts, policy: IdlePolicy, 
     const fetches = SECONDS / 5;
     return fetches * (emptyFetch + billed(5000)) + SECONDS * 4 * (PRICES.dynamoReadPerMillionRRU / 1e6);
   }
-  const fetches = policy === 'poll 1 s' ? SECONDS : SECONDS / 30;
-  return fetches * (emptyFetch + billed(emptyFetchMs));
+  if (policy === 'poll 1 s') return SECONDS * (emptyFetch + billed(emptyFetchMs));
+  const b = IDLE_BACKOFF;
+  const fetches = SECONDS / ((b.maxSleepMs + b.waitMs + emptyFetchMs) / 1000);
+  return fetches * (emptyFetch + billed(b.waitMs + emptyFetchMs) + (Math.floor(b.waitMs / 250) * PRICES.dynamoReadPerMillionRRU) / 1e6);
 }
 
 /**
@@ -311,6 +341,8 @@ export function costReport(
   const read = eddyReadPerGB(m);
   out.push(
     '',
+    `**Compaction skips entries that are already large** (core's \`compactionSkipBytes\`, ${fmt(COMPACTION_SKIP_BYTES / 1024)} KiB: a fetch reads such an entry with one ranged GET anyway). In the measured passes: ${variants.map(({ label, m: v }) => `${label}: ${fmt(v.maintenance.ingestObjects)} of ${fmt(v.maintenance.producedObjects ?? Number.NaN)} ingest objects compacted (objects of ${fmt((v.produce.s3PutBytes) / 1e3)} KB on average)`).join('; ')}. The compaction column counts only compacted objects: at the measured sizes what the pass merged (the partitions' small last requests), at scaled sizes every object under ${fmt(COMPACTION_SKIP_BYTES / 1024)} KiB and none above.`,
+    '',
     `**Eddy read from the backlog, $ per GB** (fetches of 4 MiB): ${fmt(read.requests)} fetches/GB, API Gateway ${usd(read.apiGateway)}, Lambda ${usd(read.lambda)}, S3 ${usd(read.s3)}, DynamoDB ${usd(read.dynamo)}: **${usd(sum(read))}/GB** (Kinesis on-demand: $0.04/GB; provisioned: included in shard-hours).`,
     '',
     `**A caught-up consumer tailing a partition** costs per partition-month: ${usd(eddyTailPerPartitionMonth(m, 'long-poll'))} with the SDK consumer's default long poll (the fetch Lambda is billed while it waits, up to 4 fetches/s), ${usd(eddyTailPerPartitionMonth(m, 'poll 1 s'))} when polling every second with \`waitMs: 0\`. Kinesis has no such charge (on-demand: $0.04/GB read; provisioned: 5 GetRecords/s per shard included).`,
@@ -333,11 +365,13 @@ export function costReport(
     ];
     if (batching) {
       const maxDefault = m.produce.payloadBytes;
-      const maxLarge = (large.produce.payloadBytes / large.produce.bodyBytes) * 5_995_904;
+      const maxLarge = awsBatchPayload(large);
       const d = producerPayload(mbps, partitions, 5, maxDefault, batching.requestMs);
       const l = producerPayload(mbps, partitions, 200, maxLarge, batching.requestMs);
-      scenarios.push([`Eddy, one producer, SDK defaults (lingerMs 5): ${fmt(d / 1e3)} KB/request`, m, d]);
+      const a = adaptiveLinger(mbps, partitions, AWS_PRODUCER_DEFAULTS.maxLingerMs, maxLarge, batching.requestMs);
+      scenarios.push([`Eddy, one producer, local SDK defaults (lingerMs 5): ${fmt(d / 1e3)} KB/request`, m, d]);
       scenarios.push([`Eddy, one producer, lingerMs 200 + batchBytes max: ${fmt(l / 1e3)} KB/request`, large, l]);
+      scenarios.push([`Eddy, one producer, AWS SDK defaults (adaptive linger, reached ${fmt(a.lingerMs)} ms): ${fmt(a.payloadBytes / 1e3)} KB/request`, large, a.payloadBytes]);
     }
     for (const [label, v, bytes] of scenarios) {
       const c = eddyIngestPerGB(v, bytes);
@@ -372,8 +406,13 @@ export function costReport(
   return { markdown: out.join('\n'), perGB10, kinesisOnDemandPerGB10: kod10, s3PutsPerProduce: m.produce.s3Puts, ...(extra ? { modelled: extra } : {}) };
 }
 
-/** Linger caps modelled for an adaptive-linger producer, ms. */
-export const ADAPTIVE_LINGER_CAPS = [250, 1000] as const;
+/** Linger caps modelled for an adaptive-linger producer, ms: a shorter one for comparison, and the SDK's AWS default (`AWS_PRODUCER_DEFAULTS.maxLingerMs`). */
+export const ADAPTIVE_LINGER_CAPS = [250, AWS_PRODUCER_DEFAULTS.maxLingerMs] as const;
+
+/** Payload bytes of a request of the SDK's AWS `batchBytes`, from a measured run's payload-to-body ratio. */
+export function awsBatchPayload(m: MeasuredCosts): number {
+  return (m.produce.payloadBytes / m.produce.bodyBytes) * AWS_PRODUCER_DEFAULTS.batchBytes;
+}
 
 /** Headline figures of the modelled AWS defaults (adaptive linger, idle consumers, per-partition ceiling). */
 export interface ModelledDefaults {
@@ -391,7 +430,7 @@ export interface ModelledDefaults {
  * the idle cost of a caught-up consumer, and one partition's ceiling.
  */
 function modelledDefaults(m: MeasuredCosts, large: MeasuredCosts, batching: BatchingModel): ModelledDefaults {
-  const maxPayload = (large.produce.payloadBytes / large.produce.bodyBytes) * 5_995_904;
+  const maxPayload = awsBatchPayload(large);
   const adaptive: Array<{ capMs: number; mbps: number; perGB: number; payloadBytes: number; lingerMs: number }> = [];
   const rows: string[][] = [];
   for (const capMs of ADAPTIVE_LINGER_CAPS) {
@@ -407,17 +446,30 @@ function modelledDefaults(m: MeasuredCosts, large: MeasuredCosts, batching: Batc
   const idle = {
     'long-poll 5 s': eddyIdlePerPartitionMonth(m, 'long-poll 5 s'),
     'poll 1 s': eddyIdlePerPartitionMonth(m, 'poll 1 s'),
-    'backoff 1–30 s': eddyIdlePerPartitionMonth(m, 'backoff 1–30 s'),
+    'SDK idle backoff': eddyIdlePerPartitionMonth(m, 'SDK idle backoff'),
   } as const;
   const ceiling = partitionCeiling(maxPayload, 1032, batching.requestMs);
   const markdown = [
-    `**Adaptive linger, modelled** (the policy of \`adaptiveLinger\`: the linger doubles while a request is in flight and the last one was below the batch limit, up to a cap; batch limit ${fmt(maxPayload / 1e6)} MB of payload, the most a 6 MB JSON body holds; costs scaled from the \`batchBytes\`-max run). The linger reached is the latency it costs:`,
+    `**Adaptive linger, modelled** (the SDK producer's default on an AWS transport, sdk/src/producer/linger.ts, modelled by \`adaptiveLinger\` from its constants \`AWS_PRODUCER_DEFAULTS\`: the linger doubles from ${AWS_PRODUCER_DEFAULTS.lingerMs} ms while requests are small and records queue behind the one in flight, up to a cap of ${AWS_PRODUCER_DEFAULTS.maxLingerMs} ms, and resets when a request fills; batch limit \`batchBytes\` ${fmt(AWS_PRODUCER_DEFAULTS.batchBytes / 1e6)} MB = ${fmt(maxPayload / 1e6)} MB of payload; costs scaled from the \`batchBytes\`-max run; the ${ADAPTIVE_LINGER_CAPS[0]} ms cap for comparison). The linger reached is the latency it costs:`,
     '',
     table(['load', 'linger cap', 'linger reached ms', 'KB/request', 'ingest $/GB', 'Kinesis on-demand ÷ Eddy', 'added send→ack latency'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']),
     '',
-    `**A caught-up consumer on an idle partition**, $ per partition-month (\`eddyIdlePerPartitionMonth\`): ${usd(idle['long-poll 5 s'])} with the default long poll (the fetch Lambda is billed while it waits), ${usd(idle['poll 1 s'])} polling every second, ${usd(idle['backoff 1–30 s'])} with a client-side backoff from 1 s to 30 s after empty fetches (latency cost: a record arriving on an idle partition waits up to 30 s).`,
+    `**A caught-up consumer on an idle partition**, $ per partition-month (\`eddyIdlePerPartitionMonth\`): ${usd(idle['long-poll 5 s'])} with the default long poll (the fetch Lambda is billed while it waits), ${usd(idle['poll 1 s'])} polling every second, **${usd(idle['SDK idle backoff'])}** with the SDK consumer's idle backoff, its default on an AWS transport (\`IDLE_BACKOFF_DEFAULTS\`: after an empty fetch, client-side sleeps from ${fmt(IDLE_BACKOFF.minSleepMs / 1000)} s doubling to ${fmt(IDLE_BACKOFF.maxSleepMs / 1000)} s, fetches with \`waitMs\` ${IDLE_BACKOFF.waitMs}, back to the long poll at the first record; an idle partition settles at one ~20 ms fetch per ${fmt(IDLE_BACKOFF.maxSleepMs / 1000)} s). Latency cost: a record appended to an idle partition is fetched up to ${fmt(IDLE_BACKOFF.maxSleepMs / 1000)} s later (${fmt(IDLE_BACKOFF.maxSleepMs / 2000)} s on average once settled); records that follow it come at long-poll speed. No polling at all: the trigger path below.`,
     '',
     `**One partition's produce ceiling on AWS, modelled** (\`partitionCeiling\`: one request in flight per partition, as the index's conditional write serialises appends; the largest request, ${fmt(ceiling.payloadBytes / 1e6)} MB of payload, takes ${fmt(ceiling.requestMs)} ms on average in the analytical latency model): ${fmt(ceiling.mbps)} MB/s, ${fmt(ceiling.recordsPerS)} records/s of 1 KiB — from one producer with full requests; many single-record producers are the fan-in scenario (\`--fanin\`).`,
   ].join('\n');
   return { markdown, adaptive, idle, ceiling };
+}
+
+/** The goal rows of issue 17 part 4 for the modelled AWS defaults: [goal, measured, ratio, verdict]. */
+export function modelledGoals(mod: ModelledDefaults): string[][] {
+  const rows: string[][] = [];
+  for (const [mbpsRate, target] of [[1, 0.04], [10, 0.012]] as const) {
+    const a = mod.adaptive.find((x) => x.capMs === AWS_PRODUCER_DEFAULTS.maxLingerMs && x.mbps === mbpsRate)!;
+    rows.push([`SDK AWS defaults (adaptive linger ≤ ${AWS_PRODUCER_DEFAULTS.maxLingerMs} ms, ${fmt(AWS_PRODUCER_DEFAULTS.batchBytes / 1e6)} MB batches) at ${mbpsRate} MB/s: ≤ ${usd(target)}/GB ingested (modelled)`, `${usd(a.perGB)}/GB; latency cost: linger ${fmt(a.lingerMs)} ms (+${fmt(a.lingerMs / 2)} ms mean send→ack)`, `${fmt(a.perGB / target, 2)}× the target`, a.perGB <= target ? 'met' : 'NOT met']);
+  }
+  const idle = mod.idle['SDK idle backoff'];
+  rows.push([`idle caught-up consumer ≤ $1 per partition-month (modelled, SDK idle backoff ${fmt(IDLE_BACKOFF.minSleepMs / 1000)} → ${fmt(IDLE_BACKOFF.maxSleepMs / 1000)} s)`, `${usd(idle)}; latency cost: up to ${fmt(IDLE_BACKOFF.maxSleepMs / 1000)} s for the first record after idling (long poll: ${usd(mod.idle['long-poll 5 s'])})`, `${fmt(idle, 2)}× the target`, idle <= 1 ? 'met' : 'NOT met']);
+  rows.push(['per-partition ceiling on AWS ≥ 10 MB/s and ≥ 1,000 records/s (modelled)', `${fmt(mod.ceiling.mbps)} MB/s, ${fmt(mod.ceiling.recordsPerS)} records/s of 1 KiB`, '', mod.ceiling.mbps >= 10 && mod.ceiling.recordsPerS >= 1000 ? 'met' : 'NOT met']);
+  return rows;
 }

@@ -107,6 +107,7 @@ export async function measureCosts(records: number, log: (line: string) => void,
       },
       maintenance: {
         ingestObjects: mt.report.entriesCompacted,
+        producedObjects: p.invocations + 1, // the produce phase's requests and the warm-up record
         s3Gets: req(maintained, 's3:GetObject'),
         s3Puts: req(maintained, 's3:PutObject'),
         s3Lists: req(maintained, 's3:ListObjectsV2'),

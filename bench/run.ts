@@ -6,7 +6,7 @@
  * ```
  * npm run bench                      full run (5 runs per system of ~68 MB each way), writes docs/
  * npm run bench -- --quick           under 3 minutes (3 runs of ~17 MB); prints only, unless --write
- * npm run bench -- --cost            adds the AWS cost model (metered runs with simulated AWS latency)
+ * npm run bench -- --cost            adds the AWS cost model (metered runs with simulated AWS latency, the SDK policy check, the trigger path); with --systems= alone
  * npm run bench -- --simulate-aws    adds the latency model (simulated on the local host, and analytical)
  * npm run bench -- --hotpath         adds the CPU-per-MB micro-benchmark of the hot path (bench/hotpath.ts)
  * npm run bench -- --fanin           adds many single-record producers on one partition (1, 8, 64; core on memory adapters + simulated AWS latency)
@@ -26,7 +26,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MAX_REQUEST_BYTES } from '@eddy/sdk';
-import { ADAPTIVE_LINGER_CAPS, costReport, type CostVariant } from './cost.js';
+import { costReport, eddyIngestPerGB, modelledGoals, type CostVariant } from './cost.js';
+import { triggerReport } from './trigger-cost.js';
+import { producerPolicyCheck } from './policy-check.js';
 import { faninGoals, faninTable, measureFanin, type FaninRow } from './fanin.js';
 import { alternativesTable, hotpathTable, type HotpathResult } from './hotpath.js';
 import { summarise } from './lib/cpuprofile.js';
@@ -444,18 +446,12 @@ async function main(): Promise<void> {
     }
     costGoals.push(['at most one S3 PUT per produce request', `${fmt(report.s3PutsPerProduce, 3)} per request (metered)`, '', report.s3PutsPerProduce <= 1 ? 'met' : 'NOT met']);
     const mod = report.modelled;
-    if (mod) {
-      for (const capMs of ADAPTIVE_LINGER_CAPS) {
-        for (const [mbpsRate, target] of [[1, 0.04], [10, 0.012]] as const) {
-          const a = mod.adaptive.find((x) => x.capMs === capMs && x.mbps === mbpsRate)!;
-          costGoals.push([`adaptive linger (cap ${capMs} ms) at ${mbpsRate} MB/s: ≤ ${usd(target)}/GB ingested (modelled)`, `${usd(a.perGB)}/GB, linger ${fmt(a.lingerMs)} ms`, `${fmt(a.perGB / target, 2)}× the target`, a.perGB <= target ? 'met' : 'NOT met']);
-        }
-      }
-      const idle = mod.idle['backoff 1–30 s'];
-      costGoals.push(['idle caught-up consumer ≤ $1 per partition-month (modelled, backoff 1–30 s)', `${usd(idle)} (default long poll: ${usd(mod.idle['long-poll 5 s'])})`, '', `${idle <= 1 ? 'met' : 'NOT met'} with backoff; ${mod.idle['long-poll 5 s'] <= 1 ? 'met' : 'NOT met'} with the default long poll`]);
-      costGoals.push(['per-partition ceiling on AWS ≥ 10 MB/s and ≥ 1,000 records/s (modelled)', `${fmt(mod.ceiling.mbps)} MB/s, ${fmt(mod.ceiling.recordsPerS)} records/s of 1 KiB`, '', mod.ceiling.mbps >= 10 && mod.ceiling.recordsPerS >= 1000 ? 'met' : 'NOT met']);
-    }
-    costMd = `${report.markdown}\n\nGoals:\n\n${goalTable(costGoals)}`;
+    if (mod) costGoals.push(...modelledGoals(mod));
+    const policyMd = await producerPolicyCheck(variants[0]!.m, variants[1]!.m, requestMs, args.quick ? 6 : 12, say);
+    const single = eddyIngestPerGB(variants[0]!.m, 1032);
+    const trig = triggerReport(((single.apiGateway + single.lambda + single.s3 + single.dynamo + single.compaction) * 1032e6) / 1e9);
+    costGoals.push(...trig.goals);
+    costMd = `Run: \`${command}\`, ${facts[0]!.slice(8)}, ${facts[3]!.slice(2).split(': the machine')[0]}, ${fmt(loadavg()[0])} (1 min) at the end of the cost model.\n\n${report.markdown}\n\n${policyMd}\n\n${trig.markdown}\n\nGoals:\n\n${goalTable(costGoals)}`;
     say(`\n${costMd}\n`);
   }
   let latencyMd: string | undefined;

@@ -13,6 +13,7 @@ import type { AwsCredentialsInput } from './transport/credentials.js';
 import { HttpTransport, type SigningMode } from './transport/http.js';
 import { LambdaTransport, type FunctionNames, type LambdaInvoker } from './transport/lambda.js';
 import type { RequestHooks, Transport, TransportRequest } from './transport/types.js';
+import { transportProfile, type TransportProfile } from './transport/profile.js';
 import type {
   AlterTopicInput,
   EddyApi,
@@ -291,14 +292,24 @@ export class Eddy implements EddyApi {
     );
   }
 
-  /** Creates a batching, idempotent producer (kafkajs shape). */
-  producer(options?: ProducerOptions): Producer {
-    return new Producer(this, options);
+  /**
+   * Which defaults producers and consumers of this client apply: `aws` for
+   * HTTPS to a non-local endpoint and for Lambda invoke of the regional API
+   * (fill requests, back off when idle: each request is billed), `local` for
+   * the local host and custom transports (low latency).
+   */
+  get profile(): TransportProfile {
+    return transportProfile(this.transport);
   }
 
-  /** Creates a consumer: a group member with `groupId`, a standalone reader without. */
+  /** Creates a batching, idempotent producer (kafkajs shape); its defaults follow {@link Eddy.profile} unless `options.profile` says otherwise. */
+  producer(options?: ProducerOptions): Producer {
+    return new Producer(this, { profile: this.profile, ...options });
+  }
+
+  /** Creates a consumer: a group member with `groupId`, a standalone reader without; its defaults follow {@link Eddy.profile} unless `options.profile` says otherwise. */
   consumer(options: ConsumerOptions = {}): Consumer {
-    return new Consumer(this, options);
+    return new Consumer(this, { profile: this.profile, ...options });
   }
 
   /** Releases the transport's connections. */

@@ -9,6 +9,9 @@ export { EddyError, ERROR_CODES, isEddyError, isErrorCode, shouldRetry, errorFro
 export { DEFAULT_RETRY, NO_RETRY, RetryPolicy, type RetryOptions } from './retry.js';
 export { createDefaultPartitioner, murmur2, partitionForKey, toPositive, type Partitioner, type PartitionerArgs } from './partitioner.js';
 export { Producer, MAX_REQUEST_BYTES, type ProducerBatch, type ProducerOptions, type ProducerRecord, type ProducerStats, type RecordMetadata } from './producer/producer.js';
+export { AdaptiveLinger, AWS_PRODUCER_DEFAULTS, FILL_RATIO, LOCAL_PRODUCER_DEFAULTS, type AdaptiveLingerOptions } from './producer/linger.js';
+export { IdleBackoff, IDLE_BACKOFF_DEFAULTS, resolveIdleBackoff, type IdleBackoffConsumerOptions, type IdleBackoffOptions } from './consumer/idle-backoff.js';
+export { transportProfile, type TransportProfile } from './transport/profile.js';
 export { jsonSerializer, type Message, type MessageValue, type ProducerEncoding, type Serializer } from './producer/message.js';
 export { Consumer } from './consumer/consumer.js';
 export type {

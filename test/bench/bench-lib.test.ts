@@ -2,7 +2,9 @@
 // section splicer, the cost model's arithmetic and a short fan-in run on
 // the memory adapters. The benchmarks themselves never run under `npm test`.
 import { describe, expect, it } from 'vitest';
-import { adaptiveLinger, eddyIdlePerPartitionMonth, eddyIngestPerGB, kinesisOnDemandMonth, kinesisProvisionedMonth, partitionCeiling, PRICES, type MeasuredCosts } from '../../bench/cost.js';
+import { AWS_PRODUCER_DEFAULTS, IDLE_BACKOFF_DEFAULTS } from '@eddy/sdk';
+import { adaptiveLinger, ADAPTIVE_LINGER_CAPS, awsBatchPayload, COMPACTION_SKIP_BYTES, compactedShare, eddyIdlePerPartitionMonth, eddyIngestPerGB, kinesisOnDemandMonth, kinesisProvisionedMonth, partitionCeiling, PRICES, type MeasuredCosts } from '../../bench/cost.js';
+import { dispatchesPerSecond, eddyTrigger, kinesisTrigger, pollingConsumer, TRIGGER_MODEL, triggerLatency, triggerReport } from '../../bench/trigger-cost.js';
 import { faninGoals, measureFanin } from '../../bench/fanin.js';
 import { sample, prng } from '../../bench/lib/aws-model.js';
 import { replaceSection } from '../../bench/lib/doc.js';
@@ -116,11 +118,80 @@ describe('bench cost model', () => {
   it('prices an idle caught-up consumer per partition-month by polling policy', () => {
     const longPoll = eddyIdlePerPartitionMonth(m, 'long-poll 5 s');
     const poll = eddyIdlePerPartitionMonth(m, 'poll 1 s');
-    const backoff = eddyIdlePerPartitionMonth(m, 'backoff 1–30 s');
+    const backoff = eddyIdlePerPartitionMonth(m, 'SDK idle backoff');
     // The long poll bills a 1 GB Lambda for the whole month: 2,628,000 s × $0.0000133334.
     expect(longPoll).toBeGreaterThan(2_628_000 * PRICES.lambdaGBSecond);
-    expect(backoff).toBeCloseTo(poll / 30, 10);
+    // The SDK's backoff settles at one 20 ms fetch per maxSleepMs (+ the fetch): the 1 s poll's cost scaled by the interval.
+    const interval = (IDLE_BACKOFF_DEFAULTS.maxSleepMs + IDLE_BACKOFF_DEFAULTS.waitMs + 20) / 1000;
+    expect(IDLE_BACKOFF_DEFAULTS.waitMs).toBe(0);
+    expect(backoff).toBeCloseTo(poll / interval, 10);
     expect(backoff).toBeLessThan(1);
+  });
+
+  it('models the SDK\'s own AWS producer defaults, not copied numbers', () => {
+    expect(ADAPTIVE_LINGER_CAPS).toContain(AWS_PRODUCER_DEFAULTS.maxLingerMs);
+    // The batch limit is the SDK's AWS batchBytes in payload terms (body bytes carry base64 + JSON).
+    expect(awsBatchPayload(m)).toBeCloseTo((AWS_PRODUCER_DEFAULTS.batchBytes * 1e6) / 1.4e6, 3);
+  });
+
+  it('charges compaction only for objects below core\'s skip size, and at the measured size only what the pass merged', () => {
+    const mt = { ingestObjects: 2, producedObjects: 40, s3Gets: 2, s3Puts: 1, s3Lists: 1, rru: 8, wru: 3, billedMs: 100 };
+    const mc: MeasuredCosts = { ...m, maintenance: mt };
+    expect(COMPACTION_SKIP_BYTES).toBe(512 * 1024);
+    expect(compactedShare(mc, 1e6)).toBeCloseTo(2 / 40, 10); // the measured size
+    expect(compactedShare(mc, 600e3)).toBe(0); // 606 KB objects: skipped
+    expect(compactedShare(mc, 256e3)).toBe(1); // 259 KB objects: merged
+    const perObject = (2 * PRICES.s3GetPer1000 / 1000 + PRICES.s3PutPer1000 / 1000 + PRICES.s3ListPer1000 / 1000 + 8 * 0.125e-6 + 3 * 0.625e-6 + 0.1 * PRICES.lambdaGBSecond) / 2;
+    expect(eddyIngestPerGB(mc, 1e6).compaction).toBeCloseTo(1000 * (2 / 40) * perObject, 12);
+    expect(eddyIngestPerGB(mc, 600e3).compaction).toBe(0);
+    expect(eddyIngestPerGB(mc, 256e3).compaction).toBeCloseTo((1e9 / 256e3) * perObject, 12);
+  });
+});
+
+describe('bench trigger model', () => {
+  const month = 730 * 3600;
+
+  it('dispatches at most once per stream poll, or per batching window, and never more records than a batch holds', () => {
+    expect(dispatchesPerSecond(1)).toBe(1);
+    expect(dispatchesPerSecond(10)).toBe(4); // 4 polls a second
+    expect(dispatchesPerSecond(10, 1000)).toBe(1);
+    expect(dispatchesPerSecond(1000)).toBe(10); // 100-record batches
+  });
+
+  it('prices the Eddy trigger: dispatcher, three API calls, GETs, reads and a commit per dispatch, plus the fixed sweep and metric', () => {
+    const t = TRIGGER_MODEL;
+    const c = eddyTrigger(1);
+    const n = month; // one dispatch a second
+    const lam = (ms: number, gb: number): number => n * (0.2e-6 + (ms / 1000) * gb * PRICES.lambdaGBSecond);
+    const dispatcher = lam(t.dispatcherOwnMs + 2 * t.groupsCallMs + t.smallFetchMs + t.userMs, t.dispatcherGB);
+    const api = 2 * lam(t.groupsCallMs, 1) + lam(t.smallFetchMs, 1);
+    const storage = n * (PRICES.s3GetPer1000 / 1000 + 6 * 0.125e-6 + 0.625e-6);
+    const fixed = t.sweepPerMonth * (0.2e-6 + 0.15 * 0.25 * PRICES.lambdaGBSecond) + t.sweepPerMonth * 2 * 0.125e-6 + 0.4 + (t.sweepPerMonth * 300 * 0.5) / 1e9;
+    expect(c.month).toBeCloseTo(dispatcher + api + storage + fixed, 8);
+    expect(c.perMillionRecords).toBeCloseTo((c.month / month) * 1e6, 8);
+    expect(c.userInvocations).toBe(month);
+    // Idle: only the fixed part remains.
+    expect(eddyTrigger(1e-9).month).toBeCloseTo(fixed, 4);
+  });
+
+  it('prices Kinesis with a trigger and a long-polling consumer, whose fetch Lambda is billed all month', () => {
+    const pr = kinesisTrigger(1, 'provisioned');
+    expect(pr.month).toBeCloseTo(730 * 0.015 + (month * 0.014) / 1e6, 8);
+    const od = kinesisTrigger(1, 'on-demand');
+    expect(od.month).toBeCloseTo(730 * 0.04 + ((month * 2048) / 1e9) * 0.08 + ((month * 1032) / 1e9) * 0.04, 8);
+    expect(pollingConsumer(1).month).toBeGreaterThan(month * PRICES.lambdaGBSecond);
+  });
+
+  it('models append → handler start from its stages, warm under the 1 s / 2 s targets and slower when cold', () => {
+    const warm = triggerLatency(0, 20_000, 1);
+    const cold = triggerLatency(1, 20_000, 1);
+    expect(warm.p50).toBeGreaterThan(200); // at least the stream's median
+    expect(warm.p50).toBeLessThan(1000);
+    expect(warm.p99).toBeLessThan(2000);
+    expect(cold.p50).toBeGreaterThan(warm.p50 + 300);
+    const r = triggerReport(5);
+    expect(r.markdown).toContain('Kinesis provisioned');
+    expect(r.goals[0]![3]).toBe('met');
   });
 
   it('models one partition\'s ceiling as the largest request over its latency', () => {

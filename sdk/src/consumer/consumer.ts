@@ -20,6 +20,7 @@ import type { FetchedRecord, GetRecordsOutput, OffsetCommit, TopicPartitions } f
 import { Semaphore } from '../util/async.js';
 import { Emitter, type Unsubscribe } from '../util/events.js';
 import { GroupMembership } from './membership.js';
+import { resolveIdleBackoff } from './idle-backoff.js';
 import { PartitionRunner, type RunnerContext } from './partition-runner.js';
 import type {
   Batch,
@@ -108,6 +109,7 @@ export class Consumer {
       waitMs,
       maxBytes: options.maxBytesPerPartition ?? 1_048_576,
       maxRecords: options.maxRecordsPerFetch,
+      idleBackoff: resolveIdleBackoff(options),
       initialPosition: (runner, signal) => this.initialPosition(runner, signal),
       resetPosition: (runner, signal) => this.resetPosition(runner, signal),
       process: (runner, fetched, generation) => this.process(runner, fetched, generation),

@@ -14,6 +14,7 @@ import { isEddyError } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import type { GetRecordsOutput } from '../types.js';
 import { deferred, isAbortError, sleep, type Deferred } from '../util/async.js';
+import { IdleBackoff, type IdleBackoffOptions } from './idle-backoff.js';
 
 /** What a runner needs from its consumer. */
 export interface RunnerContext {
@@ -27,6 +28,8 @@ export interface RunnerContext {
   readonly maxBytes: number;
   /** Fetch record-count limit (server default when undefined). */
   readonly maxRecords: number | undefined;
+  /** Client-side backoff after empty fetches (see idle-backoff.ts); off when undefined. */
+  readonly idleBackoff?: Required<IdleBackoffOptions> | undefined;
   /** The offset to start from when none is set (committed offset, else the reset policy). */
   initialPosition(runner: PartitionRunner, signal: AbortSignal): Promise<number>;
   /** The reset target after `OFFSET_OUT_OF_RANGE`. */
@@ -57,6 +60,7 @@ export class PartitionRunner {
   private fetchController: AbortController | undefined;
   private wake: Deferred<void> | undefined;
   private loop: Promise<void> | undefined;
+  private readonly idle: IdleBackoff | undefined;
 
   /**
    * @param ctx - the consumer's services.
@@ -67,7 +71,9 @@ export class PartitionRunner {
     private readonly ctx: RunnerContext,
     readonly topic: string,
     readonly partition: number,
-  ) {}
+  ) {
+    this.idle = ctx.idleBackoff ? new IdleBackoff(ctx.idleBackoff) : undefined;
+  }
 
   /** Key of a topic-partition. */
   static key(topic: string, partition: number): string {
@@ -122,6 +128,7 @@ export class PartitionRunner {
     this.generation++;
     this.position = offset;
     this.processed = offset;
+    this.idle?.reset();
     this.fetchController?.abort();
   }
 
@@ -150,7 +157,7 @@ export class PartitionRunner {
             topic: this.topic,
             partition: this.partition,
             offset: this.position,
-            waitMs: this.ctx.waitMs,
+            waitMs: this.idle?.waitMs(this.ctx.waitMs) ?? this.ctx.waitMs,
             maxBytes: this.ctx.maxBytes,
             ...(this.ctx.maxRecords !== undefined ? { maxRecords: this.ctx.maxRecords } : {}),
             encoding: 'base64',
@@ -164,8 +171,10 @@ export class PartitionRunner {
         if (fetched.records.length === 0) {
           // Nothing new; retention may have moved the start past our position.
           if (fetched.nextOffset > this.position) this.position = fetched.nextOffset;
+          if (this.idle) await sleep(this.idle.afterEmpty(), signal);
           continue;
         }
+        this.idle?.reset();
         await this.ctx.process(this, fetched, generation);
       } catch (err) {
         if (this.stoppedFlag) break;

@@ -5,9 +5,10 @@
  */
 import type { RetryOptions } from '../retry.js';
 import type { OffsetCommit, TopicPartitions } from '../types.js';
+import type { IdleBackoffConsumerOptions } from './idle-backoff.js';
 
 /** Options of {@link Consumer}. */
-export interface ConsumerOptions {
+export interface ConsumerOptions extends IdleBackoffConsumerOptions {
   /** Consumer group. Without it the consumer reads assigned (or all subscribed) partitions alone, with no heartbeats. */
   readonly groupId?: string;
   /** How long the group keeps this member without a heartbeat (≥ 1000). @default 45000 */

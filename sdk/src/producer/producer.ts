@@ -23,13 +23,11 @@ import type { PutRecordsInput, PutRecordsOutput } from '../types.js';
 import { Semaphore, sleep } from '../util/async.js';
 import { encodeMessage, jsonSerializer, type EncodedMessage, type Message, type ProducerEncoding, type Serializer } from './message.js';
 import { MetadataCache } from './metadata.js';
+import { MAX_REQUEST_BYTES } from './limits.js';
+import { AdaptiveLinger, AWS_PRODUCER_DEFAULTS, FILL_RATIO, LOCAL_PRODUCER_DEFAULTS } from './linger.js';
+import type { TransportProfile } from '../transport/profile.js';
 
-/**
- * Largest request body the service accepts (Lambda's synchronous payload
- * limit), counted as `jsonWireBytes` counts it (base64 and escaping
- * included), less room for the invoke envelope.
- */
-export const MAX_REQUEST_BYTES = 6_000_000 - 4_096;
+export { MAX_REQUEST_BYTES };
 
 /** Fixed bytes of a produce request besides its records, and per partition (sequences). */
 const REQUEST_OVERHEAD_BYTES = 256;
@@ -37,9 +35,24 @@ const PER_PARTITION_OVERHEAD_BYTES = 24;
 
 /** Options of {@link Producer}. */
 export interface ProducerOptions {
-  /** How long a record may wait for others to share its request. @default 5 */
+  /**
+   * Which defaults apply: `local` (fixed `lingerMs` 5, `batchBytes` 1 MiB: low
+   * latency) or `aws` (adaptive linger from 5 ms up to 1 s, `batchBytes`
+   * {@link MAX_REQUEST_BYTES}: full requests, since each one is billed). See
+   * `LOCAL_PRODUCER_DEFAULTS` and `AWS_PRODUCER_DEFAULTS`.
+   * @default from the client's transport: `aws` for HTTPS to a non-local endpoint and for Lambda invoke of the regional API, else `local`
+   */
+  readonly profile?: TransportProfile;
+  /** How long a record may wait for others to share its request; with `adaptiveLinger`, the linger it starts from. @default 5 */
   readonly lingerMs?: number;
-  /** Target size of one produce request (records of many partitions of a topic), at most {@link MAX_REQUEST_BYTES}. @default 1048576 */
+  /**
+   * Grow the linger while requests are small and records queue behind the
+   * one in flight, up to `maxMs`; reset it when a request fills (see
+   * `AdaptiveLinger`). `true` uses a cap of 1000 ms.
+   * @default true with the `aws` profile when `lingerMs` is not given, else false
+   */
+  readonly adaptiveLinger?: boolean | { readonly maxMs: number };
+  /** Target size of one produce request (records of many partitions of a topic), at most {@link MAX_REQUEST_BYTES}. @default 1048576 (`local`), {@link MAX_REQUEST_BYTES} (`aws`) */
   readonly batchBytes?: number;
   /** Bytes of records buffered or in flight before `send` waits (back-pressure). @default 33554432 */
   readonly maxBufferedBytes?: number;
@@ -99,6 +112,8 @@ export interface ProducerStats {
   readonly retries: number;
   /** Bytes buffered or in flight now. */
   readonly bufferedBytes: number;
+  /** The longest linger of any topic now, ms (the adaptive linger's current value, else `lingerMs`). */
+  readonly lingerMs: number;
 }
 
 interface PendingRecord {
@@ -114,6 +129,8 @@ interface TopicQueues {
   readonly queues: Map<number, PendingRecord[]>;
   readonly queuedBytes: Map<number, number>;
   readonly inFlight: Set<number>;
+  /** The topic's adaptive linger, when enabled. */
+  readonly linger: AdaptiveLinger | undefined;
   timer: NodeJS.Timeout | undefined;
   timerAt: number;
   cursor: number;
@@ -131,6 +148,8 @@ interface Batch {
   epoch: number;
   sequences: Record<string, number>;
   readonly bytes: number;
+  /** Whether the batch limit cut the request (records were left behind), so it counts as full. */
+  readonly full: boolean;
 }
 
 /** The server's answers to a batch whose sequencing it cannot accept (docs/api.md). */
@@ -160,6 +179,7 @@ export class Producer {
   readonly idempotent: boolean;
   private epoch = 0;
   private readonly lingerMs: number;
+  private readonly adaptiveMaxMs: number | undefined;
   private readonly batchBytes: number;
   private readonly encoding: ProducerEncoding;
   private readonly serializer: Serializer;
@@ -182,8 +202,15 @@ export class Producer {
     private readonly client: EddyApi,
     options: ProducerOptions = {},
   ) {
-    this.lingerMs = nonNegative('lingerMs', options.lingerMs ?? 5);
-    this.batchBytes = Math.min(positive('batchBytes', options.batchBytes ?? 1_048_576), MAX_REQUEST_BYTES);
+    const aws = options.profile === 'aws';
+    if (options.profile !== undefined && options.profile !== 'aws' && options.profile !== 'local') throw new RangeError(`profile must be 'aws' or 'local', got ${String(options.profile)}`);
+    const defaults = aws ? AWS_PRODUCER_DEFAULTS : LOCAL_PRODUCER_DEFAULTS;
+    this.lingerMs = nonNegative('lingerMs', options.lingerMs ?? defaults.lingerMs);
+    this.batchBytes = Math.min(positive('batchBytes', options.batchBytes ?? defaults.batchBytes), MAX_REQUEST_BYTES);
+    const adaptive = options.adaptiveLinger ?? (aws && options.lingerMs === undefined);
+    if (adaptive !== false && adaptive !== true && !(typeof adaptive === 'object' && adaptive !== null)) throw new RangeError(`adaptiveLinger must be a boolean or { maxMs }, got ${String(adaptive)}`);
+    this.adaptiveMaxMs = adaptive === false ? undefined : adaptive === true ? Math.max(this.lingerMs, AWS_PRODUCER_DEFAULTS.maxLingerMs) : adaptive.maxMs;
+    if (this.adaptiveMaxMs !== undefined) new AdaptiveLinger({ minMs: this.lingerMs, maxMs: this.adaptiveMaxMs }); // validates the cap now, not at the first send
     this.memory = new Semaphore(positive('maxBufferedBytes', options.maxBufferedBytes ?? 32 * 1024 * 1024));
     this.idempotent = options.idempotent ?? true;
     this.encoding = options.encoding ?? 'base64';
@@ -203,7 +230,9 @@ export class Producer {
 
   /** Activity counters (for metrics and tests). */
   stats(): ProducerStats {
-    return { ...this.counters, bufferedBytes: this.memory.capacity - this.memory.free };
+    let lingerMs = this.lingerMs;
+    for (const t of this.topics.values()) lingerMs = Math.max(lingerMs, t.linger?.ms ?? this.lingerMs);
+    return { ...this.counters, bufferedBytes: this.memory.capacity - this.memory.free, lingerMs };
   }
 
   /** Present for kafkajs compatibility: the producer needs no connection. */
@@ -302,7 +331,8 @@ export class Producer {
   private enqueue(topic: string, partition: number, message: EncodedMessage): Promise<number> {
     let t = this.topics.get(topic);
     if (!t) {
-      t = { topic, queues: new Map(), queuedBytes: new Map(), inFlight: new Set(), timer: undefined, timerAt: Infinity, cursor: 0 };
+      const linger = this.adaptiveMaxMs === undefined ? undefined : new AdaptiveLinger({ minMs: this.lingerMs, maxMs: this.adaptiveMaxMs });
+      t = { topic, queues: new Map(), queuedBytes: new Map(), inFlight: new Set(), linger, timer: undefined, timerAt: Infinity, cursor: 0 };
       this.topics.set(topic, t);
     }
     const promise = new Promise<number>((resolve, reject) => {
@@ -336,7 +366,7 @@ export class Producer {
         if (q.length === 0 || t.inFlight.has(p)) continue;
         idle.push(p);
         idleBytes += t.queuedBytes.get(p) ?? 0;
-        const due = q[0]!.enqueuedAt + this.lingerMs;
+        const due = q[0]!.enqueuedAt + (t.linger?.ms ?? this.lingerMs);
         if (due <= now) ready = true;
         else deadline = Math.min(deadline, due);
       }
@@ -370,6 +400,7 @@ export class Producer {
     const order = [...idle.slice(start), ...idle.slice(0, start)];
     const records = new Map<number, PendingRecord[]>();
     let bytes = REQUEST_OVERHEAD_BYTES;
+    let full = false;
     for (const p of order) {
       const q = t.queues.get(p)!;
       let taken = 0;
@@ -381,14 +412,20 @@ export class Producer {
         partitionBytes += size;
         taken++;
       }
-      if (taken === 0) break;
+      if (taken === 0) {
+        full = true;
+        break;
+      }
       records.set(p, q.splice(0, taken));
       t.queuedBytes.set(p, (t.queuedBytes.get(p) ?? 0) - (partitionBytes - PER_PARTITION_OVERHEAD_BYTES));
       t.inFlight.add(p);
       bytes += partitionBytes;
-      if (q.length > 0) break; // the request is full
+      if (q.length > 0) {
+        full = true;
+        break; // the request is full
+      }
     }
-    const batch: Batch = { topic: t, records, epoch: this.epoch, sequences: {}, bytes };
+    const batch: Batch = { topic: t, records, epoch: this.epoch, sequences: {}, bytes, full: full || bytes >= FILL_RATIO * this.batchBytes };
     if (this.idempotent) this.assignSequences(batch);
     this.counters.batches++;
     return batch;
@@ -445,6 +482,10 @@ export class Producer {
     } finally {
       this.memory.release(ordered.reduce((n, r) => n + r.message.wireBytes, 0));
       for (const p of records.keys()) t.inFlight.delete(p);
+      if (t.linger) {
+        const queuedBehind = [...records.keys()].some((p) => (t.queues.get(p)?.length ?? 0) > 0);
+        t.linger.afterRequest(batch.full ? this.batchBytes : batch.bytes, this.batchBytes, queuedBehind);
+      }
       this.drain(t);
     }
   }

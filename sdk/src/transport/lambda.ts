@@ -89,17 +89,19 @@ export class LambdaTransport implements Transport {
   private readonly functions: FunctionNames;
   private readonly ownsClient: boolean;
   private closed = false;
+  /** True when the endpoint is on this machine (the local host); false for AWS (the regional endpoint, or a client given). */
+  readonly local: boolean;
 
   /** @param options - function names, region, endpoint, credentials or a client. */
   constructor(options: LambdaTransportOptions = {}) {
     this.functions = { ...DEFAULT_FUNCTION_NAMES, ...options.functions };
+    this.local = options.endpoint !== undefined && isLocalEndpoint(options.endpoint);
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
       return;
     }
-    const local = options.endpoint !== undefined && isLocalEndpoint(options.endpoint);
-    const credentials = options.credentials ?? (local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined);
+    const credentials = options.credentials ?? (this.local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined);
     this.clientConfig = {
       region: options.region ?? (options.endpoint ? regionFromHost(options.endpoint) : undefined) ?? defaultRegion(),
       maxAttempts: 1,
