@@ -9,6 +9,9 @@
  *   so `@aws-sdk/client-lambda` pointed at this host works.
  * - Maintenance runs every `maintenanceIntervalMs`.
  * - One host per data directory (`local/lock.ts`).
+ * - The stand-ins run in a worker thread of their own unless
+ *   `standinsThread: false`, so the handlers and the stand-ins each get a
+ *   core; `standins.died` says if that thread dies (`npm start` then exits).
  * - `close()` is quick even with consumers attached: it stops accepting,
  *   answers pending long polls at once with what they have, answers requests
  *   that arrive on open keep-alive connections with a retryable 503 and
@@ -38,6 +41,12 @@ export interface LocalHostOptions {
   readonly port?: number;
   /** Where the stand-ins keep data. @default ".eddy" */
   readonly dataDir?: string;
+  /**
+   * Run dynalite and s3rver in a worker thread of their own (`npm start`,
+   * `eddy dev`, the benchmark), or in this thread (`false`: in-process test
+   * hosts, which start faster and need no tsx in a worker). @default true
+   */
+  readonly standinsThread?: boolean;
   /** Maintenance interval in ms; 0 disables. @default 60000 */
   readonly maintenanceIntervalMs?: number;
   /** @default "info" */
@@ -156,7 +165,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const lock = await lockDataDir(dataDir);
   let standins: Standins;
   try {
-    standins = await startStandins({ dataDir });
+    standins = await startStandins({ dataDir, thread: options.standinsThread ?? true });
   } catch (err) {
     lock.release();
     throw err;

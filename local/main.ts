@@ -4,7 +4,8 @@
  *
  * SIGINT or SIGTERM (Ctrl-C, a process manager, `docker stop`) shuts down
  * within about two seconds even with consumers attached (see
- * `LocalHost.close`); a second signal exits at once.
+ * `LocalHost.close`); a second signal exits at once. The stand-ins run in a
+ * worker thread of their own: if it dies, the host says so and exits (1).
  */
 import { DEFAULTS, ENV, intSetting, readSettings } from '../core/config.js';
 
@@ -85,6 +86,17 @@ try {
       },
     );
   };
+  // Without its stand-ins every request would fail: say why and stop, rather than serve errors.
+  void host.standins.died.then((err) => {
+    if (stoppingAt !== undefined) return;
+    stoppingAt = Date.now();
+    process.stderr.write(`eddy: ${err.message}; exiting (data in ${dataDir}/ is kept; npm start again to restart)\n`);
+    const timer = setTimeout(() => process.exit(1), 2_000);
+    void host.close().finally(() => {
+      clearTimeout(timer);
+      process.exit(1);
+    });
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Started by `eddy dev` with an IPC channel: if that CLI dies without passing a signal on, stop too.

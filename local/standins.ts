@@ -1,6 +1,8 @@
 /**
  * The embedded AWS stand-ins: `dynalite` (DynamoDB API) and `s3rver` (S3 API)
- * run in this process on loopback ports, persisting under a data directory.
+ * run on loopback ports, persisting under a data directory, in this thread
+ * or (option `thread`) in a worker thread of their own
+ * (`local/standin-servers.ts`); the clients always live in the caller's thread.
  * Tables and the bucket are created from `core/schema.ts`, the module the CDK
  * stack provisions from, so local and cloud layouts cannot drift.
  *
@@ -9,15 +11,11 @@
  */
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import dynalite from 'dynalite';
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import S3rver from 's3rver';
 import { createAwsClients, type AwsClients, type RequestCounter } from '../core/adapters/aws/index.js';
+import type { Worker } from 'node:worker_threads';
 import { DEFAULTS, type Settings } from '../core/config.js';
 import { TABLES } from '../core/schema.js';
+import { startStandinServers, startStandinServersInWorker } from './standin-servers.js';
 
 /** Credentials s3rver checks SigV4 signatures against (dynalite accepts any). */
 export const STANDIN_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -32,6 +30,11 @@ export interface StandinOptions {
   readonly names?: Partial<Pick<Settings, 'topicsTable' | 'logTable' | 'groupsTable' | 'bucket'>>;
   /** Count every AWS request the returned clients make. */
   readonly counter?: RequestCounter;
+  /**
+   * Run dynalite and s3rver in a worker thread of their own, so they and the
+   * caller's work each get a core (`npm start` does). @default false
+   */
+  readonly thread?: boolean;
 }
 
 /** Running stand-ins. */
@@ -42,14 +45,15 @@ export interface Standins {
   readonly clients: AwsClients;
   readonly dynamodbEndpoint: string;
   readonly s3Endpoint: string;
+  /**
+   * Resolves if the stand-ins stop without `close()` (their worker thread
+   * died), with an error saying so; never resolves otherwise. In this
+   * thread, a stand-in's crash is the process's crash.
+   */
+  readonly died: Promise<Error>;
+  /** The worker thread dynalite and s3rver run in (option `thread`); absent when they run in this thread. */
+  readonly worker?: Worker;
   close(): Promise<void>;
-}
-
-function listen(server: Server): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address() as AddressInfo));
-  });
 }
 
 async function ensureTables(db: DynamoDBClient, settings: Settings): Promise<void> {
@@ -79,23 +83,9 @@ async function ensureTables(db: DynamoDBClient, settings: Settings): Promise<voi
 
 /** Starts dynalite and s3rver, then creates the tables and bucket if missing. */
 export async function startStandins(options: StandinOptions): Promise<Standins> {
-  const dynamoDir = join(options.dataDir, 'dynamodb');
-  const s3Dir = join(options.dataDir, 's3');
-  mkdirSync(dynamoDir, { recursive: true });
-  mkdirSync(s3Dir, { recursive: true });
-
-  const dynamo = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoAddr = await listen(dynamo);
-  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, vhostBuckets: false });
-  let s3Addr: AddressInfo;
-  try {
-    s3Addr = await s3rver.run();
-  } catch (err) {
-    await new Promise((r) => dynamo.close(r));
-    throw err;
-  }
-  const dynamodbEndpoint = `http://127.0.0.1:${dynamoAddr.port}`;
-  const s3Endpoint = `http://127.0.0.1:${s3Addr.port}`;
+  const servers = options.thread ? await startStandinServersInWorker(options.dataDir) : await startStandinServers(options.dataDir);
+  const dynamodbEndpoint = `http://127.0.0.1:${servers.dynamodbPort}`;
+  const s3Endpoint = `http://127.0.0.1:${servers.s3Port}`;
   const settings: Settings = {
     topicsTable: options.names?.topicsTable ?? DEFAULTS.topicsTable,
     logTable: options.names?.logTable ?? DEFAULTS.logTable,
@@ -112,11 +102,18 @@ export async function startStandins(options: StandinOptions): Promise<Standins> 
     credentials: STANDIN_CREDENTIALS,
     ...(options.counter ? { counter: options.counter } : {}),
   });
-  await ensureTables(clients.dynamodb, settings);
   try {
-    await clients.s3.send(new HeadBucketCommand({ Bucket: settings.bucket }));
-  } catch {
-    await clients.s3.send(new CreateBucketCommand({ Bucket: settings.bucket }));
+    await ensureTables(clients.dynamodb, settings);
+    try {
+      await clients.s3.send(new HeadBucketCommand({ Bucket: settings.bucket }));
+    } catch {
+      await clients.s3.send(new CreateBucketCommand({ Bucket: settings.bucket }));
+    }
+  } catch (err) {
+    clients.s3.destroy();
+    clients.dynamodb.destroy();
+    await servers.close();
+    throw err;
   }
   if (options.counter) options.counter.reset();
 
@@ -125,10 +122,12 @@ export async function startStandins(options: StandinOptions): Promise<Standins> 
     clients,
     dynamodbEndpoint,
     s3Endpoint,
+    died: servers.died,
+    ...(servers.worker ? { worker: servers.worker } : {}),
     async close() {
       clients.s3.destroy();
       clients.dynamodb.destroy();
-      await Promise.all([s3rver.close(), new Promise((r) => dynamo.close(r))]);
+      await servers.close();
     },
   };
 }

@@ -3,7 +3,8 @@
  * and a temp data dir (removed by `cleanup`/`stop`), in either mode:
  *
  * - {@link testHost}: in this process (`startLocalHost`), maintenance off,
- *   logs kept in memory; the runtime, stand-ins and Kafka server are at hand.
+ *   logs kept in memory, stand-ins in this thread unless `standinsThread`;
+ *   the runtime, stand-ins and Kafka server are at hand.
  * - {@link hostProcess}: a child process started the user's way (`npm start`
  *   or `eddy dev`), for what only a process shows: signals, exit codes,
  *   the banner, the data-directory lock.
@@ -30,7 +31,8 @@ export type TestHost = LocalHost & {
 export async function testHost(options: LocalHostOptions = {}): Promise<TestHost> {
   const tmp = options.dataDir ? undefined : tempDir('eddy-host-');
   const logs: string[] = [];
-  const host = await startLocalHost({ port: 0, maintenanceIntervalMs: 0, logWrite: (l) => logs.push(l), ...options, dataDir: options.dataDir ?? tmp!.dir });
+  // Stand-ins in this thread unless asked: a test host starts faster without a worker (`npm start` runs them in one).
+  const host = await startLocalHost({ port: 0, maintenanceIntervalMs: 0, standinsThread: false, logWrite: (l) => logs.push(l), ...options, dataDir: options.dataDir ?? tmp!.dir });
   return {
     ...host,
     close: () => host.close(),
