@@ -5,3 +5,5 @@ export { EddyStack } from './eddy-stack.js';
 export type { EddyStackProps } from './eddy-stack.js';
 export { API_ROUTES, INVOKE_ACCESS, iamPaths } from './routes.js';
 export type { Access, ApiRoute, ApiFunctionKind } from './routes.js';
+export { EddyTriggers, DISPATCHER_MEMORY_MB, DISPATCHER_TIMEOUT, SWEEP_INTERVAL } from './event-source.js';
+export type { EddyEventSource, EddyEventSourceProps, EddyFailureDestination, EddyStartingPosition, TriggerHost } from './event-source.js';

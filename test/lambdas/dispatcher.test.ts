@@ -33,6 +33,7 @@ beforeAll(async () => {
 }, TIMEOUT);
 
 afterAll(async () => {
+  if (process.env.EDDY_PRINT_COUNTS) console.log(JSON.stringify(s.counter.snapshot()));
   await s?.cleanup();
 });
 
