@@ -8,8 +8,8 @@
  *
  * One batch in flight per partition across all invocations: a partition is
  * delivered only under its lease (`lease.ts`), a conditional item in the
- * groups table; an invocation that finds it held skips the partition, and
- * the holder looks once more after releasing it.
+ * groups table; an invocation that finds it held marks it pending and skips
+ * it, and the holder, whose release then fails, drains once more.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -20,7 +20,7 @@ import {
   type EddyBatchResponse,
   type EddyEvent,
 } from '@eddy/api';
-import { Eddy, Trigger, isEddyError, type DeadLetter, type Transport, type TriggerEvent } from '@eddy/sdk';
+import { Eddy, Trigger, isEddyError, type AttemptStore, type DeadLetter, type Transport, type TriggerEvent } from '@eddy/sdk';
 import { serve } from '../http/handler.js';
 import type { Logger } from '../http/log.js';
 import type { Runtime } from '../http/runtime.js';
@@ -70,7 +70,7 @@ export interface DispatchReport {
   readonly errors: string[];
   readonly batches: number;
   readonly deadLettered: number;
-  /** Lag per trigger after the invocation, as published to CloudWatch. */
+  /** Lag per trigger after the invocation, as published to CloudWatch (the sweep only). */
   readonly lag: Record<string, { records: number; oldestAgeMs: number }>;
 }
 
@@ -175,8 +175,8 @@ export class Dispatcher {
         }
       }),
     );
-    const touched = sweep ? this.options.triggers : [...new Set(targets.map((t) => t.trigger))];
-    for (const trigger of touched) {
+    // The sweep publishes every trigger's lag each minute: enough for the alarm, and wake-ups stay lean.
+    for (const trigger of sweep ? this.options.triggers : []) {
       try {
         const lag = await this.lagOf(trigger);
         report.lag[trigger.id] = lag;
@@ -185,7 +185,9 @@ export class Dispatcher {
         this.log.warn('trigger lag unknown', { trigger: trigger.id, error: err instanceof Error ? err.message : String(err) });
       }
     }
-    this.log.info('dispatch', { ...report, ms: Date.now() - started });
+    // Wake-ups are frequent: logged at info only when something needs a reader (log ingestion is billed per GB).
+    const notable = sweep || report.errors.length > 0 || report.deadLettered > 0;
+    this.log.log(notable ? 'info' : 'debug', 'dispatch', { ...report, ms: Date.now() - started });
     return report;
   }
 
@@ -219,74 +221,92 @@ export class Dispatcher {
 
   /**
    * Delivers one partition under its lease until caught up, blocked by a
-   * failing batch, or `deadline`. After releasing the lease it looks once
-   * more: a wake-up that arrived while the lease was held skipped the
-   * partition, trusting the holder to see its records.
+   * failing batch, or `deadline`. A wake-up that finds the lease held marks
+   * it pending instead; the holder's release then fails and it drains once
+   * more, so the woken records never wait for the sweep.
    */
   private async drainPartition(trigger: DispatcherTrigger, partition: number, deadline: number, report: MutableReport): Promise<void> {
     const { leases } = this.options;
     const key = { group: trigger.groupId, topic: trigger.topic, partition };
     const owner = randomUUID();
     const name = `${trigger.id}#${partition}`;
-    for (let round = 0; Date.now() < deadline; round++) {
-      const until = deadline + trigger.handlerTimeoutMs + (this.options.leaseMarginMs ?? 30_000);
-      if (!(await leases.acquire(key, owner, until, Date.now()))) {
-        if (round === 0) report.busy.push(name);
+    const until = deadline + trigger.handlerTimeoutMs + (this.options.leaseMarginMs ?? 30_000);
+    let held = await leases.acquire(key, owner, until, Date.now());
+    if (!held) {
+      // Held and now marked: its holder looks again before letting go. Not held after all: take it.
+      if (await leases.markPending(key, Date.now())) {
+        report.busy.push(name);
         return;
       }
-      if (round === 0) report.drained.push(name);
+      held = await leases.acquire(key, owner, until, Date.now());
+      if (!held) {
+        report.busy.push(name);
+        return;
+      }
+    }
+    report.drained.push(name);
+    const attempts = leases.attempts(key, owner, held);
+    for (;;) {
       let last: TriggerEvent['type'] | undefined;
       try {
-        const engine = new Trigger(
-          {
-            topic: trigger.topic,
-            groupId: trigger.groupId,
-            startingPosition: trigger.startingPosition,
-            batchSize: trigger.batchSize,
-            maxBatchingWindowMs: trigger.maxBatchingWindowMs,
-            retryAttempts: trigger.retryAttempts,
-            bisectBatchOnError: trigger.bisectBatchOnError,
-            ...(this.options.backoffMs !== undefined ? { backoffMs: this.options.backoffMs } : {}),
-            ...(this.options.maxBackoffMs !== undefined ? { maxBackoffMs: this.options.maxBackoffMs } : {}),
-          },
-          {
-            client: this.client,
-            deliver: async (event) => {
-              const answer = await this.options.invoke(trigger.functionArn, event, trigger.handlerTimeoutMs);
-              return trigger.reportBatchItemFailures ? batchResponse(answer) : undefined;
-            },
-            ...(trigger.onFailure
-              ? {
-                  deadLetter: async (letter: DeadLetter) => {
-                    await this.options.sendDeadLetter(trigger.onFailure!, {
-                      requestContext: { condition: 'RetryAttemptsExhausted', functionArn: trigger.functionArn, approximateInvokeCount: letter.attempts },
-                      eddyBatchInfo: letter,
-                      trigger: trigger.id,
-                      timestamp: new Date(letter.time).toISOString(),
-                    });
-                  },
-                }
-              : {}),
-            attempts: leases.attempts(key, owner),
-            onEvent: (e) => {
-              if (e.type === 'committed') return;
-              last = e.type;
-              if (e.type === 'delivered') report.batches++;
-              if (e.type === 'dead-lettered') report.deadLettered++;
-              if (e.type === 'failed') this.log.warn('trigger batch failed', { trigger: trigger.id, partition, startOffset: e.startOffset, endOffset: e.endOffset, attempt: e.attempt, error: e.error });
-              if (e.type === 'dead-lettered') this.log.warn('trigger batch dead-lettered', { trigger: trigger.id, ...e.letter });
-            },
-          },
-        );
-        await engine.drain([partition], deadline);
-      } finally {
-        await leases.release(key, owner);
+        await this.engine(trigger, attempts, (e) => {
+          last = e.type;
+          if (e.type === 'delivered') report.batches++;
+          if (e.type === 'dead-lettered') report.deadLettered++;
+          if (e.type === 'failed') this.log.warn('trigger batch failed', { trigger: trigger.id, partition, startOffset: e.startOffset, endOffset: e.endOffset, attempt: e.attempt, error: e.error });
+          if (e.type === 'dead-lettered') this.log.warn('trigger batch dead-lettered', { trigger: trigger.id, ...e.letter });
+        }).drain([partition], deadline);
+      } catch (err) {
+        await leases.release(key, owner).catch(() => undefined);
+        throw err;
       }
-      // Blocked by a failing batch: the sweep retries it after its backoff.
-      if (last === 'failed') return;
-      const c = (await this.committed(trigger)).get(partition);
-      if (c === undefined || c.lag <= 0) return;
+      if (await leases.release(key, owner)) return;
+      // Woken meanwhile. Blocked by a failing batch or out of time: the sweep takes over; let go for real.
+      if (last === 'failed' || Date.now() >= deadline) {
+        for (let i = 0; i < 5 && !(await leases.release(key, owner)); i++);
+        return;
+      }
     }
+  }
+
+  /** The SDK's delivery engine for one trigger, delivering by invoking its function. */
+  private engine(trigger: DispatcherTrigger, attempts: AttemptStore, onEvent: (e: TriggerEvent) => void): Trigger {
+    return new Trigger(
+      {
+        topic: trigger.topic,
+        groupId: trigger.groupId,
+        startingPosition: trigger.startingPosition,
+        batchSize: trigger.batchSize,
+        maxBatchingWindowMs: trigger.maxBatchingWindowMs,
+        retryAttempts: trigger.retryAttempts,
+        bisectBatchOnError: trigger.bisectBatchOnError,
+        ...(this.options.backoffMs !== undefined ? { backoffMs: this.options.backoffMs } : {}),
+        ...(this.options.maxBackoffMs !== undefined ? { maxBackoffMs: this.options.maxBackoffMs } : {}),
+      },
+      {
+        client: this.client,
+        deliver: async (event) => {
+          const answer = await this.options.invoke(trigger.functionArn, event, trigger.handlerTimeoutMs);
+          return trigger.reportBatchItemFailures ? batchResponse(answer) : undefined;
+        },
+        ...(trigger.onFailure
+          ? {
+              deadLetter: async (letter: DeadLetter) => {
+                await this.options.sendDeadLetter(trigger.onFailure!, {
+                  requestContext: { condition: 'RetryAttemptsExhausted', functionArn: trigger.functionArn, approximateInvokeCount: letter.attempts },
+                  eddyBatchInfo: letter,
+                  trigger: trigger.id,
+                  timestamp: new Date(letter.time).toISOString(),
+                });
+              },
+            }
+          : {}),
+        attempts,
+        onEvent: (e) => {
+          if (e.type !== 'committed') onEvent(e);
+        },
+      },
+    );
   }
 
   /** Records not yet delivered and the age of the oldest of them, over the topic's partitions. */

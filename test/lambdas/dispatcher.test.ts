@@ -14,7 +14,7 @@ import { awsComponents } from '../../core/adapters/aws/index.js';
 import { createLogger } from '../../lambdas/http/log.js';
 import { createRuntime, type Runtime } from '../../lambdas/http/runtime.js';
 import { Dispatcher, inProcessTransport, type DeadLetterMessage, type DispatchReport } from '../../lambdas/trigger/dispatcher.js';
-import { DynamoPartitionLeases } from '../../lambdas/trigger/lease.js';
+import { DynamoPartitionLeases, type PartitionLeases } from '../../lambdas/trigger/lease.js';
 import { testStandins } from '../helpers/standins.js';
 
 const TIMEOUT = 120_000;
@@ -33,7 +33,6 @@ beforeAll(async () => {
 }, TIMEOUT);
 
 afterAll(async () => {
-  if (process.env.EDDY_PRINT_COUNTS) console.log(JSON.stringify(s.counter.snapshot()));
   await s?.cleanup();
 });
 
@@ -52,7 +51,7 @@ interface Setup {
   produce(values: string[], partition?: number): Promise<void>;
 }
 
-async function setup(options: { partitions?: number; trigger?: Partial<DispatcherTrigger>; handler: Handler; budgetMs?: number; backoffMs?: number; deadLetter?: boolean }): Promise<Setup> {
+async function setup(options: { leases?: PartitionLeases; partitions?: number; trigger?: Partial<DispatcherTrigger>; handler: Handler; budgetMs?: number; backoffMs?: number; deadLetter?: boolean }): Promise<Setup> {
   const topic = `trig-${n++}`;
   const group = `${topic}-g`;
   await client.createTopic({ name: topic, partitions: options.partitions ?? 1 });
@@ -77,7 +76,7 @@ async function setup(options: { partitions?: number; trigger?: Partial<Dispatche
   const dispatcher = new Dispatcher({
     runtime: rt,
     triggers: [trigger],
-    leases,
+    leases: options.leases ?? leases,
     invoke: async (arn, event) => {
       expect(arn).toBe(trigger.functionArn);
       calls.push(event);
@@ -136,7 +135,7 @@ describe('dispatcher on a stream wake-up', () => {
       const report = await t.dispatcher.handle(event);
       expect(offsetsOf(t.calls, 0)).toEqual([[0, 1], [2, 3]]);
       expect(offsetsOf(t.calls, 1)).toEqual([[0, 1]]);
-      expect(t.calls[0]).toMatchObject({ eventSource: 'eddy', topic: t.topic, partition: 0, groupId: t.group });
+      expect(t.calls.find((c) => c.partition === 0)).toMatchObject({ eventSource: 'eddy', topic: t.topic, partition: 0, groupId: t.group });
       expect(t.calls.flatMap((c) => c.records.map((r) => decode(r.value, 'text')))).toEqual(expect.arrayContaining(['a', 'b', 'c', 'd', 'x', 'y']));
       expect(report.batches).toBe(3);
       expect(await lagOf(t.group, t.topic)).toBe(0);
@@ -146,6 +145,9 @@ describe('dispatcher on a stream wake-up', () => {
         [0, 4, 0],
         [1, 2, 0],
       ]);
+      // Wake-ups stay lean; the sweep publishes the lag metric.
+      expect(t.metrics).toEqual([]);
+      await t.dispatcher.handle({ eddySweep: true });
       expect(t.metrics).toEqual([expect.objectContaining({ Trigger: `${t.topic}/${t.group}`, LagRecords: 0, OldestUndeliveredAgeMs: 0 })]);
       expect((t.metrics[0]!._aws as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]!.Namespace).toBe('Eddy/Triggers');
 
@@ -287,6 +289,59 @@ describe('one batch in flight per partition', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'a wake-up that finds the partition held marks it pending; the holder, about to let go, delivers the new records first',
+    async () => {
+      let later: Promise<DispatchReport> | undefined;
+      let t!: Setup;
+      let raced = false;
+      // The race that matters: the holder has found nothing more to fetch and is about to release the lease
+      // when an append lands and its wake-up arrives in another invocation.
+      const racing: PartitionLeases = {
+        acquire: (...a) => leases.acquire(...a),
+        markPending: (...a) => leases.markPending(...a),
+        attempts: (...a) => leases.attempts(...a),
+        release: async (key, owner) => {
+          if (!raced) {
+            raced = true;
+            await t.produce(['late']);
+            later = t.dispatcher.handle(await t.streamEvent());
+            await later;
+          }
+          return leases.release(key, owner);
+        },
+      };
+      t = await setup({ handler: async () => undefined, leases: racing });
+      await t.produce(['early']);
+      const report = await t.dispatcher.handle(await t.streamEvent());
+      expect((await later!).busy).toEqual([`${t.topic}/${t.group}#0`]);
+      expect(report.drained).toEqual([`${t.topic}/${t.group}#0`]);
+      expect(offsetsOf(t.calls)).toEqual([[0], [1]]);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('requests per wake-up (what docs/triggers.md prices)', () => {
+  it(
+    'one wake-up delivering one batch of a 1-partition topic: 7 GetItem, 11 Query, 2 PutItem, 2 UpdateItem, 1 S3 GET',
+    async () => {
+      const t = await setup({ handler: async () => undefined, trigger: { startingPosition: 'latest' } });
+      await t.dispatcher.handle({ eddySweep: true }); // starts the partition
+      await t.produce(['a']);
+      const event = await t.streamEvent();
+      s.counter.reset();
+      await t.dispatcher.handle(event);
+      expect(s.counter.snapshot()).toEqual({ 'dynamodb:GetItem': 7, 'dynamodb:PutItem': 2, 'dynamodb:Query': 11, 'dynamodb:UpdateItem': 2, 's3:GetObject': 1 });
+      s.counter.reset();
+      await t.dispatcher.handle({ eddySweep: true });
+      // The idle sweep of this trigger: reads only.
+      expect(s.counter.snapshot()).toEqual({ 'dynamodb:GetItem': 7, 'dynamodb:Query': 9 });
+    },
+    TIMEOUT,
+  );
 });
 
 describe('the sweep', () => {
@@ -296,9 +351,9 @@ describe('the sweep', () => {
       let poison = true;
       const t = await setup({
         deadLetter: true,
-        // One attempt per invocation: the 1 s backoff never fits the 300 ms budget.
-        budgetMs: 300,
-        backoffMs: 1_000,
+        // One attempt per invocation: the 60 s backoff never fits the 5 s budget.
+        budgetMs: 5_000,
+        backoffMs: 60_000,
         trigger: { retryAttempts: 2 },
         handler: async () => {
           if (poison) throw new Error('down');
@@ -324,7 +379,7 @@ describe('the sweep', () => {
 
       // Without onFailure a failing batch blocks its partition and the lag metric shows it.
       poison = true;
-      const b = await setup({ budgetMs: 300, backoffMs: 1_000, trigger: { retryAttempts: 0 }, handler: async () => Promise.reject(new Error('down')) });
+      const b = await setup({ budgetMs: 5_000, backoffMs: 60_000, trigger: { retryAttempts: 0 }, handler: async () => Promise.reject(new Error('down')) });
       await b.produce(['x']);
       await b.dispatcher.handle({ eddySweep: true });
       await b.dispatcher.handle({ eddySweep: true });
