@@ -294,7 +294,7 @@ describe('one batch in flight per partition', () => {
     'a wake-up that finds the partition held marks it pending; the holder, about to let go, delivers the new records first',
     async () => {
       let later: Promise<DispatchReport> | undefined;
-      let t!: Setup;
+      const box = {} as { t: Setup };
       let raced = false;
       // The race that matters: the holder has found nothing more to fetch and is about to release the lease
       // when an append lands and its wake-up arrives in another invocation.
@@ -305,14 +305,14 @@ describe('one batch in flight per partition', () => {
         release: async (key, owner) => {
           if (!raced) {
             raced = true;
-            await t.produce(['late']);
-            later = t.dispatcher.handle(await t.streamEvent());
+            await box.t.produce(['late']);
+            later = box.t.dispatcher.handle(await box.t.streamEvent());
             await later;
           }
           return leases.release(key, owner);
         },
       };
-      t = await setup({ handler: async () => undefined, leases: racing });
+      const t = (box.t = await setup({ handler: async () => undefined, leases: racing }));
       await t.produce(['early']);
       const report = await t.dispatcher.handle(await t.streamEvent());
       expect((await later!).busy).toEqual([`${t.topic}/${t.group}#0`]);
