@@ -1,5 +1,5 @@
 // Lint, including the dependency direction of docs/design.md as import rules:
-//   front doors (lambdas, local host, kafka, triggers, console server) → core → its ports;
+//   front doors (lambdas, local host, kafka, triggers, console server) → core → its ports; the trigger dispatcher (lambdas/trigger) → @eddy/sdk's engine too;
 //   cli → sdk → @eddy/api (never core), and cli → console's static-file server;  console → HTTP API v1 only;  cdk → @eddy/api + core/config + core/schema;
 //   api (the shared contract) → nothing.
 import js from '@eslint/js';
@@ -72,7 +72,10 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'the contract package @eddy/api has no dependencies: it is what every other part agrees on' }] }],
     },
   },
-  layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/kafka/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'lambdas call core through core/index.ts only (docs/design.md)'),
+  { ...layer(['lambdas/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/kafka/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'lambdas call core through core/index.ts only (docs/design.md)'), ignores: ['lambdas/trigger/**'] },
+  // The trigger dispatcher runs the SDK's delivery engine (one module for `eddy trigger` and the deployed path, docs/triggers.md),
+  // through the package's entry point only; everything else as for the other functions.
+  layer(['lambdas/trigger/**/*.ts'], ['**/sdk/**', '**/cli/**', '**/cdk/**', '**/local/**', '**/kafka/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'the dispatcher uses @eddy/sdk (its trigger engine) and core through core/index.ts only (docs/design.md)'),
   layer(['kafka/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/local/**', '**/lambdas/**'], 'the Kafka front door depends on core only (docs/design.md)'),
   layer(['local/**/*.ts'], ['**/sdk/**', '@eddy/sdk', '**/cli/**', '**/cdk/**', '**/core/log/**', '**/core/groups/**', '**/core/maintenance/**', '**/core/codec/**'], 'the local host serves the front doors over core/index.ts; it does not use the SDK'),
   // sdk/test is not restricted: the SDK's unit tests run Eddy's real handlers in process (sdk/test/support/in-process-eddy.ts).

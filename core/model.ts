@@ -95,6 +95,12 @@ export interface IndexEntry {
    * so the duplicate check is part of the same conditional append.
    */
   readonly producers: Readonly<Record<string, ProducerState>>;
+  /**
+   * The topic's name, written on appends only (attribute `n`): the deployed
+   * trigger dispatcher's DynamoDB Streams filter selects new entries of the
+   * topics that have triggers by it (docs/triggers.md). Never read back.
+   */
+  readonly topicName?: string;
 }
 
 /** A consumer group as stored: an opaque state document plus a version for conditional writes. */

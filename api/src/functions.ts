@@ -18,3 +18,13 @@ export type FunctionKind = keyof typeof FUNCTION_NAMES;
 
 /** The families that serve HTTP routes (maintenance is scheduled or invoked directly). */
 export type ApiFunctionKind = Exclude<FunctionKind, 'maintenance'>;
+
+/**
+ * Functions that exist only when a stack attaches triggers
+ * (`EddyStreams.addEventSource`): the dispatcher that DynamoDB Streams and a
+ * one-minute schedule invoke (docs/triggers.md). Kept apart from
+ * {@link FUNCTION_NAMES} because a stack without triggers has none of them.
+ */
+export const TRIGGER_FUNCTION_NAMES = {
+  dispatcher: 'eddy-dispatcher',
+} as const;

@@ -6,7 +6,8 @@
  * construct all import it; nothing is copied across the SDK boundary.
  */
 export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorEnvelope, type ErrorOutcome, type ErrorPolicy } from './errors.js';
-export { FUNCTION_NAMES, type ApiFunctionKind, type FunctionKind } from './functions.js';
+export { FUNCTION_NAMES, TRIGGER_FUNCTION_NAMES, type ApiFunctionKind, type FunctionKind } from './functions.js';
+export { DISPATCHER_TRIGGERS_ENV, SWEEP_EVENT, TRIGGER_METRICS, type DispatcherDestination, type DispatcherTrigger } from './dispatcher.js';
 export { ENV } from './env.js';
 export { murmur2, partitionForKey, toPositive } from './partitioner.js';
 export { API_ROUTES, functionForRoute, routeFor, type Access, type ApiRoute } from './routes.js';

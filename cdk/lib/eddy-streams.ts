@@ -35,6 +35,8 @@ import { DEFAULTS, ENV } from '../../core/config.js';
 import { FUNCTION_NAMES, OBJECT_PREFIXES, TABLES, type FunctionKind, type TableDefinition } from '../../core/schema.js';
 import { API_ROUTES, INVOKE_ACCESS, iamPaths, routeGranted, type Access } from './routes.js';
 import { EddyKafkaGateway, type EddyKafkaGatewayProps } from './kafka-gateway.js';
+import { TRIGGER_FUNCTION_NAMES } from '@eddy/api';
+import { EddyTriggers, type EddyEventSource, type EddyEventSourceProps } from './event-source.js';
 
 /** Log levels the handlers accept in `EDDY_LOG_LEVEL`. */
 export type EddyLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -317,6 +319,9 @@ export class EddyStreams extends Construct {
 
   private readonly fns: Record<FunctionKind, NodejsFunction>;
   private readonly tableConstructs: Record<EddyTableKey, dynamodb.Table>;
+  private readonly settings: ResolvedProps;
+  private functionEnvironment: Record<string, string> = {};
+  private triggers?: EddyTriggers;
 
   /**
    * @param scope - parent construct
@@ -326,6 +331,7 @@ export class EddyStreams extends Construct {
   constructor(scope: Construct, id: string, props: EddyStreamsProps = {}) {
     super(scope, id);
     const settings = resolveProps(props);
+    this.settings = settings;
 
     const storage = this.createStorage(settings);
     this.bucket = storage.bucket;
@@ -395,6 +401,43 @@ export class EddyStreams extends Construct {
    */
   public grantAdmin(grantee: iam.IGrantable, options: EddyGrantOptions = {}): iam.Grant {
     return this.grantAccess(grantee, 'admin', options);
+  }
+
+  /**
+   * Attaches `fn` to a topic, as `fn.addEventSource(new KinesisEventSource(…))`
+   * does for Kinesis: `fn` receives ordered batches (`EddyEvent`) of one
+   * partition at a time, and the trigger's progress is the consumer group
+   * `groupId`. The first trigger adds the dispatcher function, a stream on the
+   * log table and a one-minute sweep (docs/triggers.md). `fn` needs no Eddy
+   * permissions; the dispatcher gets `lambda:InvokeFunction` on it and send
+   * rights on `onFailure` only.
+   * @param fn - the handler function (yours)
+   * @param props - topic, group and the Kinesis-style options
+   * @returns the trigger, with its lag metrics and alarm
+   */
+  public addEventSource(fn: lambda.IFunction, props: EddyEventSourceProps): EddyEventSource {
+    this.triggers ??= new EddyTriggers(this, 'Triggers', {
+      logTable: this.tableConstructs.logTable,
+      topicsTable: this.tableConstructs.topicsTable,
+      groupsTable: this.tableConstructs.groupsTable,
+      bucket: this.bucket,
+      objectPrefixes: [OBJECT_PREFIXES.ingest, OBJECT_PREFIXES.segments],
+      environment: this.functionEnvironment,
+      functionName: this.settings.functionName('dispatcher'),
+      architecture: this.settings.architecture,
+      tracing: this.settings.tracing,
+      logRetention: this.settings.logRetention,
+      removalPolicy: this.settings.removalPolicy,
+      bundling: BUNDLING,
+      ...(this.settings.alarmAction ? { alarmAction: this.settings.alarmAction } : {}),
+      alarms: this.alarms as cloudwatch.Alarm[],
+    });
+    return this.triggers.add(fn, props);
+  }
+
+  /** The trigger dispatcher, once {@link addEventSource} was called. */
+  public get dispatcherFunction(): lambda.IFunction | undefined {
+    return this.triggers?.dispatcher;
   }
 
   /**
@@ -485,6 +528,7 @@ export class EddyStreams extends Construct {
       [ENV.heartbeatIntervalMs]: String(settings.heartbeatInterval.toMilliseconds()),
       [ENV.handoverHeartbeatIntervalMs]: String(settings.handoverHeartbeatInterval.toMilliseconds()),
     };
+    this.functionEnvironment = environment;
 
     const fns = {} as Record<FunctionKind, NodejsFunction>;
     for (const kind of Object.keys(FUNCTION_NAMES) as FunctionKind[]) {
@@ -793,7 +837,7 @@ interface ResolvedProps {
   readonly handoverHeartbeatInterval: Duration;
   readonly logLevel: EddyLogLevel;
   readonly logRetention: logs.RetentionDays;
-  readonly functionName: (kind: FunctionKind) => string;
+  readonly functionName: (kind: FunctionKind | keyof typeof TRIGGER_FUNCTION_NAMES) => string;
   readonly alarmAction?: cloudwatch.IAlarmAction;
   readonly apiThrottle: EddyApiThrottle;
   readonly reservedConcurrency: Partial<Readonly<Record<FunctionKind, number>>>;
@@ -863,7 +907,8 @@ function resolveProps(props: EddyStreamsProps): ResolvedProps {
   if (prefix !== undefined && !/^[A-Za-z0-9_-]{1,52}$/.test(prefix)) {
     fail(`functionNamePrefix must be 1-52 letters, digits, '-' or '_', got ${JSON.stringify(prefix)}`);
   }
-  const functionName = (kind: FunctionKind): string => (prefix === undefined ? FUNCTION_NAMES[kind] : `${prefix}-${kind}`);
+  const functionName = (kind: FunctionKind | keyof typeof TRIGGER_FUNCTION_NAMES): string =>
+    prefix !== undefined ? `${prefix}-${kind}` : kind === 'dispatcher' ? TRIGGER_FUNCTION_NAMES.dispatcher : FUNCTION_NAMES[kind];
 
   const apiThrottle = props.apiThrottle ?? { rateLimit: 1000, burstLimit: 2000 };
   if (!Number.isFinite(apiThrottle.rateLimit) || apiThrottle.rateLimit <= 0 || !Number.isInteger(apiThrottle.burstLimit) || apiThrottle.burstLimit <= 0) {

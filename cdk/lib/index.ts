@@ -7,3 +7,5 @@ export { API_ROUTES, INVOKE_ACCESS, iamPaths } from './routes.js';
 export type { Access, ApiRoute, ApiFunctionKind } from './routes.js';
 export { EddyKafkaGateway, KAFKA_GATEWAY_PERMISSIONS, KAFKA_GATEWAY_DOCKERFILE } from './kafka-gateway.js';
 export type { EddyKafkaGatewayProps } from './kafka-gateway.js';
+export { EddyTriggers, DISPATCHER_MEMORY_MB, DISPATCHER_TIMEOUT, SWEEP_INTERVAL } from './event-source.js';
+export type { EddyEventSource, EddyEventSourceProps, EddyFailureDestination, EddyStartingPosition, TriggerHost } from './event-source.js';

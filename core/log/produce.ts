@@ -414,7 +414,7 @@ async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: 
     fresh.map(async (b, i) => {
       const at = positions[i]!;
       try {
-        const baseOffset = await appendChunk(deps, topic.topicId, b, objectKey, {
+        const baseOffset = await appendChunk(deps, topic, b, objectKey, {
           format: 2,
           offsetDelta: 0,
           position: at.position,
@@ -438,7 +438,8 @@ async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: 
  * (the object key is unique to this request), so an internal retry never
  * appends the same chunk twice.
  */
-async function appendChunk(deps: ProduceDeps, topicId: string, batch: PartitionBatch, objectKey: string, chunk: IndexEntry['chunks'][number]): Promise<number> {
+async function appendChunk(deps: ProduceDeps, topic: TopicRecord, batch: PartitionBatch, objectKey: string, chunk: IndexEntry['chunks'][number]): Promise<number> {
+  const topicId = topic.topicId;
   let ambiguous: EddyError | undefined;
   /**
    * Bases where an attempt of ours may have landed: a conditional put that
@@ -473,6 +474,7 @@ async function appendChunk(deps: ProduceDeps, topicId: string, batch: PartitionB
         maxTimestamp: chunk.maxTimestamp,
         appendedAt: deps.clock.now(),
         producers: nextProducers(head, batch, baseOffset),
+        topicName: topic.name,
       };
       checkAppend(head, entry);
       try {

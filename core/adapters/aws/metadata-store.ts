@@ -65,6 +65,7 @@ function entryItem(e: IndexEntry): Item {
   };
   if (e.objectKey !== null) item.o = S(e.objectKey);
   if (Object.keys(e.producers).length > 0) item.p = S(JSON.stringify(e.producers));
+  if (e.topicName !== undefined) item.n = S(e.topicName);
   return item;
 }
 

@@ -94,6 +94,20 @@ export interface TriggerComponents {
   readonly deadLetter?: (letter: DeadLetter) => Promise<void>;
   /** Progress reports. */
   readonly onEvent?: (event: TriggerEvent) => void;
+  /**
+   * Keeps a failing batch's attempt count across {@link Trigger.drain} calls:
+   * the deployed dispatcher's invocations end before a long backoff does, and
+   * without it `retryAttempts` would restart with every invocation.
+   */
+  readonly attempts?: AttemptStore;
+}
+
+/** Where failed attempts of a partition's first undelivered batch are kept between drains. */
+export interface AttemptStore {
+  /** Failed attempts recorded for the batch starting at `offset` of `partition` (0 when none). */
+  load(partition: number, offset: number): Promise<number>;
+  /** Records that the batch starting at `offset` has failed `attempts` times. */
+  save(partition: number, offset: number, attempts: number): Promise<void>;
 }
 
 /** Checks settings once, naming the bad value; returns them with defaults filled in. */
@@ -258,18 +272,23 @@ export class Trigger {
         if (more) records.push(...more.records.map((r) => toEddyRecord(topic, partition, r)));
       }
       // A batch in flight finishes even when stopping: its progress is committed before exit.
-      position = await this.process(partition, records, deadline);
+      const done = await this.process(partition, records, deadline);
+      position = done.next;
+      // Draining: a retry that does not fit before the deadline is the next wake-up's job.
+      if (done.deferred) return;
     }
   }
 
   /**
    * Delivers `records` (one partition, in order) until every record is
-   * delivered or dead-lettered; commits as it goes; returns the next offset.
+   * delivered or dead-lettered; commits as it goes; returns the next offset,
+   * and whether a retry was deferred because it would not fit before `deadline`.
    */
-  private async process(partition: number, records: EddyRecord[], deadline?: number): Promise<number> {
+  private async process(partition: number, records: EddyRecord[], deadline?: number): Promise<{ next: number; deferred: boolean }> {
     const { topic, groupId, retryAttempts, bisectBatchOnError } = this.settings;
     // A work list of sub-batches in offset order; each carries its failed attempts.
-    const queue: { records: EddyRecord[]; attempts: number }[] = [{ records, attempts: 0 }];
+    const stored = (await this.components.attempts?.load(partition, records[0]!.offset)) ?? 0;
+    const queue: { records: EddyRecord[]; attempts: number }[] = [{ records, attempts: stored }];
     while (queue.length) {
       const item = queue[0]!;
       const first = item.records[0]!;
@@ -315,11 +334,14 @@ export class Trigger {
       this.components.onEvent?.({ type: 'failed', partition, startOffset, endOffset, attempt: item.attempts, error, retryInMs });
       // Without a dead letter an exhausted batch keeps blocking its partition; stopping leaves it uncommitted.
       // A draining dispatcher that cannot wait that long ends here; the next wake-up retries.
-      if (deadline !== undefined && Date.now() + retryInMs > deadline) return startOffset;
+      if (deadline !== undefined && Date.now() + retryInMs > deadline) {
+        await this.components.attempts?.save(partition, startOffset, item.attempts);
+        return { next: startOffset, deferred: true };
+      }
       await sleep(retryInMs, this.controller.signal);
-      if (this.controller.signal.aborted) return startOffset;
+      if (this.controller.signal.aborted) return { next: startOffset, deferred: false };
     }
-    return records[records.length - 1]!.offset + 1;
+    return { next: records[records.length - 1]!.offset + 1, deferred: false };
   }
 
   private async commit(partition: number, offset: number): Promise<void> {

@@ -1,0 +1,166 @@
+/**
+ * Partition leases of the trigger dispatcher: at most one dispatcher
+ * invocation delivers a given (group, topic, partition) at a time.
+ *
+ * A lease is one item of the groups table, next to the group's committed
+ * offsets: pk `<group>`, sk `lease#<topic>#<partition:5>` (group listing reads
+ * `sk = meta` only and offsets `begins_with(sk, 'o#')`, so Eddy's group API
+ * never sees it). It is taken with a conditional write that succeeds only if
+ * nobody holds it or the holder's lease has expired, and it expires on its
+ * own: a crashed dispatcher blocks its partitions for at most the lease's
+ * length. The same item keeps the failed-attempt count of the partition's
+ * first undelivered batch, so `retryAttempts` spans invocations, and a
+ * `pend` flag: a wake-up that finds the lease held sets it, and the holder's
+ * release fails while it is set, so the holder drains once more and the
+ * woken records are not left for the sweep.
+ */
+import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttemptStore } from '@eddy/sdk';
+
+/** Identifies one partition of one trigger's group. */
+export interface LeaseKey {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A lease held: the failed attempts it recorded for the batch at `failedOffset`, as of taking it. */
+export interface HeldLease {
+  readonly failedOffset?: number;
+  readonly failedAttempts: number;
+}
+
+/** Exclusive, expiring ownership of a partition's delivery. */
+export interface PartitionLeases {
+  /** Takes the lease for `owner` until `until` (epoch ms); undefined when someone else holds an unexpired one. */
+  acquire(key: LeaseKey, owner: string, until: number, now: number): Promise<HeldLease | undefined>;
+  /**
+   * Asks the holder to look again before it lets go (a wake-up that found the
+   * lease held). Returns false if the lease turned out to be free.
+   */
+  markPending(key: LeaseKey, now: number): Promise<boolean>;
+  /**
+   * Gives the lease up if nobody marked it pending meanwhile; returns false
+   * (still holding it, the mark cleared) when someone did: the holder drains again.
+   */
+  release(key: LeaseKey, owner: string): Promise<boolean>;
+  /** The attempt store of a partition under `owner`'s lease, starting from what `held` recorded. */
+  attempts(key: LeaseKey, owner: string, held: HeldLease): AttemptStore;
+}
+
+/** Sort key of a partition's lease item. */
+export const leaseSk = (topic: string, partition: number): string => `lease#${topic}#${String(partition).padStart(5, '0')}`;
+
+/** Leases in the groups table (DynamoDB, conditional writes). */
+export class DynamoPartitionLeases implements PartitionLeases {
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  private key(k: LeaseKey): Record<string, { S: string }> {
+    return { pk: { S: k.group }, sk: { S: leaseSk(k.topic, k.partition) } };
+  }
+
+  async acquire(key: LeaseKey, owner: string, until: number, now: number): Promise<HeldLease | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          // A new holder drains anyway, so a pending mark left by a waker is consumed here.
+          UpdateExpression: 'SET #owner = :o, #until = :u REMOVE pend',
+          ConditionExpression: 'attribute_not_exists(pk) OR #until < :now OR #owner = :o',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'until' },
+          ExpressionAttributeValues: { ':o': { S: owner }, ':u': { N: String(until) }, ':now': { N: String(now) } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const item = out.Attributes ?? {};
+      return { ...(item.fo?.N !== undefined ? { failedOffset: Number(item.fo.N) } : {}), failedAttempts: Number(item.fa?.N ?? 0) };
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async markPending(key: LeaseKey, now: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          UpdateExpression: 'SET pend = :t',
+          ConditionExpression: '#until >= :now',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':t': { BOOL: true }, ':now': { N: String(now) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async release(key: LeaseKey, owner: string): Promise<boolean> {
+    const names = { '#owner': 'owner', '#until': 'until' };
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          UpdateExpression: 'SET #until = :z',
+          ConditionExpression: '#owner = :o AND attribute_not_exists(pend)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':o': { S: owner }, ':z': { N: '0' } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    // Either marked pending (clear the mark and keep the lease) or no longer ours (someone took it over after it expired).
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          UpdateExpression: 'REMOVE pend',
+          ConditionExpression: '#owner = :o AND attribute_exists(pend)',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':o': { S: owner } },
+        }),
+      );
+      return false;
+    } catch (err) {
+      if (isConditionFailure(err)) return true;
+      throw err;
+    }
+  }
+
+  attempts(key: LeaseKey, owner: string, held: HeldLease): AttemptStore {
+    // Read once when the lease was taken; this holder is the only writer while it holds it.
+    let known = { offset: held.failedOffset, attempts: held.failedAttempts };
+    return {
+      load: async (partition, offset) => (partition === key.partition && known.offset === offset ? known.attempts : 0),
+      save: async (partition, offset, attempts) => {
+        await this.db.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: this.key({ ...key, partition }),
+            UpdateExpression: 'SET fo = :fo, fa = :fa',
+            ConditionExpression: '#owner = :o',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':o': { S: owner }, ':fo': { N: String(offset) }, ':fa': { N: String(attempts) } },
+          }),
+        );
+        known = { offset, attempts };
+      },
+    };
+  }
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
