@@ -5,7 +5,7 @@ import { LambdaTransport } from '../../src/transport/lambda.js';
 import { AdaptiveLinger, AWS_PRODUCER_DEFAULTS, LOCAL_PRODUCER_DEFAULTS } from '../../src/producer/linger.js';
 import { MAX_REQUEST_BYTES } from '../../src/producer/producer.js';
 import type { TransportRequest, TransportResponse } from '../../src/transport/types.js';
-import { FakeEddy } from '../support/fake-eddy.js';
+import { InProcessEddy } from '../support/in-process-eddy.js';
 import { waitFor } from '../support/helpers.js';
 
 const isProduce = (r: TransportRequest): boolean => r.method === 'POST' && r.path.endsWith('/records');
@@ -44,7 +44,7 @@ describe('transport profiles', () => {
     expect(new Eddy({ transport: new LambdaTransport({ region: 'eu-west-1' }) }).profile).toBe('aws');
     expect(new Eddy({ transport: new LambdaTransport({ endpoint: 'http://localhost:4000' }) }).profile).toBe('local');
     expect(new Eddy({ transport: new HttpTransport({ endpoint: 'http://localhost:4000' }) }).profile).toBe('local');
-    expect(new Eddy({ transport: new FakeEddy() }).profile).toBe('local');
+    expect(new Eddy({ transport: new InProcessEddy() }).profile).toBe('local');
   });
 
   it('gives producers the profile defaults: adaptive linger on AWS, a fixed 5 ms locally', () => {
@@ -57,12 +57,12 @@ describe('transport profiles', () => {
   });
 });
 
-/** A fake whose produce requests wait until the test releases them. */
-function gated(): { fake: FakeEddy; held: Array<() => void>; eddy: Eddy; open: () => void } {
-  const fake = new FakeEddy();
+/** An in-process Eddy whose produce requests wait until the test releases them. */
+function gated(): { eddyServer: InProcessEddy; held: Array<() => void>; eddy: Eddy; open: () => void } {
+  const eddyServer = new InProcessEddy();
   const held: Array<() => void> = [];
   let gate = true;
-  fake.faults.push((req, apply) => {
+  eddyServer.faults.push((req, apply) => {
     if (!isProduce(req) || !gate) return undefined;
     return new Promise<void>((r) => held.push(r)).then(apply) as Promise<TransportResponse>;
   });
@@ -70,13 +70,13 @@ function gated(): { fake: FakeEddy; held: Array<() => void>; eddy: Eddy; open: (
     gate = false;
     while (held.length) held.shift()!();
   };
-  return { fake, held, eddy: new Eddy({ transport: fake }), open };
+  return { eddyServer, held, eddy: new Eddy({ transport: eddyServer }), open };
 }
 
 describe('Producer with adaptive linger', () => {
   it('grows the linger under a trickle with one request in flight, up to the cap, and resets it when a request fills', async () => {
-    const { fake, held, eddy, open } = gated();
-    fake.createTopic('t', 1);
+    const { eddyServer, held, eddy, open } = gated();
+    await eddyServer.createTopic('t', 1);
     const producer = eddy.producer({ profile: 'aws', adaptiveLinger: { maxMs: 80 }, batchBytes: 4000 });
     const lingers: number[] = [producer.stats().lingerMs];
     const sends: Promise<unknown>[] = [];
@@ -100,13 +100,13 @@ describe('Producer with adaptive linger', () => {
     await waitFor(() => producer.stats().lingerMs === 5, 10_000, 'the linger to reset after a full request');
     open();
     await Promise.all(sends);
-    expect(fake.values('t', 0)).toHaveLength(1 + 7 + 40);
+    expect(await eddyServer.values('t', 0)).toHaveLength(1 + 7 + 40);
     await producer.disconnect();
   });
 
   it('keeps a fixed linger with the local profile, under the same trickle', async () => {
-    const { fake, held, eddy, open } = gated();
-    fake.createTopic('t', 1);
+    const { eddyServer, held, eddy, open } = gated();
+    await eddyServer.createTopic('t', 1);
     const producer = eddy.producer({ profile: 'local' });
     const sends: Promise<unknown>[] = [producer.send({ topic: 't', messages: [{ value: 'first' }] })];
     for (let round = 0; round < 4; round++) {
@@ -121,14 +121,14 @@ describe('Producer with adaptive linger', () => {
   });
 
   it('flush() sends at once, whatever the linger', async () => {
-    const fake = new FakeEddy();
-    fake.createTopic('t', 2);
-    const producer = new Eddy({ transport: fake }).producer({ profile: 'aws', lingerMs: 120_000, adaptiveLinger: { maxMs: 240_000 } });
+    const eddyServer = new InProcessEddy();
+    await eddyServer.createTopic('t', 2);
+    const producer = new Eddy({ transport: eddyServer }).producer({ profile: 'aws', lingerMs: 120_000, adaptiveLinger: { maxMs: 240_000 } });
     const sent = producer.send({ topic: 't', messages: [{ partition: 0, value: '1' }, { partition: 1, value: '2' }] });
     await new Promise((r) => setTimeout(r, 20));
-    expect(fake.log.filter((l) => isProduce(l.request))).toHaveLength(0); // still lingering
+    expect(eddyServer.log.filter((l) => isProduce(l.request))).toHaveLength(0); // still lingering
     await producer.flush();
-    expect(fake.log.filter((l) => isProduce(l.request))).toHaveLength(1);
+    expect(eddyServer.log.filter((l) => isProduce(l.request))).toHaveLength(1);
     expect(await sent).toHaveLength(2);
     await producer.disconnect();
   });

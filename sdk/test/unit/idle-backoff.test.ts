@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Eddy } from '../../src/client.js';
 import type { Consumer } from '../../src/consumer/consumer.js';
 import { IdleBackoff, IDLE_BACKOFF_DEFAULTS, resolveIdleBackoff } from '../../src/consumer/idle-backoff.js';
-import { FakeEddy } from '../support/fake-eddy.js';
+import { InProcessEddy } from '../support/in-process-eddy.js';
 import { waitFor } from '../support/helpers.js';
 
 const consumers: Consumer[] = [];
@@ -32,25 +32,25 @@ describe('IdleBackoff policy', () => {
     expect(() => resolveIdleBackoff({ idleBackoff: { minSleepMs: 10, maxSleepMs: 5 } })).toThrow(/maxSleepMs/);
     expect(() => resolveIdleBackoff({ idleBackoff: { waitMs: -1 } })).toThrow(/waitMs/);
     expect(() => resolveIdleBackoff({ profile: 'cloud' as 'aws' })).toThrow(/profile/);
-    expect(() => new Eddy({ transport: new FakeEddy() }).consumer({ idleBackoff: { maxSleepMs: 0 } })).toThrow(RangeError);
+    expect(() => new Eddy({ transport: new InProcessEddy() }).consumer({ idleBackoff: { maxSleepMs: 0 } })).toThrow(RangeError);
   });
 });
 
 describe('Consumer with idle backoff', () => {
-  const fetches = (fake: FakeEddy): Array<{ at: number; waitMs: number }> =>
-    fake.log.filter((l) => l.request.method === 'GET' && l.request.path.endsWith('/records')).map((l) => ({ at: l.at, waitMs: Number(l.request.query?.waitMs ?? 0) }));
+  const fetches = (eddyServer: InProcessEddy): Array<{ at: number; waitMs: number }> =>
+    eddyServer.log.filter((l) => l.request.method === 'GET' && l.request.path.endsWith('/records')).map((l) => ({ at: l.at, waitMs: Number(l.request.query?.waitMs ?? 0) }));
 
   it('stops long-polling a caught-up partition, sleeps on the client with growing pauses, and resumes on the first record', async () => {
-    const fake = new FakeEddy();
-    fake.createTopic('t', 1);
-    const eddy = new Eddy({ transport: fake });
+    const eddyServer = new InProcessEddy();
+    await eddyServer.createTopic('t', 1);
+    const eddy = new Eddy({ transport: eddyServer });
     const c = eddy.consumer({ profile: 'aws', maxWaitTimeMs: 100, idleBackoff: { minSleepMs: 100, maxSleepMs: 400 } });
     consumers.push(c);
     const seen: string[] = [];
     await c.subscribe({ topics: ['t'], fromBeginning: true });
     await c.run({ eachMessage: async (p) => void seen.push(p.message.value.toString()) });
-    await waitFor(() => fetches(fake).length >= 5);
-    const idle = fetches(fake);
+    await waitFor(() => fetches(eddyServer).length >= 5);
+    const idle = fetches(eddyServer);
     // The first fetch long-polls as configured; later ones do not wait on the server.
     expect(idle[0]!.waitMs).toBe(100);
     expect(idle.slice(1).every((f) => f.waitMs === 0)).toBe(true);
@@ -58,22 +58,22 @@ describe('Consumer with idle backoff', () => {
     const gaps = idle.slice(1).map((f, i) => f.at - idle[i]!.at);
     expect(gaps[1]!).toBeGreaterThanOrEqual(190);
     expect(gaps[2]!).toBeGreaterThanOrEqual(390);
-    fake.append('t', 0, ['hello']);
+    await eddyServer.append('t', 0, ['hello']);
     await waitFor(() => seen.length === 1);
-    const n = fetches(fake).length;
-    await waitFor(() => fetches(fake).length > n);
+    const n = fetches(eddyServer).length;
+    await waitFor(() => fetches(eddyServer).length > n);
     // After records, the next fetch long-polls again.
-    expect(fetches(fake)[n]!.waitMs).toBe(100);
+    expect(fetches(eddyServer)[n]!.waitMs).toBe(100);
   });
 
   it('keeps long-polling with the local profile', async () => {
-    const fake = new FakeEddy();
-    fake.createTopic('t', 1);
-    const c = new Eddy({ transport: fake }).consumer({ maxWaitTimeMs: 30 });
+    const eddyServer = new InProcessEddy();
+    await eddyServer.createTopic('t', 1);
+    const c = new Eddy({ transport: eddyServer }).consumer({ maxWaitTimeMs: 30 });
     consumers.push(c);
     await c.subscribe({ topics: ['t'] });
     await c.run({ eachMessage: async () => undefined });
-    await waitFor(() => fetches(fake).length >= 4);
-    expect(fetches(fake).every((f) => f.waitMs === 30)).toBe(true);
+    await waitFor(() => fetches(eddyServer).length >= 4);
+    expect(fetches(eddyServer).every((f) => f.waitMs === 30)).toBe(true);
   });
 });
