@@ -117,7 +117,7 @@ describe('group protocol: state and status', () => {
     g.beat({ memberId: r.memberId, memberEpoch: r.memberEpoch });
     expect(groupStatus(g.state)).toBe('Stable');
     // A topic id the state does not know is shown by its id.
-    expect(describeAssignment(g.state, new Map([['zz-id', new Set([3])], ['a-id', new Set([1])]]))).toEqual([
+    expect(describeAssignment(g.state, new Map([['zz-id', [3]], ['a-id', [1]]]))).toEqual([
       { topic: 'a', partitions: [1] },
       { topic: 'zz-id', partitions: [3] },
     ]);
