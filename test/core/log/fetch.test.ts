@@ -6,7 +6,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EddyError } from '../../../core/errors.js';
 import type { IndexEntry } from '../../../core/model.js';
+import { encodeObject } from '../../../core/codec/format.js';
 import { decodeBatches, readBatchHeaders } from '../../../core/codec/record-batch.js';
+import { ingestKey } from '../../../core/layout.js';
+import { FIXTURE_CHUNKS } from '../../fixtures/object-v1.js';
 import { dec, enc, expectCode, intercept, memoryEddy, readAll, type MemoryEddy } from '../helpers.js';
 
 /** Produces `values` to partition 0, one produce request per inner array. */
@@ -500,6 +503,47 @@ describe('read batches (the Kafka path)', () => {
     expect(await eddy.metadataStore.replaceEntry(first, { ...first, chunks: [{ ...first.chunks[0]!, records: 3 }] })).toBe(true);
     const err = await expectCode(eddy.log.readBatches({ topic: 't', partition: 0, offset: 0 }), 'DATA_CORRUPT');
     expect(err.message).toBe('stored data is corrupt: chunk holds 2 records, index says 3');
+  });
+});
+
+describe('chunks of the first release (format 1)', () => {
+  /** A topic whose partition 0 starts with an object exactly as the first release wrote it: one chunk of 2 records, the index claiming `records`. */
+  async function firstRelease(records: number): Promise<MemoryEddy> {
+    const eddy = memoryEddy();
+    const { topicId } = await eddy.log.createTopic({ name: 'v1' });
+    const { bytes, chunks } = encodeObject([{ partition: 0, records: FIXTURE_CHUNKS[0]!.records }]);
+    const key = ingestKey(topicId, 'first-release');
+    await eddy.objectStore.put(key, bytes);
+    const c = chunks[0]!;
+    expect(c.records).toBe(2);
+    await eddy.metadataStore.appendEntry({
+      topicId,
+      partition: 0,
+      baseOffset: 0,
+      lastOffset: records - 1,
+      objectKey: key,
+      chunks: [{ offsetDelta: 0, position: c.position, length: c.length, records, maxTimestamp: c.maxTimestamp }],
+      bytes: c.length,
+      maxTimestamp: c.maxTimestamp,
+      appendedAt: 1,
+      producers: {},
+    });
+    return eddy;
+  }
+
+  it('reads its records at their offsets, as records and as batches', async () => {
+    const eddy = await firstRelease(2);
+    await eddy.log.produce({ topic: 'v1', records: [{ key: null, value: enc('after') }] });
+    expect((await eddy.log.fetch({ topic: 'v1', partition: 0, offset: 1 })).records.map((r) => r.offset)).toEqual([1, 2]);
+    const served = await eddy.log.readBatches({ topic: 'v1', partition: 0, offset: 1 });
+    expect(served.batches.flatMap((b) => decodeBatches(b).flatMap((x) => x.records.map((r) => r.offset)))).toEqual([0, 1, 2]);
+  });
+
+  it('reports a chunk whose record count disagrees with the index as DATA_CORRUPT', async () => {
+    const eddy = await firstRelease(3);
+    const err = await expectCode(eddy.log.fetch({ topic: 'v1', partition: 0, offset: 0 }), 'DATA_CORRUPT');
+    expect(err.message).toBe('stored data is corrupt: chunk holds 2 records, index says 3');
+    await expectCode(eddy.log.readBatches({ topic: 'v1', partition: 0, offset: 0 }), 'DATA_CORRUPT');
   });
 });
 
