@@ -133,6 +133,10 @@ describe('group protocol: state and status', () => {
       { topic: 'a', partitions: [1] },
       { topic: 'zz-id', partitions: [3] },
     ]);
+    const names = ['e', 'c', 'a', 'd', 'b', 'f'];
+    const shuffled = new Map(names.map((n, i): [string, number[]] => [`${n}-x`, [i]]));
+    expect(describeAssignment(g.state, shuffled).map((x) => x.topic)).toEqual(['a-x', 'b-x', 'c-x', 'd-x', 'e-x', 'f-x']);
+    expect(describeAssignment(g.state, new Map([...shuffled].reverse())).map((x) => x.topic)).toEqual(['a-x', 'b-x', 'c-x', 'd-x', 'e-x', 'f-x']);
   });
 
   it('reports a retried leave of a member already gone as no change (nothing to write)', () => {

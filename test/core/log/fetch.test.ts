@@ -6,6 +6,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EddyError } from '../../../core/errors.js';
 import type { IndexEntry } from '../../../core/model.js';
+import { encodeObject } from '../../../core/codec/format.js';
+import { decodeBatches, readBatchHeaders } from '../../../core/codec/record-batch.js';
+import { ingestKey } from '../../../core/layout.js';
+import { FIXTURE_CHUNKS } from '../../fixtures/object-v1.js';
 import { dec, enc, expectCode, intercept, memoryEddy, readAll, type MemoryEddy } from '../helpers.js';
 
 /** Produces `values` to partition 0, one produce request per inner array. */
@@ -214,6 +218,33 @@ describe('fetch', () => {
     expect(r.records.map((x) => x.offset)).toEqual([0, 1, 2]);
   });
 
+  it('reads only the entries and chunks a fetch needs across many produce requests', async () => {
+    const eddy = memoryEddy();
+    await eddy.log.createTopic({ name: 't' });
+    await produceBatches(eddy, 't', Array.from({ length: 10 }, (_, i) => [`r${i}`]));
+    const reads = vi.spyOn(eddy.objectStore, 'getRange');
+    const queries = vi.spyOn(eddy.metadataStore, 'entriesFrom');
+    const three = await eddy.log.fetch({ topic: 't', partition: 0, offset: 2, maxRecords: 3 });
+    expect(three.records.map((r) => r.offset)).toEqual([2, 3, 4]);
+    expect(reads).toHaveBeenCalledTimes(3);
+    expect(queries).toHaveBeenCalledTimes(1);
+    // A byte budget met by the first record: one chunk read, however many entries follow.
+    reads.mockClear();
+    queries.mockClear();
+    const one = await eddy.log.fetch({ topic: 't', partition: 0, offset: 2, maxBytes: 1 });
+    expect(one.records.map((r) => r.offset)).toEqual([2]);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(queries).toHaveBeenCalledTimes(1);
+    // Everything up to the high watermark: one index query, one read per chunk, nothing more.
+    reads.mockClear();
+    queries.mockClear();
+    const all = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 });
+    expect(all.records).toHaveLength(10);
+    expect(all.nextOffset).toBe(10);
+    expect(reads).toHaveBeenCalledTimes(10);
+    expect(queries).toHaveBeenCalledTimes(1);
+  });
+
   it('ends a batch at a hole in the index instead of skipping offsets', async () => {
     const hidden = { base: -1 };
     const eddy = memoryEddy({
@@ -292,6 +323,227 @@ describe('fetch', () => {
     // The chunk starts after the offset wanted: a gap, the batch ends before it.
     expect(r.records.map((x) => x.offset)).toEqual([0, 1]);
     expect(r.nextOffset).toBe(2);
+  });
+});
+
+/** Every record served by readBatches from `from` to the high watermark, read `maxBytes` at a time, with the base offset of each batch served. */
+async function readAllBatches(eddy: MemoryEddy, topic: string, from: number, maxBytes?: number): Promise<{ records: Array<[number, string | null]>; bases: number[]; calls: number }> {
+  const records: Array<[number, string | null]> = [];
+  const bases: number[] = [];
+  let offset = from;
+  let calls = 0;
+  for (;;) {
+    const r = await eddy.log.readBatches({ topic, partition: 0, offset, maxBytes });
+    calls++;
+    if (r.batches.length === 0) return { records, bases, calls };
+    for (const b of r.batches) {
+      for (const batch of decodeBatches(b)) {
+        bases.push(batch.header.baseOffset);
+        for (const x of batch.records) if (x.offset >= offset) records.push([x.offset, dec(x.value)]);
+      }
+    }
+    offset = records.at(-1)![0] + 1;
+    if (offset >= r.highWatermark) return { records, bases, calls };
+  }
+}
+
+describe('read batches (the Kafka path)', () => {
+  it('refuses an unknown partition and offsets outside the log, and answers nothing at the high watermark', async () => {
+    const eddy = memoryEddy();
+    await eddy.log.createTopic({ name: 't', config: { retentionMs: 1000 } });
+    await produceBatches(eddy, 't', [['a', 'b'], ['c']]);
+    eddy.clock.advance(120_000);
+    await produceBatches(eddy, 't', [['d']]);
+    await eddy.maintenance({ passes: { compaction: false, gc: false, tombstones: false } }).runOnce();
+    expect(await eddy.log.partitionOffsets('t', 0)).toMatchObject({ logStartOffset: 3, highWatermark: 4 });
+    const err = await expectCode(eddy.log.readBatches({ topic: 't', partition: 0, offset: 5 }), 'OFFSET_OUT_OF_RANGE');
+    expect(err.message).toContain('offset 5 is out of range');
+    await expectCode(eddy.log.readBatches({ topic: 't', partition: 0, offset: 2 }), 'OFFSET_OUT_OF_RANGE');
+    await expectCode(eddy.log.readBatches({ topic: 't', partition: 1, offset: 0 }), 'UNKNOWN_TOPIC_OR_PARTITION');
+    await expectCode(eddy.log.readBatches({ topic: 't', partition: -1, offset: 0 }), 'UNKNOWN_TOPIC_OR_PARTITION');
+    expect(await eddy.log.readBatches({ topic: 't', partition: 0, offset: 4 })).toEqual({ partition: 0, logStartOffset: 3, highWatermark: 4, batches: [] });
+    const at3 = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 3 });
+    expect(at3.batches.flatMap((b) => decodeBatches(b).flatMap((x) => x.records.map((r) => [r.offset, dec(r.value)])))).toEqual([[3, 'd']]);
+  });
+
+  it('serves every chunk of a segment at its own offsets, from any offset, whatever the byte budget', async () => {
+    for (const chunkBytes of [40, 110]) {
+      const e = memoryEddy();
+      const topic = await compactedTopic(e, 10, chunkBytes);
+      await produceBatches(e, topic, [['h0', 'h1']]);
+      const want = [...Array.from({ length: 10 }, (_, i): [number, string] => [i, `v${i}`]), [10, 'h0'] as [number, string], [11, 'h1'] as [number, string]];
+      for (const maxBytes of [undefined, 1, 0, 100]) {
+        for (let from = 0; from <= 12; from++) {
+          const { records, bases } = await readAllBatches(e, topic, from, maxBytes);
+          expect(records).toEqual(want.slice(from));
+          // Batches come whole and in order: each starts at or before the first offset it serves, never twice.
+          expect(bases).toEqual([...bases].sort((a, b) => a - b));
+          expect(new Set(bases).size).toBe(bases.length);
+        }
+      }
+    }
+  });
+
+  it('reads one chunk per call when the byte budget is smaller than a chunk, and every chunk wanted in one call by default', async () => {
+    const eddy = memoryEddy();
+    const topic = await compactedTopic(eddy, 12, 110);
+    const segment = (await eddy.metadataStore.firstEntry((await eddy.log.topic(topic)).topicId, 0))!;
+    expect(segment.chunks.length).toBeGreaterThan(2);
+    const reads = vi.spyOn(eddy.objectStore, 'getRange');
+    const one = await eddy.log.readBatches({ topic, partition: 0, offset: 4, maxBytes: 1 });
+    expect(one.batches).toHaveLength(1);
+    expect(reads).toHaveBeenCalledTimes(1);
+    const second = segment.chunks.find((c) => c.offsetDelta <= 4 && c.offsetDelta + c.records > 4)!;
+    expect(readBatchHeaders(one.batches[0]!)[0]).toMatchObject({ baseOffset: segment.baseOffset + second.offsetDelta, recordCount: second.records });
+    reads.mockClear();
+    // The segment's chunks, then the entries produced after it (the uncompacted head), each read once.
+    const all = await eddy.log.readBatches({ topic, partition: 0, offset: 0 });
+    const bases = all.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset);
+    expect(bases.slice(0, segment.chunks.length)).toEqual(segment.chunks.map((c) => segment.baseOffset + c.offsetDelta));
+    expect(bases.slice(segment.chunks.length)).toEqual(Array.from({ length: 12 - segment.lastOffset - 1 }, (_, i) => segment.lastOffset + 1 + i));
+    expect(reads).toHaveBeenCalledTimes(all.batches.length);
+    // A budget of exactly the first chunk's bytes stops after it.
+    reads.mockClear();
+    const exact = await eddy.log.readBatches({ topic, partition: 0, offset: 0, maxBytes: segment.chunks[0]!.length });
+    expect(exact.batches).toHaveLength(1);
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads past more than 16 index entries in one call, and stops at a byte budget across entries', async () => {
+    const eddy = memoryEddy();
+    await eddy.log.createTopic({ name: 't' });
+    await produceBatches(eddy, 't', Array.from({ length: 40 }, (_, i) => [`r${i}`]));
+    const queries = vi.spyOn(eddy.metadataStore, 'entriesFrom');
+    const reads = vi.spyOn(eddy.objectStore, 'getRange');
+    const all = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 0 });
+    expect(all.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // 16 entries per index query, one read per chunk, and no query past the high watermark.
+    expect(queries).toHaveBeenCalledTimes(3);
+    expect(reads).toHaveBeenCalledTimes(40);
+    const size = all.batches[0]!.length;
+    reads.mockClear();
+    queries.mockClear();
+    const first = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 0, maxBytes: 1 });
+    expect(first.batches).toHaveLength(1);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(queries).toHaveBeenCalledTimes(1);
+    const some = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 5, maxBytes: size * 3 });
+    expect(some.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual([5, 6, 7]);
+    const fewer = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 5, maxBytes: size * 3 - 1 });
+    expect(fewer.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual([5, 6, 7]);
+    const more = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 5, maxBytes: size * 3 + 1 });
+    expect(more.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual([5, 6, 7, 8]);
+  });
+
+  it('ends at a hole in the index instead of skipping offsets', async () => {
+    const hidden = { base: -1 };
+    const eddy = memoryEddy({
+      wrapMeta: (meta) =>
+        intercept(meta, {
+          entriesFrom: async (topicId, partition, offset, limit) => (await meta.entriesFrom(topicId, partition, offset, limit)).filter((e) => e.baseOffset !== hidden.base),
+        }),
+    });
+    await eddy.log.createTopic({ name: 't' });
+    await produceBatches(eddy, 't', [['a', 'b'], ['c'], ['d', 'e'], ['f']]);
+    hidden.base = 3;
+    const r = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 0 });
+    expect(r.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual([0, 2]);
+    expect((await eddy.log.readBatches({ topic: 't', partition: 0, offset: 3 })).batches).toEqual([]);
+  });
+
+  it('ends before a chunk that starts after the offset wanted', async () => {
+    const eddy = memoryEddy();
+    await eddy.log.createTopic({ name: 't' });
+    await produceBatches(eddy, 't', [['a', 'b'], ['c']]);
+    const topicId = (await eddy.log.topic('t')).topicId;
+    const head = (await eddy.metadataStore.headEntry(topicId, 0))!;
+    const shifted: IndexEntry = { ...head, lastOffset: 3, chunks: [{ ...head.chunks[0]!, offsetDelta: 1 }] };
+    expect(await eddy.metadataStore.replaceEntry(head, shifted)).toBe(true);
+    const r = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 0 });
+    expect(r.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual([0]);
+    // Read from inside the shifted chunk: it is served at the offset its delta says.
+    const inside = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 3 });
+    expect(inside.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual([3]);
+  });
+
+  it('serves each batch once while a covering entry and the entries it replaces both exist', async () => {
+    const eddy = memoryEddy();
+    await eddy.log.createTopic({ name: 't' });
+    await produceBatches(eddy, 't', [['a', 'b'], ['c'], ['d', 'e'], ['f']]);
+    const topicId = (await eddy.log.topic('t')).topicId;
+    const entries: IndexEntry[] = [];
+    for await (const e of eddy.metadataStore.listEntries(topicId, 0)) entries.push(e);
+    const covering: IndexEntry = {
+      ...entries[0]!,
+      lastOffset: 4,
+      chunks: [entries[0]!.chunks[0]!, { ...entries[1]!.chunks[0]!, offsetDelta: 2 }, { ...entries[2]!.chunks[0]!, offsetDelta: 3 }],
+    };
+    const merged = await mergeInto(eddy, [entries[0]!, entries[1]!, entries[2]!].map((e) => e.objectKey!), covering);
+    expect(await eddy.metadataStore.replaceEntry(entries[0]!, merged)).toBe(true);
+    const r = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 0 });
+    expect(r.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual([0, 2, 3, 5]);
+    expect(r.batches.flatMap((b) => decodeBatches(b).flatMap((x) => x.records.map((y) => [y.offset, dec(y.value)])))).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+      [3, 'd'],
+      [4, 'e'],
+      [5, 'f'],
+    ]);
+    const from4 = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 4 });
+    expect(from4.batches.map((b) => readBatchHeaders(b)[0]!.baseOffset)).toEqual([3, 5]);
+  });
+
+  it('reports a chunk whose record count disagrees with the index as DATA_CORRUPT', async () => {
+    const eddy = memoryEddy();
+    await eddy.log.createTopic({ name: 't' });
+    await produceBatches(eddy, 't', [['a', 'b'], ['c']]);
+    const topicId = (await eddy.log.topic('t')).topicId;
+    const first = (await eddy.metadataStore.firstEntry(topicId, 0))!;
+    expect(await eddy.metadataStore.replaceEntry(first, { ...first, chunks: [{ ...first.chunks[0]!, records: 3 }] })).toBe(true);
+    const err = await expectCode(eddy.log.readBatches({ topic: 't', partition: 0, offset: 0 }), 'DATA_CORRUPT');
+    expect(err.message).toBe('stored data is corrupt: chunk holds 2 records, index says 3');
+  });
+});
+
+describe('chunks of the first release (format 1)', () => {
+  /** A topic whose partition 0 starts with an object exactly as the first release wrote it: one chunk of 2 records, the index claiming `records`. */
+  async function firstRelease(records: number): Promise<MemoryEddy> {
+    const eddy = memoryEddy();
+    const { topicId } = await eddy.log.createTopic({ name: 'v1' });
+    const { bytes, chunks } = encodeObject([{ partition: 0, records: FIXTURE_CHUNKS[0]!.records }]);
+    const key = ingestKey(topicId, 'first-release');
+    await eddy.objectStore.put(key, bytes);
+    const c = chunks[0]!;
+    expect(c.records).toBe(2);
+    await eddy.metadataStore.appendEntry({
+      topicId,
+      partition: 0,
+      baseOffset: 0,
+      lastOffset: records - 1,
+      objectKey: key,
+      chunks: [{ offsetDelta: 0, position: c.position, length: c.length, records, maxTimestamp: c.maxTimestamp }],
+      bytes: c.length,
+      maxTimestamp: c.maxTimestamp,
+      appendedAt: 1,
+      producers: {},
+    });
+    return eddy;
+  }
+
+  it('reads its records at their offsets, as records and as batches', async () => {
+    const eddy = await firstRelease(2);
+    await eddy.log.produce({ topic: 'v1', records: [{ key: null, value: enc('after') }] });
+    expect((await eddy.log.fetch({ topic: 'v1', partition: 0, offset: 1 })).records.map((r) => r.offset)).toEqual([1, 2]);
+    const served = await eddy.log.readBatches({ topic: 'v1', partition: 0, offset: 1 });
+    expect(served.batches.flatMap((b) => decodeBatches(b).flatMap((x) => x.records.map((r) => r.offset)))).toEqual([0, 1, 2]);
+  });
+
+  it('reports a chunk whose record count disagrees with the index as DATA_CORRUPT', async () => {
+    const eddy = await firstRelease(3);
+    const err = await expectCode(eddy.log.fetch({ topic: 'v1', partition: 0, offset: 0 }), 'DATA_CORRUPT');
+    expect(err.message).toBe('stored data is corrupt: chunk holds 2 records, index says 3');
+    await expectCode(eddy.log.readBatches({ topic: 'v1', partition: 0, offset: 0 }), 'DATA_CORRUPT');
   });
 });
 
