@@ -64,7 +64,7 @@ describe('append invariants', () => {
     expect(internal(() => checkAppend(entry(0, [3]), { ...entry(3, [2, 1]), chunks: entry(3, [2, 1]).chunks.map((c, i) => (i === 1 ? { ...c, offsetDelta: 1 } : c)) })).message).toBe(
       'invariant violated: entry t1/0@3: chunk at delta 1 (1 records) does not continue at 2',
     );
-    expect(internal(() => checkAppend(undefined, { ...entry(0, [4]), lastOffset: 5 })).message).toBe('invariant violated: entry t1/0@0: chunks hold 4 records, range 0..5 needs 6');
+    expect(internal(() => checkAppend(entry(0, [3]), { ...entry(3, [4]), lastOffset: 8 })).message).toBe('invariant violated: entry t1/0@3: chunks hold 4 records, range 3..8 needs 6');
     expect(internal(() => checkAppend(undefined, marker(0, -1))).message).toBe('invariant violated: entry t1/0@0 has range 0..-1');
     expect(internal(() => checkCovering([], entry(0, [1]))).message).toBe('invariant violated: a covering entry replaces no entries');
     expect(internal(() => checkCovering([entry(0, [2]), entry(3, [3])], entry(0, [6]))).message).toBe('invariant violated: compaction of t1/0: entries 0 and 3 are not adjacent');
