@@ -39,15 +39,15 @@ export function checkAppend(head: IndexEntry | undefined, entry: IndexEntry): vo
 /** A compaction's covering entry holds exactly the range of the entries it replaces. */
 export function checkCovering(replaced: readonly IndexEntry[], covering: IndexEntry): void {
   checkEntry(covering);
-  const first = replaced[0];
-  const last = replaced[replaced.length - 1];
-  invariant(first !== undefined && last !== undefined, () => 'a covering entry replaces no entries');
+  invariant(replaced.length > 0, () => 'a covering entry replaces no entries');
+  const first = replaced[0]!;
+  const last = replaced[replaced.length - 1]!;
   for (let i = 1; i < replaced.length; i++) {
     invariant(replaced[i]!.baseOffset === replaced[i - 1]!.lastOffset + 1, () => `compaction of ${covering.topicId}/${covering.partition}: entries ${replaced[i - 1]!.baseOffset} and ${replaced[i]!.baseOffset} are not adjacent`);
   }
   invariant(
-    covering.baseOffset === first!.baseOffset && covering.lastOffset === last!.lastOffset,
-    () => `covering entry ${covering.baseOffset}..${covering.lastOffset} of ${covering.topicId}/${covering.partition} differs from the replaced ${first!.baseOffset}..${last!.lastOffset}`,
+    covering.baseOffset === first.baseOffset && covering.lastOffset === last.lastOffset,
+    () => `covering entry ${covering.baseOffset}..${covering.lastOffset} of ${covering.topicId}/${covering.partition} differs from the replaced ${first.baseOffset}..${last.lastOffset}`,
   );
 }
 

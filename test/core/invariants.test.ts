@@ -33,6 +33,9 @@ const entry = (baseOffset: number, records: number[], extra: Partial<IndexEntry>
   };
 };
 
+/** A head marker: a range, no data. */
+const marker = (baseOffset: number, lastOffset: number): IndexEntry => ({ ...entry(baseOffset, [1]), lastOffset, objectKey: null, chunks: [] });
+
 const internal = (fn: () => void): EddyError => {
   try {
     fn();
@@ -56,6 +59,30 @@ describe('append invariants', () => {
     internal(() => checkAppend(undefined, { ...entry(0, [3]), lastOffset: 5 }));
     internal(() => checkAppend(undefined, { ...entry(0, [2, 2]), chunks: entry(0, [2, 2]).chunks.map((c, i) => (i === 1 ? { ...c, offsetDelta: 3 } : c)) }));
   });
+
+  it('names the entry and what is wrong with it', () => {
+    expect(internal(() => checkAppend(entry(0, [3]), { ...entry(3, [2, 1]), chunks: entry(3, [2, 1]).chunks.map((c, i) => (i === 1 ? { ...c, offsetDelta: 1 } : c)) })).message).toBe(
+      'invariant violated: entry t1/0@3: chunk at delta 1 (1 records) does not continue at 2',
+    );
+    expect(internal(() => checkAppend(entry(0, [3]), { ...entry(3, [4]), lastOffset: 8 })).message).toBe('invariant violated: entry t1/0@3: chunks hold 4 records, range 3..8 needs 6');
+    expect(internal(() => checkAppend(undefined, marker(0, -1))).message).toBe('invariant violated: entry t1/0@0 has range 0..-1');
+    expect(internal(() => checkCovering([], entry(0, [1]))).message).toBe('invariant violated: a covering entry replaces no entries');
+    expect(internal(() => checkCovering([entry(0, [2]), entry(3, [3])], entry(0, [6]))).message).toBe('invariant violated: compaction of t1/0: entries 0 and 3 are not adjacent');
+    expect(internal(() => checkCovering([entry(0, [2]), entry(2, [3])], entry(0, [4]))).message).toBe('invariant violated: covering entry 0..3 of t1/0 differs from the replaced 0..4');
+  });
+
+  it('refuses a head whose range is negative, fractional or runs backwards, even as a head marker with no data', () => {
+    // Each broken head is followed by an entry that would continue it, so only the head's own range is wrong.
+    internal(() => checkAppend(marker(-2, -1), marker(0, 0)));
+    internal(() => checkAppend(marker(0.5, 0.5), marker(1.5, 1.5)));
+    internal(() => checkAppend(undefined, marker(0, -1)));
+    expect(() => checkAppend(marker(0, 9), marker(10, 10))).not.toThrow();
+  });
+
+  it('refuses a chunk that holds no records or no bytes', () => {
+    internal(() => checkAppend(undefined, entry(0, [0, 3])));
+    internal(() => checkAppend(undefined, { ...entry(0, [1, 2]), chunks: entry(0, [1, 2]).chunks.map((c, i) => (i === 1 ? { ...c, length: 0 } : c)) }));
+  });
 });
 
 describe('compaction invariants', () => {
@@ -67,6 +94,14 @@ describe('compaction invariants', () => {
     internal(() => checkCovering([entry(0, [2]), entry(2, [3])], entry(0, [4])));
     internal(() => checkCovering([entry(0, [2]), entry(3, [3])], entry(0, [6])));
     internal(() => checkCovering([], entry(0, [1])));
+  });
+
+  it('refuses a covering entry that starts or ends elsewhere than the entries it replaces', () => {
+    internal(() => checkCovering([entry(2, [2]), entry(4, [3])], entry(1, [6])));
+    internal(() => checkCovering([entry(2, [2]), entry(4, [3])], entry(2, [6])));
+    internal(() => checkCovering([entry(2, [5])], entry(3, [4])));
+    expect(() => checkCovering([entry(2, [2]), entry(4, [3]), entry(7, [1])], entry(2, [6]))).not.toThrow();
+    expect(() => checkCovering([entry(2, [5])], entry(2, [1, 4]))).not.toThrow();
   });
 });
 
@@ -87,6 +122,20 @@ describe('group invariants', () => {
     internal(() => checkGroupSave('g', prev, { ...emptyGroup(4), members: [member('a', 5, [0])] }));
     internal(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [member('a', 4, [0])] }));
     expect(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [member('a', 6, [0, 1])] })).not.toThrow();
+    expect(() => checkGroupSave('g', prev, { ...emptyGroup(5), members: [member('a', 5, [0])] })).not.toThrow();
+    expect(internal(() => checkGroupSave('g', prev, { ...emptyGroup(4), members: [member('a', 5, [0])] })).message).toBe('invariant violated: group g epoch would go back from 5 to 4');
+  });
+
+  it('refuses a member whose epoch or acknowledged epoch alone goes back, or whose epoch drops to 0', () => {
+    const prev = { ...emptyGroup(5), members: [member('a', 5, [0])] };
+    expect(internal(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [{ ...member('a', 4, [0]), ackedEpoch: 5 }] })).message).toBe(
+      'invariant violated: member a of group g would go back from epoch 5/5 to 4/5',
+    );
+    internal(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [{ ...member('a', 6, [0]), ackedEpoch: 4 }] }));
+    internal(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [member('a', 0, [0])] }));
+    // A member that is new, or marked with a negative epoch (on its way out), is not held to its old epochs.
+    expect(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [member('a', -1, [])] })).not.toThrow();
+    expect(() => checkGroupSave('g', prev, { ...emptyGroup(6), members: [member('a', 5, [0]), member('b', 1, [1])] })).not.toThrow();
   });
 
   it('refuses a partition held by two members', () => {
