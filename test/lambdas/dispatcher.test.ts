@@ -247,6 +247,26 @@ describe('dispatcher on a stream wake-up', () => {
   );
 });
 
+describe('startingPosition latest on a stream wake-up', () => {
+  it(
+    'delivers the first append of a topic created after the trigger (no committed offset): the woken records are not skipped',
+    async () => {
+      const t = await setup({ partitions: 2, handler: async () => undefined, trigger: { startingPosition: 'latest' } });
+      await t.produce(['first', 'second'], 0);
+      await t.produce(['other'], 1);
+      await t.dispatcher.handle(await t.streamEvent());
+      expect(offsetsOf(t.calls, 0)).toEqual([[0, 1]]);
+      expect(offsetsOf(t.calls, 1)).toEqual([[0]]);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+      // Later appends follow from the committed offset, once each.
+      await t.produce(['third'], 0);
+      await t.dispatcher.handle(await t.streamEvent());
+      expect(offsetsOf(t.calls, 0)).toEqual([[0, 1], [2]]);
+    },
+    TIMEOUT,
+  );
+});
+
 describe('one batch in flight per partition', () => {
   it(
     'two concurrent invocations never deliver one partition at once, and every record arrives once, in order',

@@ -190,9 +190,14 @@ export class Trigger {
    * rest for the next call. This is the dispatcher's mode: an invocation woken
    * by an append drains the partitions it was told about and ends, so nothing
    * runs while the topic is idle.
+   *
+   * `wokenFrom` gives, per partition, the lowest offset of the appends that
+   * caused this call: a partition without a committed offset and the
+   * `'latest'` starting position starts there rather than at the high-water
+   * mark, which is already past those records (a new topic or partition).
    */
-  async drain(partitions: readonly number[], deadline: number): Promise<void> {
-    await Promise.all(partitions.map((p) => this.partitionLoop(p, deadline)));
+  async drain(partitions: readonly number[], deadline: number, wokenFrom?: ReadonlyMap<number, number>): Promise<void> {
+    await Promise.all(partitions.map((p) => this.partitionLoop(p, deadline, wokenFrom?.get(p))));
   }
 
   /** Stops fetching; batches in flight finish and commit first. */
@@ -220,7 +225,7 @@ export class Trigger {
   }
 
   /** Where a partition starts: the group's committed offset, else the starting position. */
-  private async startOffset(partition: number): Promise<number> {
+  private async startOffset(partition: number, wokenFrom?: number): Promise<number> {
     const { client } = this.components;
     const { topic, groupId, startingPosition } = this.settings;
     const signal = this.controller.signal;
@@ -231,17 +236,19 @@ export class Trigger {
     const mine = committed.offsets.find((o) => o.topic === topic && o.partition === partition);
     if (mine && mine.offset >= 0) return mine.offset;
     const at = typeof startingPosition === 'object' ? startingPosition.timestamp : startingPosition;
-    const offset = (await client.listOffsets({ topic, partition, at }, { signal })).offset;
+    let offset = (await client.listOffsets({ topic, partition, at }, { signal })).offset;
+    // Woken by appends: 'latest' means from the first of them, not past them.
+    if (startingPosition === 'latest' && wokenFrom !== undefined && wokenFrom >= 0) offset = Math.min(offset, wokenFrom);
     // Remember the start at once, so a restart before the first batch does not move it to a later 'latest'.
     await this.commit(partition, offset);
     return offset;
   }
 
-  private async partitionLoop(partition: number, deadline?: number): Promise<void> {
+  private async partitionLoop(partition: number, deadline?: number, wokenFrom?: number): Promise<void> {
     const { client } = this.components;
     const { topic, batchSize, maxBatchingWindowMs, waitMs } = this.settings;
     const signal = this.controller.signal;
-    let position = await this.startOffset(partition);
+    let position = await this.startOffset(partition, wokenFrom);
     while (!signal.aborted && (deadline === undefined || Date.now() < deadline)) {
       let fetched;
       try {
