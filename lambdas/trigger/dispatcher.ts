@@ -265,13 +265,14 @@ export class Dispatcher {
           if (e.type === 'dead-lettered') this.log.warn('trigger batch dead-lettered', { trigger: trigger.id, ...e.letter });
         }).drain([partition], deadline, wokenFrom !== undefined ? new Map([[partition, wokenFrom]]) : undefined);
       } catch (err) {
-        await leases.release(key, owner).catch(() => undefined);
+        // Abandoning: let go even if a wake-up marked it pending, so the next wake-up (or the sweep) can drain.
+        await leases.abandon(key, owner).catch(() => undefined);
         throw err;
       }
       if (await leases.release(key, owner)) return;
       // Woken meanwhile. Blocked by a failing batch or out of time: the sweep takes over; let go for real.
       if (last === 'failed' || Date.now() >= deadline) {
-        for (let i = 0; i < 5 && !(await leases.release(key, owner)); i++);
+        await leases.abandon(key, owner);
         return;
       }
     }

@@ -44,6 +44,12 @@ export interface PartitionLeases {
    * (still holding it, the mark cleared) when someone did: the holder drains again.
    */
   release(key: LeaseKey, owner: string): Promise<boolean>;
+  /**
+   * Gives the lease up unconditionally for its owner, pending mark or not
+   * (the holder is abandoning the partition after an error or at its deadline;
+   * the sweep or the next wake-up takes over). False if it was no longer `owner`'s.
+   */
+  abandon(key: LeaseKey, owner: string): Promise<boolean>;
   /** The attempt store of a partition under `owner`'s lease, starting from what `held` recorded. */
   attempts(key: LeaseKey, owner: string, held: HeldLease): AttemptStore;
 }
@@ -135,6 +141,25 @@ export class DynamoPartitionLeases implements PartitionLeases {
       return false;
     } catch (err) {
       if (isConditionFailure(err)) return true;
+      throw err;
+    }
+  }
+
+  async abandon(key: LeaseKey, owner: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          UpdateExpression: 'SET #until = :z REMOVE pend',
+          ConditionExpression: '#owner = :o',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'until' },
+          ExpressionAttributeValues: { ':o': { S: owner }, ':z': { N: '0' } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }

@@ -51,7 +51,7 @@ interface Setup {
   produce(values: string[], partition?: number): Promise<void>;
 }
 
-async function setup(options: { leases?: PartitionLeases; partitions?: number; trigger?: Partial<DispatcherTrigger>; handler: Handler; budgetMs?: number; backoffMs?: number; deadLetter?: boolean }): Promise<Setup> {
+async function setup(options: { leases?: PartitionLeases; partitions?: number; trigger?: Partial<DispatcherTrigger>; handler: Handler; budgetMs?: number; backoffMs?: number; deadLetter?: boolean; deadLetterFails?: boolean }): Promise<Setup> {
   const topic = `trig-${n++}`;
   const group = `${topic}-g`;
   await client.createTopic({ name: topic, partitions: options.partitions ?? 1 });
@@ -84,6 +84,7 @@ async function setup(options: { leases?: PartitionLeases; partitions?: number; t
     },
     sendDeadLetter: async (dest, message) => {
       expect(dest).toEqual(trigger.onFailure);
+      if (options.deadLetterFails) throw new Error('SQS unavailable');
       letters.push(message);
     },
     emit: (line) => metrics.push(JSON.parse(line) as Record<string, unknown>),
@@ -321,6 +322,7 @@ describe('one batch in flight per partition', () => {
       const racing: PartitionLeases = {
         acquire: (...a) => leases.acquire(...a),
         markPending: (...a) => leases.markPending(...a),
+        abandon: (...a) => leases.abandon(...a),
         attempts: (...a) => leases.attempts(...a),
         release: async (key, owner) => {
           if (!raced) {
@@ -338,6 +340,38 @@ describe('one batch in flight per partition', () => {
       expect((await later!).busy).toEqual([`${t.topic}/${t.group}#0`]);
       expect(report.drained).toEqual([`${t.topic}/${t.group}#0`]);
       expect(offsetsOf(t.calls)).toEqual([[0], [1]]);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('an engine error', () => {
+  it(
+    'lets go of the lease even when a wake-up marked it pending, so the next wake-up drains the partition',
+    async () => {
+      let failing = true;
+      const box = {} as { t: Setup };
+      const t = (box.t = await setup({
+        deadLetter: true,
+        deadLetterFails: true,
+        trigger: { retryAttempts: 0 },
+        handler: async () => {
+          // Another invocation woken meanwhile finds the lease held and marks it pending.
+          expect(await leases.markPending({ group: box.t.group, topic: box.t.topic, partition: 0 }, Date.now())).toBe(true);
+          if (failing) throw new Error('poison');
+        },
+      }));
+      await t.produce(['a']);
+      const first = await t.dispatcher.handle(await t.streamEvent());
+      // Sending the dead letter failed: an error of the dispatcher, not the handler's.
+      expect(first.errors).toEqual([`${t.topic}/${t.group}#0`]);
+      expect(await lagOf(t.group, t.topic)).toBe(1);
+      failing = false;
+      const next = await t.dispatcher.handle(await t.streamEvent());
+      expect(next.busy).toEqual([]);
+      expect(next.drained).toEqual([`${t.topic}/${t.group}#0`]);
+      expect(offsetsOf(t.calls)).toEqual([[0], [0]]);
       expect(await lagOf(t.group, t.topic)).toBe(0);
     },
     TIMEOUT,
