@@ -172,8 +172,8 @@ export class Dispatcher {
     }
     await Promise.all(
       targets.map(async ({ trigger, partition, wokenFrom }) => {
-        // Leave room for the last batch's handler to finish before this invocation's own timeout.
-        const deadline = started + Math.min(budget, remainingMs - trigger.handlerTimeoutMs - 10_000);
+        // Leave room for the last batch's window and handler to finish before this invocation's own timeout.
+        const deadline = started + Math.min(budget, remainingMs - trigger.maxBatchingWindowMs - trigger.handlerTimeoutMs - 10_000);
         const name = `${trigger.id}#${partition}`;
         try {
           await this.drainPartition(trigger, partition, deadline, report, wokenFrom);
@@ -238,7 +238,8 @@ export class Dispatcher {
     const key = { group: trigger.groupId, topic: trigger.topic, partition };
     const owner = randomUUID();
     const name = `${trigger.id}#${partition}`;
-    const until = deadline + trigger.handlerTimeoutMs + (this.options.leaseMarginMs ?? 30_000);
+    const margin = this.options.leaseMarginMs ?? 30_000;
+    const until = deadline + trigger.maxBatchingWindowMs + trigger.handlerTimeoutMs + margin;
     let held = await leases.acquire(key, owner, until, Date.now());
     if (!held) {
       // Held and now marked: its holder looks again before letting go. Not held after all: take it.
@@ -254,10 +255,17 @@ export class Dispatcher {
     }
     report.drained.push(name);
     const attempts = leases.attempts(key, owner, held);
+    // Before every delivery: still ours, and for long enough to cover that delivery. Lost: stop, deliver and commit nothing more.
+    let lost = false;
+    const renew = async (): Promise<boolean> => {
+      lost = !(await leases.renew(key, owner, Date.now() + trigger.maxBatchingWindowMs + trigger.handlerTimeoutMs + margin));
+      if (lost) this.log.warn('trigger lease lost', { trigger: trigger.id, partition });
+      return !lost;
+    };
     for (;;) {
       let last: TriggerEvent['type'] | undefined;
       try {
-        await this.engine(trigger, attempts, (e) => {
+        await this.engine(trigger, attempts, renew, (e) => {
           last = e.type;
           if (e.type === 'delivered') report.batches++;
           if (e.type === 'dead-lettered') report.deadLettered++;
@@ -269,7 +277,7 @@ export class Dispatcher {
         await leases.abandon(key, owner).catch(() => undefined);
         throw err;
       }
-      if (await leases.release(key, owner)) return;
+      if (lost || (await leases.release(key, owner))) return;
       // Woken meanwhile. Blocked by a failing batch or out of time: the sweep takes over; let go for real.
       if (last === 'failed' || Date.now() >= deadline) {
         await leases.abandon(key, owner);
@@ -279,7 +287,7 @@ export class Dispatcher {
   }
 
   /** The SDK's delivery engine for one trigger, delivering by invoking its function. */
-  private engine(trigger: DispatcherTrigger, attempts: AttemptStore, onEvent: (e: TriggerEvent) => void): Trigger {
+  private engine(trigger: DispatcherTrigger, attempts: AttemptStore, beforeDeliver: () => Promise<boolean>, onEvent: (e: TriggerEvent) => void): Trigger {
     return new Trigger(
       {
         topic: trigger.topic,
@@ -311,6 +319,7 @@ export class Dispatcher {
             }
           : {}),
         attempts,
+        beforeDeliver,
         onEvent: (e) => {
           if (e.type !== 'committed') onEvent(e);
         },

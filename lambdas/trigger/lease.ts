@@ -50,6 +50,11 @@ export interface PartitionLeases {
    * the sweep or the next wake-up takes over). False if it was no longer `owner`'s.
    */
   abandon(key: LeaseKey, owner: string): Promise<boolean>;
+  /**
+   * Extends `owner`'s lease to `until` (epoch ms) before a delivery; false
+   * when someone else holds it now (it expired and was taken over).
+   */
+  renew(key: LeaseKey, owner: string, until: number): Promise<boolean>;
   /** The attempt store of a partition under `owner`'s lease, starting from what `held` recorded. */
   attempts(key: LeaseKey, owner: string, held: HeldLease): AttemptStore;
 }
@@ -141,6 +146,25 @@ export class DynamoPartitionLeases implements PartitionLeases {
       return false;
     } catch (err) {
       if (isConditionFailure(err)) return true;
+      throw err;
+    }
+  }
+
+  async renew(key: LeaseKey, owner: string, until: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          UpdateExpression: 'SET #until = :u',
+          ConditionExpression: '#owner = :o',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'until' },
+          ExpressionAttributeValues: { ':o': { S: owner }, ':u': { N: String(until) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }

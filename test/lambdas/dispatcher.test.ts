@@ -323,6 +323,7 @@ describe('one batch in flight per partition', () => {
         acquire: (...a) => leases.acquire(...a),
         markPending: (...a) => leases.markPending(...a),
         abandon: (...a) => leases.abandon(...a),
+        renew: (...a) => leases.renew(...a),
         attempts: (...a) => leases.attempts(...a),
         release: async (key, owner) => {
           if (!raced) {
@@ -341,6 +342,36 @@ describe('one batch in flight per partition', () => {
       expect(report.drained).toEqual([`${t.topic}/${t.group}#0`]);
       expect(offsetsOf(t.calls)).toEqual([[0], [1]]);
       expect(await lagOf(t.group, t.topic)).toBe(0);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('a lease taken over', () => {
+  it(
+    'a holder whose lease expired and was taken over does not invoke or commit again',
+    async () => {
+      const box = {} as { t: Setup };
+      const t = (box.t = await setup({
+        trigger: { batchSize: 1 },
+        handler: async (e) => {
+          if (e.records[0]!.offset === 0) {
+            // The handler ran past the lease: another invocation took the partition over after it expired.
+            const key = { group: box.t.group, topic: box.t.topic, partition: 0 };
+            expect(await leases.acquire(key, 'intruder', Date.now() + 600_000, Date.now() + 10_000_000)).toBeDefined();
+          }
+        },
+      }));
+      await t.produce(['a', 'b', 'c']);
+      await t.dispatcher.handle(await t.streamEvent());
+      // The batch in flight finishes; nothing after it is delivered or committed by the old holder.
+      expect(offsetsOf(t.calls)).toEqual([[0]]);
+      const committed = (await client.fetchOffsets({ group: t.group, topic: t.topic })).offsets.find((o) => o.partition === 0);
+      expect(committed?.offset).toBeLessThanOrEqual(1);
+      // The new holder keeps its lease: a wake-up finds it held.
+      const next = await t.dispatcher.handle(await t.streamEvent());
+      expect(next.busy).toEqual([`${t.topic}/${t.group}#0`]);
+      expect(offsetsOf(t.calls)).toEqual([[0]]);
     },
     TIMEOUT,
   );
@@ -380,7 +411,7 @@ describe('an engine error', () => {
 
 describe('requests per wake-up (what docs/triggers.md prices)', () => {
   it(
-    'one wake-up delivering one batch of a 1-partition topic: 7 GetItem, 11 Query, 2 PutItem, 2 UpdateItem, 1 S3 GET',
+    'one wake-up delivering one batch of a 1-partition topic: 7 GetItem, 11 Query, 2 PutItem, 3 UpdateItem (lease, renewal, release), 1 S3 GET',
     async () => {
       const t = await setup({ handler: async () => undefined, trigger: { startingPosition: 'latest' } });
       await t.dispatcher.handle({ eddySweep: true }); // starts the partition
@@ -388,7 +419,7 @@ describe('requests per wake-up (what docs/triggers.md prices)', () => {
       const event = await t.streamEvent();
       s.counter.reset();
       await t.dispatcher.handle(event);
-      expect(s.counter.snapshot()).toEqual({ 'dynamodb:GetItem': 7, 'dynamodb:PutItem': 2, 'dynamodb:Query': 11, 'dynamodb:UpdateItem': 2, 's3:GetObject': 1 });
+      expect(s.counter.snapshot()).toEqual({ 'dynamodb:GetItem': 7, 'dynamodb:PutItem': 2, 'dynamodb:Query': 11, 'dynamodb:UpdateItem': 3, 's3:GetObject': 1 });
       s.counter.reset();
       await t.dispatcher.handle({ eddySweep: true });
       // The idle sweep of this trigger: reads only.

@@ -100,6 +100,13 @@ export interface TriggerComponents {
    * without it `retryAttempts` would restart with every invocation.
    */
   readonly attempts?: AttemptStore;
+  /**
+   * Called before every delivery (sub-batches and retries included): the
+   * deployed dispatcher renews its partition lease here. Resolving false
+   * means this runner no longer owns the partition: it stops at once, without
+   * delivering or committing anything more.
+   */
+  readonly beforeDeliver?: (partition: number) => Promise<boolean>;
 }
 
 /** Where failed attempts of a partition's first undelivered batch are kept between drains. */
@@ -273,6 +280,8 @@ export class Trigger {
       if (records.length < batchSize && maxBatchingWindowMs > 0) {
         // Gather for the window, then top the batch up; one fetch keeps the request count bounded.
         await sleep(maxBatchingWindowMs, signal);
+        // Draining: a batch must not start after the deadline (the lease is sized by it).
+        if (deadline !== undefined && Date.now() >= deadline) return;
         const more = await client
           .getRecords({ topic, partition, offset: fetched.nextOffset, maxRecords: batchSize - records.length, encoding: 'base64' }, { signal })
           .catch(() => undefined);
@@ -280,6 +289,7 @@ export class Trigger {
       }
       // A batch in flight finishes even when stopping: its progress is committed before exit.
       const done = await this.process(partition, records, deadline);
+      if (done.lost) return;
       position = done.next;
       // Draining: a retry that does not fit before the deadline is the next wake-up's job.
       if (done.deferred) return;
@@ -291,7 +301,7 @@ export class Trigger {
    * delivered or dead-lettered; commits as it goes; returns the next offset,
    * and whether a retry was deferred because it would not fit before `deadline`.
    */
-  private async process(partition: number, records: EddyRecord[], deadline?: number): Promise<{ next: number; deferred: boolean }> {
+  private async process(partition: number, records: EddyRecord[], deadline?: number): Promise<{ next: number; deferred: boolean; lost?: boolean }> {
     const { topic, groupId, retryAttempts, bisectBatchOnError } = this.settings;
     // A work list of sub-batches in offset order; each carries its failed attempts.
     const stored = (await this.components.attempts?.load(partition, records[0]!.offset)) ?? 0;
@@ -300,6 +310,12 @@ export class Trigger {
       const item = queue[0]!;
       const first = item.records[0]!;
       const last = item.records[item.records.length - 1]!;
+      // Draining: no sub-batch starts after the deadline; the next wake-up goes on from here.
+      if (deadline !== undefined && Date.now() >= deadline) {
+        if (item.attempts > 0) await this.components.attempts?.save(partition, first.offset, item.attempts);
+        return { next: first.offset, deferred: true };
+      }
+      if (this.components.beforeDeliver && !(await this.components.beforeDeliver(partition))) return { next: first.offset, deferred: true, lost: true };
       let error: string;
       try {
         const response = await this.components.deliver({ eventSource: 'eddy', topic, partition, groupId, records: item.records });
