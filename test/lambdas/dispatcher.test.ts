@@ -476,6 +476,37 @@ describe('the sweep', () => {
     TIMEOUT,
   );
 
+  it(
+    'with bisect, retryAttempts runs out across invocations: the failing sub-batch resumes with its attempts, the poison record reaches onFailure and the partition moves on',
+    async () => {
+      const t = await setup({
+        deadLetter: true,
+        // One attempt per invocation: the 60 s backoff never fits the 5 s budget.
+        budgetMs: 5_000,
+        backoffMs: 60_000,
+        trigger: { retryAttempts: 2, bisectBatchOnError: true },
+        handler: async (e) => {
+          if (e.records.some((r) => r.offset === 2)) throw new Error('poison');
+        },
+      });
+      await t.produce(['a', 'b', 'c', 'd']);
+      for (let i = 0; i < 6 && t.letters.length === 0; i++) await t.dispatcher.handle({ eddySweep: true });
+      expect(t.letters.map((l) => [l.eddyBatchInfo.startOffset, l.eddyBatchInfo.endOffset, l.eddyBatchInfo.attempts])).toEqual([[2, 2, 3]]);
+      // [2] alone fails once per invocation: attempts 1, 2, 3 in three invocations.
+      expect(t.calls.filter((c) => c.records.length === 1 && c.records[0]!.offset === 2)).toHaveLength(3);
+      expect(t.calls.filter((c) => c.records.some((r) => r.offset === 3) && !c.records.some((r) => r.offset === 2))).toHaveLength(1);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+      // The stored count was cleared once the batch was settled.
+      const item = await s.clients.dynamodb.send(
+        new ScanCommand({ TableName: s.settings.groupsTable, FilterExpression: 'pk = :g AND begins_with(sk, :l)', ExpressionAttributeValues: { ':g': { S: t.group }, ':l': { S: 'lease#' } }, ConsistentRead: true }),
+      );
+      expect(item.Items).toHaveLength(1);
+      expect(item.Items![0]!.fa).toBeUndefined();
+      expect(item.Items![0]!.fo).toBeUndefined();
+    },
+    TIMEOUT,
+  );
+
   it('rejects an event it does not know, naming what it expected', async () => {
     const t = await setup({ handler: async () => undefined });
     await expect(t.dispatcher.handle({ hello: 1 })).rejects.toThrow(/DynamoDB Streams records or \{"eddySweep":true\}/);

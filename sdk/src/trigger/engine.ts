@@ -109,12 +109,28 @@ export interface TriggerComponents {
   readonly beforeDeliver?: (partition: number) => Promise<boolean>;
 }
 
+/** What an {@link AttemptStore} recorded for a partition's first undelivered (sub-)batch. */
+export interface StoredAttempts {
+  /** Failed attempts so far. */
+  readonly attempts: number;
+  /**
+   * Last offset of the failing (sub-)batch: with bisect, a resumed drain
+   * retries exactly that range with these attempts instead of a full batch
+   * that would be bisected again with its halves back at 0.
+   */
+  readonly endOffset?: number;
+}
+
 /** Where failed attempts of a partition's first undelivered batch are kept between drains. */
 export interface AttemptStore {
-  /** Failed attempts recorded for the batch starting at `offset` of `partition` (0 when none). */
-  load(partition: number, offset: number): Promise<number>;
-  /** Records that the batch starting at `offset` has failed `attempts` times. */
-  save(partition: number, offset: number, attempts: number): Promise<void>;
+  /** Failed attempts recorded for the (sub-)batch starting at `offset` of `partition` (0 when none), with its last offset if known. */
+  load(partition: number, offset: number): Promise<number | StoredAttempts>;
+  /**
+   * Records that the (sub-)batch from `offset` to `endOffset` has failed
+   * `attempts` times; `attempts` 0 clears the record (the batch was delivered
+   * or dead-lettered).
+   */
+  save(partition: number, offset: number, attempts: number, endOffset?: number): Promise<void>;
 }
 
 /** Checks settings once, naming the bad value; returns them with defaults filled in. */
@@ -304,15 +320,24 @@ export class Trigger {
   private async process(partition: number, records: EddyRecord[], deadline?: number): Promise<{ next: number; deferred: boolean; lost?: boolean }> {
     const { topic, groupId, retryAttempts, bisectBatchOnError } = this.settings;
     // A work list of sub-batches in offset order; each carries its failed attempts.
-    const stored = (await this.components.attempts?.load(partition, records[0]!.offset)) ?? 0;
-    const queue: { records: EddyRecord[]; attempts: number }[] = [{ records, attempts: stored }];
+    const loaded = (await this.components.attempts?.load(partition, records[0]!.offset)) ?? 0;
+    const stored: StoredAttempts = typeof loaded === 'number' ? { attempts: loaded } : loaded;
+    // Resuming a failing sub-batch: exactly its range, with its attempts (bisect does not start over).
+    if (stored.attempts > 0 && stored.endOffset !== undefined && records.some((r) => r.offset > stored.endOffset!)) {
+      records = records.filter((r) => r.offset <= stored.endOffset!);
+    }
+    const queue: { records: EddyRecord[]; attempts: number; stored?: boolean }[] = [{ records, attempts: stored.attempts, stored: stored.attempts > 0 }];
+    // Once the stored batch is delivered or dead-lettered its count is cleared (no write when nothing was stored).
+    const settled = async (item: { records: EddyRecord[]; stored?: boolean }): Promise<void> => {
+      if (item.stored) await this.components.attempts?.save(partition, item.records[0]!.offset, 0);
+    };
     while (queue.length) {
       const item = queue[0]!;
       const first = item.records[0]!;
       const last = item.records[item.records.length - 1]!;
       // Draining: no sub-batch starts after the deadline; the next wake-up goes on from here.
       if (deadline !== undefined && Date.now() >= deadline) {
-        if (item.attempts > 0) await this.components.attempts?.save(partition, first.offset, item.attempts);
+        if (item.attempts > 0) await this.components.attempts?.save(partition, first.offset, item.attempts, last.offset);
         return { next: first.offset, deferred: true };
       }
       if (this.components.beforeDeliver && !(await this.components.beforeDeliver(partition))) return { next: first.offset, deferred: true, lost: true };
@@ -324,6 +349,7 @@ export class Trigger {
           queue.shift();
           this.components.onEvent?.({ type: 'delivered', partition, startOffset: first.offset, endOffset: last.offset });
           await this.commit(partition, last.offset + 1);
+          await settled(item);
           continue;
         }
         // Partial success: what comes before the lowest failure is done; retry from it.
@@ -339,7 +365,8 @@ export class Trigger {
       if (bisectBatchOnError && cur.length > 1) {
         // Splitting does not use up retries (as in Lambda's Kinesis event source).
         const half = Math.ceil(cur.length / 2);
-        queue.splice(0, 1, { records: cur.slice(0, half), attempts: 0 }, { records: cur.slice(half), attempts: 0 });
+        // The stored record now describes the first half (same start): it is saved again or cleared with it.
+        queue.splice(0, 1, { records: cur.slice(0, half), attempts: 0, stored: item.stored }, { records: cur.slice(half), attempts: 0 });
         continue;
       }
       const startOffset = cur[0]!.offset;
@@ -351,6 +378,7 @@ export class Trigger {
         this.components.onEvent?.({ type: 'dead-lettered', letter });
         queue.shift();
         await this.commit(partition, endOffset + 1);
+        await settled(item);
         continue;
       }
       const retryInMs = Math.min(this.settings.maxBackoffMs, this.settings.backoffMs * 2 ** Math.min(item.attempts - 1, 20));
@@ -358,7 +386,7 @@ export class Trigger {
       // Without a dead letter an exhausted batch keeps blocking its partition; stopping leaves it uncommitted.
       // A draining dispatcher that cannot wait that long ends here; the next wake-up retries.
       if (deadline !== undefined && Date.now() + retryInMs > deadline) {
-        await this.components.attempts?.save(partition, startOffset, item.attempts);
+        await this.components.attempts?.save(partition, startOffset, item.attempts, endOffset);
         return { next: startOffset, deferred: true };
       }
       await sleep(retryInMs, this.controller.signal);
