@@ -262,6 +262,11 @@ export class EddyTriggers extends Construct {
     if (handlerTimeout.isUnresolved() || handlerTimeout.toMilliseconds() > MAX_HANDLER_TIMEOUT.toMilliseconds()) {
       fail(`the handler's timeout must be at most ${MAX_HANDLER_TIMEOUT.toHumanString()} (the dispatcher waits for it within its own 15), got ${handlerTimeout.toHumanString()}`);
     }
+    if (window.toMilliseconds() + handlerTimeout.toMilliseconds() > MAX_HANDLER_TIMEOUT.toMilliseconds()) {
+      fail(
+        `maxBatchingWindow + the handler's timeout must be at most ${MAX_HANDLER_TIMEOUT.toHumanString()} (a batch waits for the window, then for the handler, within the dispatcher's 15), got ${window.toHumanString()} + ${handlerTimeout.toHumanString()}`,
+      );
+    }
     const threshold = props.lagAlarmThreshold ?? Duration.minutes(5);
     if (threshold.isUnresolved() || threshold.toMilliseconds() <= 0) fail('lagAlarmThreshold must be a positive literal duration');
 

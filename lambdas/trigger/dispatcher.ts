@@ -79,7 +79,7 @@ type MutableReport = { -readonly [K in keyof DispatchReport]: DispatchReport[K] 
 /** A DynamoDB Streams record, as much of it as the dispatcher reads. */
 interface StreamRecord {
   readonly eventName?: string;
-  readonly dynamodb?: { readonly Keys?: { readonly pk?: { readonly S?: string } }; readonly NewImage?: { readonly n?: { readonly S?: string } } };
+  readonly dynamodb?: { readonly Keys?: { readonly pk?: { readonly S?: string }; readonly sk?: { readonly S?: string } }; readonly NewImage?: { readonly n?: { readonly S?: string } } };
 }
 
 /** Reads the trigger list the CDK construct put in the environment; fails naming what is wrong. */
@@ -145,30 +145,38 @@ export class Dispatcher {
     const budget = this.options.budgetMs ?? 60_000;
     const sweep = isSweep(event);
     const report: MutableReport = { kind: sweep ? 'sweep' : 'stream', drained: [], busy: [], errors: [], batches: 0, deadLettered: 0, lag: {} };
-    let targets: { trigger: DispatcherTrigger; partition: number }[];
+    let targets: { trigger: DispatcherTrigger; partition: number; wokenFrom?: number }[];
     if (sweep) {
       targets = await this.lagging(report);
     } else {
       const records = streamRecords(event);
       if (!records) throw new Error('dispatcher: unrecognised event: expected DynamoDB Streams records or {"eddySweep":true}');
-      const woken = new Map<string, Set<number>>();
+      // Per topic and partition, the lowest base offset woken (the index item's sk): where a partition
+      // without a committed offset starts under 'latest', so the records that woke it are not skipped.
+      const woken = new Map<string, Map<number, number | undefined>>();
       for (const r of records) {
         const topic = r.dynamodb?.NewImage?.n?.S;
         const pk = r.dynamodb?.Keys?.pk?.S;
         if (r.eventName !== 'INSERT' || topic === undefined || pk === undefined) continue;
         const partition = Number(pk.slice(pk.lastIndexOf('#') + 1));
         if (!Number.isInteger(partition)) continue;
-        woken.set(topic, (woken.get(topic) ?? new Set()).add(partition));
+        const sk = Number(r.dynamodb?.Keys?.sk?.S);
+        const parts = woken.get(topic) ?? new Map<number, number | undefined>();
+        const seen = parts.has(partition) ? parts.get(partition) : Number.POSITIVE_INFINITY;
+        parts.set(partition, Number.isSafeInteger(sk) && sk >= 0 && seen !== undefined ? Math.min(seen, sk) : undefined);
+        woken.set(topic, parts);
       }
-      targets = [...woken].flatMap(([topic, parts]) => (this.byTopic.get(topic) ?? []).flatMap((trigger) => [...parts].map((partition) => ({ trigger, partition }))));
+      targets = [...woken].flatMap(([topic, parts]) =>
+        (this.byTopic.get(topic) ?? []).flatMap((trigger) => [...parts].map(([partition, from]) => ({ trigger, partition, ...(from !== undefined ? { wokenFrom: from } : {}) }))),
+      );
     }
     await Promise.all(
-      targets.map(async ({ trigger, partition }) => {
-        // Leave room for the last batch's handler to finish before this invocation's own timeout.
-        const deadline = started + Math.min(budget, remainingMs - trigger.handlerTimeoutMs - 10_000);
+      targets.map(async ({ trigger, partition, wokenFrom }) => {
+        // Leave room for the last batch's window and handler to finish before this invocation's own timeout.
+        const deadline = started + Math.min(budget, remainingMs - trigger.maxBatchingWindowMs - trigger.handlerTimeoutMs - 10_000);
         const name = `${trigger.id}#${partition}`;
         try {
-          await this.drainPartition(trigger, partition, deadline, report);
+          await this.drainPartition(trigger, partition, deadline, report, wokenFrom);
         } catch (err) {
           report.errors.push(name);
           this.log.error('trigger partition failed', { trigger: trigger.id, partition, error: err instanceof Error ? err.message : String(err) });
@@ -225,12 +233,13 @@ export class Dispatcher {
    * it pending instead; the holder's release then fails and it drains once
    * more, so the woken records never wait for the sweep.
    */
-  private async drainPartition(trigger: DispatcherTrigger, partition: number, deadline: number, report: MutableReport): Promise<void> {
+  private async drainPartition(trigger: DispatcherTrigger, partition: number, deadline: number, report: MutableReport, wokenFrom?: number): Promise<void> {
     const { leases } = this.options;
     const key = { group: trigger.groupId, topic: trigger.topic, partition };
     const owner = randomUUID();
     const name = `${trigger.id}#${partition}`;
-    const until = deadline + trigger.handlerTimeoutMs + (this.options.leaseMarginMs ?? 30_000);
+    const margin = this.options.leaseMarginMs ?? 30_000;
+    const until = deadline + trigger.maxBatchingWindowMs + trigger.handlerTimeoutMs + margin;
     let held = await leases.acquire(key, owner, until, Date.now());
     if (!held) {
       // Held and now marked: its holder looks again before letting go. Not held after all: take it.
@@ -246,31 +255,39 @@ export class Dispatcher {
     }
     report.drained.push(name);
     const attempts = leases.attempts(key, owner, held);
+    // Before every delivery: still ours, and for long enough to cover that delivery. Lost: stop, deliver and commit nothing more.
+    let lost = false;
+    const renew = async (): Promise<boolean> => {
+      lost = !(await leases.renew(key, owner, Date.now() + trigger.maxBatchingWindowMs + trigger.handlerTimeoutMs + margin));
+      if (lost) this.log.warn('trigger lease lost', { trigger: trigger.id, partition });
+      return !lost;
+    };
     for (;;) {
       let last: TriggerEvent['type'] | undefined;
       try {
-        await this.engine(trigger, attempts, (e) => {
+        await this.engine(trigger, attempts, renew, (e) => {
           last = e.type;
           if (e.type === 'delivered') report.batches++;
           if (e.type === 'dead-lettered') report.deadLettered++;
           if (e.type === 'failed') this.log.warn('trigger batch failed', { trigger: trigger.id, partition, startOffset: e.startOffset, endOffset: e.endOffset, attempt: e.attempt, error: e.error });
           if (e.type === 'dead-lettered') this.log.warn('trigger batch dead-lettered', { trigger: trigger.id, ...e.letter });
-        }).drain([partition], deadline);
+        }).drain([partition], deadline, wokenFrom !== undefined ? new Map([[partition, wokenFrom]]) : undefined);
       } catch (err) {
-        await leases.release(key, owner).catch(() => undefined);
+        // Abandoning: let go even if a wake-up marked it pending, so the next wake-up (or the sweep) can drain.
+        await leases.abandon(key, owner).catch(() => undefined);
         throw err;
       }
-      if (await leases.release(key, owner)) return;
+      if (lost || (await leases.release(key, owner))) return;
       // Woken meanwhile. Blocked by a failing batch or out of time: the sweep takes over; let go for real.
       if (last === 'failed' || Date.now() >= deadline) {
-        for (let i = 0; i < 5 && !(await leases.release(key, owner)); i++);
+        await leases.abandon(key, owner);
         return;
       }
     }
   }
 
   /** The SDK's delivery engine for one trigger, delivering by invoking its function. */
-  private engine(trigger: DispatcherTrigger, attempts: AttemptStore, onEvent: (e: TriggerEvent) => void): Trigger {
+  private engine(trigger: DispatcherTrigger, attempts: AttemptStore, beforeDeliver: () => Promise<boolean>, onEvent: (e: TriggerEvent) => void): Trigger {
     return new Trigger(
       {
         topic: trigger.topic,
@@ -302,6 +319,7 @@ export class Dispatcher {
             }
           : {}),
         attempts,
+        beforeDeliver,
         onEvent: (e) => {
           if (e.type !== 'committed') onEvent(e);
         },

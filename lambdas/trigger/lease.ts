@@ -27,6 +27,8 @@ export interface LeaseKey {
 /** A lease held: the failed attempts it recorded for the batch at `failedOffset`, as of taking it. */
 export interface HeldLease {
   readonly failedOffset?: number;
+  /** Last offset of that failing (sub-)batch, when recorded. */
+  readonly failedEndOffset?: number;
   readonly failedAttempts: number;
 }
 
@@ -44,6 +46,17 @@ export interface PartitionLeases {
    * (still holding it, the mark cleared) when someone did: the holder drains again.
    */
   release(key: LeaseKey, owner: string): Promise<boolean>;
+  /**
+   * Gives the lease up unconditionally for its owner, pending mark or not
+   * (the holder is abandoning the partition after an error or at its deadline;
+   * the sweep or the next wake-up takes over). False if it was no longer `owner`'s.
+   */
+  abandon(key: LeaseKey, owner: string): Promise<boolean>;
+  /**
+   * Extends `owner`'s lease to `until` (epoch ms) before a delivery; false
+   * when someone else holds it now (it expired and was taken over).
+   */
+  renew(key: LeaseKey, owner: string, until: number): Promise<boolean>;
   /** The attempt store of a partition under `owner`'s lease, starting from what `held` recorded. */
   attempts(key: LeaseKey, owner: string, held: HeldLease): AttemptStore;
 }
@@ -77,7 +90,11 @@ export class DynamoPartitionLeases implements PartitionLeases {
         }),
       );
       const item = out.Attributes ?? {};
-      return { ...(item.fo?.N !== undefined ? { failedOffset: Number(item.fo.N) } : {}), failedAttempts: Number(item.fa?.N ?? 0) };
+      return {
+        ...(item.fo?.N !== undefined ? { failedOffset: Number(item.fo.N) } : {}),
+        ...(item.fe?.N !== undefined ? { failedEndOffset: Number(item.fe.N) } : {}),
+        failedAttempts: Number(item.fa?.N ?? 0),
+      };
     } catch (err) {
       if (isConditionFailure(err)) return undefined;
       throw err;
@@ -139,23 +156,68 @@ export class DynamoPartitionLeases implements PartitionLeases {
     }
   }
 
+  async renew(key: LeaseKey, owner: string, until: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          UpdateExpression: 'SET #until = :u',
+          ConditionExpression: '#owner = :o',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'until' },
+          ExpressionAttributeValues: { ':o': { S: owner }, ':u': { N: String(until) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async abandon(key: LeaseKey, owner: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          UpdateExpression: 'SET #until = :z REMOVE pend',
+          ConditionExpression: '#owner = :o',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'until' },
+          ExpressionAttributeValues: { ':o': { S: owner }, ':z': { N: '0' } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
   attempts(key: LeaseKey, owner: string, held: HeldLease): AttemptStore {
     // Read once when the lease was taken; this holder is the only writer while it holds it.
-    let known = { offset: held.failedOffset, attempts: held.failedAttempts };
+    let known: { offset?: number; attempts: number; endOffset?: number } = { offset: held.failedOffset, attempts: held.failedAttempts, endOffset: held.failedEndOffset };
     return {
-      load: async (partition, offset) => (partition === key.partition && known.offset === offset ? known.attempts : 0),
-      save: async (partition, offset, attempts) => {
+      load: async (partition, offset) =>
+        partition === key.partition && known.offset === offset ? { attempts: known.attempts, ...(known.endOffset !== undefined ? { endOffset: known.endOffset } : {}) } : 0,
+      save: async (partition, offset, attempts, endOffset) => {
+        // 0 attempts: the batch was delivered or dead-lettered; the record goes.
+        const clear = attempts === 0;
         await this.db.send(
           new UpdateItemCommand({
             TableName: this.table,
             Key: this.key({ ...key, partition }),
-            UpdateExpression: 'SET fo = :fo, fa = :fa',
+            UpdateExpression: clear ? 'REMOVE fo, fa, fe' : endOffset !== undefined ? 'SET fo = :fo, fa = :fa, fe = :fe' : 'SET fo = :fo, fa = :fa REMOVE fe',
             ConditionExpression: '#owner = :o',
             ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':o': { S: owner }, ':fo': { N: String(offset) }, ':fa': { N: String(attempts) } },
+            ExpressionAttributeValues: {
+              ':o': { S: owner },
+              ...(clear ? {} : { ':fo': { N: String(offset) }, ':fa': { N: String(attempts) } }),
+              ...(!clear && endOffset !== undefined ? { ':fe': { N: String(endOffset) } } : {}),
+            },
           }),
         );
-        known = { offset, attempts };
+        known = clear ? { attempts: 0 } : { offset, attempts, ...(endOffset !== undefined ? { endOffset } : {}) };
       },
     };
   }

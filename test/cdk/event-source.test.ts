@@ -171,6 +171,7 @@ describe('addEventSource', () => {
     expect(() => eddy.addEventSource(fn, { topic: 't', groupId: 'g', maxBatchingWindow: Duration.minutes(6) })).toThrow(/maxBatchingWindow/);
     expect(() => eddy.addEventSource(fn, { topic: 't', groupId: 'g', startingPosition: 'now' as never })).toThrow(/startingPosition/);
     expect(() => eddy.addEventSource(userFn(s, 'Slow', Duration.minutes(15)), { topic: 't', groupId: 'g' })).toThrow(/at most 14 minutes/);
+    expect(() => eddy.addEventSource(userFn(s, 'Long', Duration.minutes(12)), { topic: 't', groupId: 'g', maxBatchingWindow: Duration.minutes(3) })).toThrow(/maxBatchingWindow \+ the handler's timeout must be at most 14 minutes/);
     expect(() => eddy.addEventSource(fn, { topic: 't', groupId: 'g', onFailure: {} as never })).toThrow(/onFailure must be/);
     eddy.addEventSource(fn, { topic: 't', groupId: 'g' });
     expect(() => eddy.addEventSource(fn, { topic: 'u', groupId: 'g' })).toThrow(/already used by another trigger/);

@@ -51,7 +51,7 @@ interface Setup {
   produce(values: string[], partition?: number): Promise<void>;
 }
 
-async function setup(options: { leases?: PartitionLeases; partitions?: number; trigger?: Partial<DispatcherTrigger>; handler: Handler; budgetMs?: number; backoffMs?: number; deadLetter?: boolean }): Promise<Setup> {
+async function setup(options: { leases?: PartitionLeases; partitions?: number; trigger?: Partial<DispatcherTrigger>; handler: Handler; budgetMs?: number; backoffMs?: number; deadLetter?: boolean; deadLetterFails?: boolean }): Promise<Setup> {
   const topic = `trig-${n++}`;
   const group = `${topic}-g`;
   await client.createTopic({ name: topic, partitions: options.partitions ?? 1 });
@@ -84,6 +84,7 @@ async function setup(options: { leases?: PartitionLeases; partitions?: number; t
     },
     sendDeadLetter: async (dest, message) => {
       expect(dest).toEqual(trigger.onFailure);
+      if (options.deadLetterFails) throw new Error('SQS unavailable');
       letters.push(message);
     },
     emit: (line) => metrics.push(JSON.parse(line) as Record<string, unknown>),
@@ -247,6 +248,26 @@ describe('dispatcher on a stream wake-up', () => {
   );
 });
 
+describe('startingPosition latest on a stream wake-up', () => {
+  it(
+    'delivers the first append of a topic created after the trigger (no committed offset): the woken records are not skipped',
+    async () => {
+      const t = await setup({ partitions: 2, handler: async () => undefined, trigger: { startingPosition: 'latest' } });
+      await t.produce(['first', 'second'], 0);
+      await t.produce(['other'], 1);
+      await t.dispatcher.handle(await t.streamEvent());
+      expect(offsetsOf(t.calls, 0)).toEqual([[0, 1]]);
+      expect(offsetsOf(t.calls, 1)).toEqual([[0]]);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+      // Later appends follow from the committed offset, once each.
+      await t.produce(['third'], 0);
+      await t.dispatcher.handle(await t.streamEvent());
+      expect(offsetsOf(t.calls, 0)).toEqual([[0, 1], [2]]);
+    },
+    TIMEOUT,
+  );
+});
+
 describe('one batch in flight per partition', () => {
   it(
     'two concurrent invocations never deliver one partition at once, and every record arrives once, in order',
@@ -301,6 +322,8 @@ describe('one batch in flight per partition', () => {
       const racing: PartitionLeases = {
         acquire: (...a) => leases.acquire(...a),
         markPending: (...a) => leases.markPending(...a),
+        abandon: (...a) => leases.abandon(...a),
+        renew: (...a) => leases.renew(...a),
         attempts: (...a) => leases.attempts(...a),
         release: async (key, owner) => {
           if (!raced) {
@@ -324,9 +347,71 @@ describe('one batch in flight per partition', () => {
   );
 });
 
+describe('a lease taken over', () => {
+  it(
+    'a holder whose lease expired and was taken over does not invoke or commit again',
+    async () => {
+      const box = {} as { t: Setup };
+      const t = (box.t = await setup({
+        trigger: { batchSize: 1 },
+        handler: async (e) => {
+          if (e.records[0]!.offset === 0) {
+            // The handler ran past the lease: another invocation took the partition over after it expired.
+            const key = { group: box.t.group, topic: box.t.topic, partition: 0 };
+            expect(await leases.acquire(key, 'intruder', Date.now() + 600_000, Date.now() + 10_000_000)).toBeDefined();
+          }
+        },
+      }));
+      await t.produce(['a', 'b', 'c']);
+      await t.dispatcher.handle(await t.streamEvent());
+      // The batch in flight finishes; nothing after it is delivered or committed by the old holder.
+      expect(offsetsOf(t.calls)).toEqual([[0]]);
+      const committed = (await client.fetchOffsets({ group: t.group, topic: t.topic })).offsets.find((o) => o.partition === 0);
+      expect(committed?.offset).toBeLessThanOrEqual(1);
+      // The new holder keeps its lease: a wake-up finds it held.
+      const next = await t.dispatcher.handle(await t.streamEvent());
+      expect(next.busy).toEqual([`${t.topic}/${t.group}#0`]);
+      expect(offsetsOf(t.calls)).toEqual([[0]]);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('an engine error', () => {
+  it(
+    'lets go of the lease even when a wake-up marked it pending, so the next wake-up drains the partition',
+    async () => {
+      let failing = true;
+      const box = {} as { t: Setup };
+      const t = (box.t = await setup({
+        deadLetter: true,
+        deadLetterFails: true,
+        trigger: { retryAttempts: 0 },
+        handler: async () => {
+          // Another invocation woken meanwhile finds the lease held and marks it pending.
+          expect(await leases.markPending({ group: box.t.group, topic: box.t.topic, partition: 0 }, Date.now())).toBe(true);
+          if (failing) throw new Error('poison');
+        },
+      }));
+      await t.produce(['a']);
+      const first = await t.dispatcher.handle(await t.streamEvent());
+      // Sending the dead letter failed: an error of the dispatcher, not the handler's.
+      expect(first.errors).toEqual([`${t.topic}/${t.group}#0`]);
+      expect(await lagOf(t.group, t.topic)).toBe(1);
+      failing = false;
+      const next = await t.dispatcher.handle(await t.streamEvent());
+      expect(next.busy).toEqual([]);
+      expect(next.drained).toEqual([`${t.topic}/${t.group}#0`]);
+      expect(offsetsOf(t.calls)).toEqual([[0], [0]]);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+    },
+    TIMEOUT,
+  );
+});
+
 describe('requests per wake-up (what docs/triggers.md prices)', () => {
   it(
-    'one wake-up delivering one batch of a 1-partition topic: 7 GetItem, 11 Query, 2 PutItem, 2 UpdateItem, 1 S3 GET',
+    'one wake-up delivering one batch of a 1-partition topic: 7 GetItem, 11 Query, 2 PutItem, 3 UpdateItem (lease, renewal, release), 1 S3 GET',
     async () => {
       const t = await setup({ handler: async () => undefined, trigger: { startingPosition: 'latest' } });
       await t.dispatcher.handle({ eddySweep: true }); // starts the partition
@@ -334,7 +419,7 @@ describe('requests per wake-up (what docs/triggers.md prices)', () => {
       const event = await t.streamEvent();
       s.counter.reset();
       await t.dispatcher.handle(event);
-      expect(s.counter.snapshot()).toEqual({ 'dynamodb:GetItem': 7, 'dynamodb:PutItem': 2, 'dynamodb:Query': 11, 'dynamodb:UpdateItem': 2, 's3:GetObject': 1 });
+      expect(s.counter.snapshot()).toEqual({ 'dynamodb:GetItem': 7, 'dynamodb:PutItem': 2, 'dynamodb:Query': 11, 'dynamodb:UpdateItem': 3, 's3:GetObject': 1 });
       s.counter.reset();
       await t.dispatcher.handle({ eddySweep: true });
       // The idle sweep of this trigger: reads only.
@@ -387,6 +472,37 @@ describe('the sweep', () => {
       expect(await lagOf(b.group, b.topic)).toBe(1);
       expect(b.metrics.at(-1)).toMatchObject({ LagRecords: 1 });
       poison = false;
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'with bisect, retryAttempts runs out across invocations: the failing sub-batch resumes with its attempts, the poison record reaches onFailure and the partition moves on',
+    async () => {
+      const t = await setup({
+        deadLetter: true,
+        // One attempt per invocation: the 60 s backoff never fits the 5 s budget.
+        budgetMs: 5_000,
+        backoffMs: 60_000,
+        trigger: { retryAttempts: 2, bisectBatchOnError: true },
+        handler: async (e) => {
+          if (e.records.some((r) => r.offset === 2)) throw new Error('poison');
+        },
+      });
+      await t.produce(['a', 'b', 'c', 'd']);
+      for (let i = 0; i < 6 && t.letters.length === 0; i++) await t.dispatcher.handle({ eddySweep: true });
+      expect(t.letters.map((l) => [l.eddyBatchInfo.startOffset, l.eddyBatchInfo.endOffset, l.eddyBatchInfo.attempts])).toEqual([[2, 2, 3]]);
+      // [2] alone fails once per invocation: attempts 1, 2, 3 in three invocations.
+      expect(t.calls.filter((c) => c.records.length === 1 && c.records[0]!.offset === 2)).toHaveLength(3);
+      expect(t.calls.filter((c) => c.records.some((r) => r.offset === 3) && !c.records.some((r) => r.offset === 2))).toHaveLength(1);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+      // The stored count was cleared once the batch was settled.
+      const item = await s.clients.dynamodb.send(
+        new ScanCommand({ TableName: s.settings.groupsTable, FilterExpression: 'pk = :g AND begins_with(sk, :l)', ExpressionAttributeValues: { ':g': { S: t.group }, ':l': { S: 'lease#' } }, ConsistentRead: true }),
+      );
+      expect(item.Items).toHaveLength(1);
+      expect(item.Items![0]!.fa).toBeUndefined();
+      expect(item.Items![0]!.fo).toBeUndefined();
     },
     TIMEOUT,
   );

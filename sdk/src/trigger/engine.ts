@@ -100,14 +100,37 @@ export interface TriggerComponents {
    * without it `retryAttempts` would restart with every invocation.
    */
   readonly attempts?: AttemptStore;
+  /**
+   * Called before every delivery (sub-batches and retries included): the
+   * deployed dispatcher renews its partition lease here. Resolving false
+   * means this runner no longer owns the partition: it stops at once, without
+   * delivering or committing anything more.
+   */
+  readonly beforeDeliver?: (partition: number) => Promise<boolean>;
+}
+
+/** What an {@link AttemptStore} recorded for a partition's first undelivered (sub-)batch. */
+export interface StoredAttempts {
+  /** Failed attempts so far. */
+  readonly attempts: number;
+  /**
+   * Last offset of the failing (sub-)batch: with bisect, a resumed drain
+   * retries exactly that range with these attempts instead of a full batch
+   * that would be bisected again with its halves back at 0.
+   */
+  readonly endOffset?: number;
 }
 
 /** Where failed attempts of a partition's first undelivered batch are kept between drains. */
 export interface AttemptStore {
-  /** Failed attempts recorded for the batch starting at `offset` of `partition` (0 when none). */
-  load(partition: number, offset: number): Promise<number>;
-  /** Records that the batch starting at `offset` has failed `attempts` times. */
-  save(partition: number, offset: number, attempts: number): Promise<void>;
+  /** Failed attempts recorded for the (sub-)batch starting at `offset` of `partition` (0 when none), with its last offset if known. */
+  load(partition: number, offset: number): Promise<number | StoredAttempts>;
+  /**
+   * Records that the (sub-)batch from `offset` to `endOffset` has failed
+   * `attempts` times; `attempts` 0 clears the record (the batch was delivered
+   * or dead-lettered).
+   */
+  save(partition: number, offset: number, attempts: number, endOffset?: number): Promise<void>;
 }
 
 /** Checks settings once, naming the bad value; returns them with defaults filled in. */
@@ -190,9 +213,14 @@ export class Trigger {
    * rest for the next call. This is the dispatcher's mode: an invocation woken
    * by an append drains the partitions it was told about and ends, so nothing
    * runs while the topic is idle.
+   *
+   * `wokenFrom` gives, per partition, the lowest offset of the appends that
+   * caused this call: a partition without a committed offset and the
+   * `'latest'` starting position starts there rather than at the high-water
+   * mark, which is already past those records (a new topic or partition).
    */
-  async drain(partitions: readonly number[], deadline: number): Promise<void> {
-    await Promise.all(partitions.map((p) => this.partitionLoop(p, deadline)));
+  async drain(partitions: readonly number[], deadline: number, wokenFrom?: ReadonlyMap<number, number>): Promise<void> {
+    await Promise.all(partitions.map((p) => this.partitionLoop(p, deadline, wokenFrom?.get(p))));
   }
 
   /** Stops fetching; batches in flight finish and commit first. */
@@ -220,7 +248,7 @@ export class Trigger {
   }
 
   /** Where a partition starts: the group's committed offset, else the starting position. */
-  private async startOffset(partition: number): Promise<number> {
+  private async startOffset(partition: number, wokenFrom?: number): Promise<number> {
     const { client } = this.components;
     const { topic, groupId, startingPosition } = this.settings;
     const signal = this.controller.signal;
@@ -231,17 +259,19 @@ export class Trigger {
     const mine = committed.offsets.find((o) => o.topic === topic && o.partition === partition);
     if (mine && mine.offset >= 0) return mine.offset;
     const at = typeof startingPosition === 'object' ? startingPosition.timestamp : startingPosition;
-    const offset = (await client.listOffsets({ topic, partition, at }, { signal })).offset;
+    let offset = (await client.listOffsets({ topic, partition, at }, { signal })).offset;
+    // Woken by appends: 'latest' means from the first of them, not past them.
+    if (startingPosition === 'latest' && wokenFrom !== undefined && wokenFrom >= 0) offset = Math.min(offset, wokenFrom);
     // Remember the start at once, so a restart before the first batch does not move it to a later 'latest'.
     await this.commit(partition, offset);
     return offset;
   }
 
-  private async partitionLoop(partition: number, deadline?: number): Promise<void> {
+  private async partitionLoop(partition: number, deadline?: number, wokenFrom?: number): Promise<void> {
     const { client } = this.components;
     const { topic, batchSize, maxBatchingWindowMs, waitMs } = this.settings;
     const signal = this.controller.signal;
-    let position = await this.startOffset(partition);
+    let position = await this.startOffset(partition, wokenFrom);
     while (!signal.aborted && (deadline === undefined || Date.now() < deadline)) {
       let fetched;
       try {
@@ -266,6 +296,8 @@ export class Trigger {
       if (records.length < batchSize && maxBatchingWindowMs > 0) {
         // Gather for the window, then top the batch up; one fetch keeps the request count bounded.
         await sleep(maxBatchingWindowMs, signal);
+        // Draining: a batch must not start after the deadline (the lease is sized by it).
+        if (deadline !== undefined && Date.now() >= deadline) return;
         const more = await client
           .getRecords({ topic, partition, offset: fetched.nextOffset, maxRecords: batchSize - records.length, encoding: 'base64' }, { signal })
           .catch(() => undefined);
@@ -273,6 +305,7 @@ export class Trigger {
       }
       // A batch in flight finishes even when stopping: its progress is committed before exit.
       const done = await this.process(partition, records, deadline);
+      if (done.lost) return;
       position = done.next;
       // Draining: a retry that does not fit before the deadline is the next wake-up's job.
       if (done.deferred) return;
@@ -284,15 +317,30 @@ export class Trigger {
    * delivered or dead-lettered; commits as it goes; returns the next offset,
    * and whether a retry was deferred because it would not fit before `deadline`.
    */
-  private async process(partition: number, records: EddyRecord[], deadline?: number): Promise<{ next: number; deferred: boolean }> {
+  private async process(partition: number, records: EddyRecord[], deadline?: number): Promise<{ next: number; deferred: boolean; lost?: boolean }> {
     const { topic, groupId, retryAttempts, bisectBatchOnError } = this.settings;
     // A work list of sub-batches in offset order; each carries its failed attempts.
-    const stored = (await this.components.attempts?.load(partition, records[0]!.offset)) ?? 0;
-    const queue: { records: EddyRecord[]; attempts: number }[] = [{ records, attempts: stored }];
+    const loaded = (await this.components.attempts?.load(partition, records[0]!.offset)) ?? 0;
+    const stored: StoredAttempts = typeof loaded === 'number' ? { attempts: loaded } : loaded;
+    // Resuming a failing sub-batch: exactly its range, with its attempts (bisect does not start over).
+    if (stored.attempts > 0 && stored.endOffset !== undefined && records.some((r) => r.offset > stored.endOffset!)) {
+      records = records.filter((r) => r.offset <= stored.endOffset!);
+    }
+    const queue: { records: EddyRecord[]; attempts: number; stored?: boolean }[] = [{ records, attempts: stored.attempts, stored: stored.attempts > 0 }];
+    // Once the stored batch is delivered or dead-lettered its count is cleared (no write when nothing was stored).
+    const settled = async (item: { records: EddyRecord[]; stored?: boolean }): Promise<void> => {
+      if (item.stored) await this.components.attempts?.save(partition, item.records[0]!.offset, 0);
+    };
     while (queue.length) {
       const item = queue[0]!;
       const first = item.records[0]!;
       const last = item.records[item.records.length - 1]!;
+      // Draining: no sub-batch starts after the deadline; the next wake-up goes on from here.
+      if (deadline !== undefined && Date.now() >= deadline) {
+        if (item.attempts > 0) await this.components.attempts?.save(partition, first.offset, item.attempts, last.offset);
+        return { next: first.offset, deferred: true };
+      }
+      if (this.components.beforeDeliver && !(await this.components.beforeDeliver(partition))) return { next: first.offset, deferred: true, lost: true };
       let error: string;
       try {
         const response = await this.components.deliver({ eventSource: 'eddy', topic, partition, groupId, records: item.records });
@@ -301,6 +349,7 @@ export class Trigger {
           queue.shift();
           this.components.onEvent?.({ type: 'delivered', partition, startOffset: first.offset, endOffset: last.offset });
           await this.commit(partition, last.offset + 1);
+          await settled(item);
           continue;
         }
         // Partial success: what comes before the lowest failure is done; retry from it.
@@ -316,7 +365,8 @@ export class Trigger {
       if (bisectBatchOnError && cur.length > 1) {
         // Splitting does not use up retries (as in Lambda's Kinesis event source).
         const half = Math.ceil(cur.length / 2);
-        queue.splice(0, 1, { records: cur.slice(0, half), attempts: 0 }, { records: cur.slice(half), attempts: 0 });
+        // The stored record now describes the first half (same start): it is saved again or cleared with it.
+        queue.splice(0, 1, { records: cur.slice(0, half), attempts: 0, stored: item.stored }, { records: cur.slice(half), attempts: 0 });
         continue;
       }
       const startOffset = cur[0]!.offset;
@@ -328,6 +378,7 @@ export class Trigger {
         this.components.onEvent?.({ type: 'dead-lettered', letter });
         queue.shift();
         await this.commit(partition, endOffset + 1);
+        await settled(item);
         continue;
       }
       const retryInMs = Math.min(this.settings.maxBackoffMs, this.settings.backoffMs * 2 ** Math.min(item.attempts - 1, 20));
@@ -335,7 +386,7 @@ export class Trigger {
       // Without a dead letter an exhausted batch keeps blocking its partition; stopping leaves it uncommitted.
       // A draining dispatcher that cannot wait that long ends here; the next wake-up retries.
       if (deadline !== undefined && Date.now() + retryInMs > deadline) {
-        await this.components.attempts?.save(partition, startOffset, item.attempts);
+        await this.components.attempts?.save(partition, startOffset, item.attempts, endOffset);
         return { next: startOffset, deferred: true };
       }
       await sleep(retryInMs, this.controller.signal);
