@@ -142,6 +142,30 @@ export class Deadline {
   }
 }
 
+/**
+ * Sends items `0 … total - 1` in consecutive slices of `size` (`send(start, end)`, end exclusive), with at most
+ * `window` sends in flight, checking `deadline` before each; the first failure stops new sends and is thrown once
+ * the sends already in flight have settled.
+ */
+export async function sendWindowed(total: number, size: number, window: number, deadline: Deadline, send: (start: number, end: number) => Promise<unknown>): Promise<void> {
+  const inflight = new Set<Promise<unknown>>();
+  let failure: unknown;
+  for (let start = 0; start < total && failure === undefined; start += size) {
+    deadline.check();
+    const p: Promise<unknown> = send(start, Math.min(total, start + size)).then(
+      () => inflight.delete(p),
+      (err: unknown) => {
+        failure ??= err;
+        inflight.delete(p);
+      },
+    );
+    inflight.add(p);
+    if (inflight.size >= window) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  if (failure !== undefined) throw failure;
+}
+
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;

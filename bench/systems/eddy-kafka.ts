@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { CpuMeter, forkChild, removeTempDir, tempDir, type Child } from '../lib/proc.js';
-import { Deadline, Latencies, measurement } from '../lib/stats.js';
+import { Deadline, Latencies, measurement, sendWindowed } from '../lib/stats.js';
 import type { Workload } from '../lib/workload.js';
 import type { BenchSystem, RunResult } from './types.js';
 
@@ -47,26 +47,15 @@ export class EddyKafkaSystem implements BenchSystem {
       if (e.payload.apiName === 'Produce') lat.add(e.payload.duration);
     });
     await producer.connect();
-    const inflight = new Set<Promise<unknown>>();
-    let failure: unknown;
-    for (let start = 0; start < w.records; start += SEND_SIZE) {
-      deadline.check();
-      if (failure) throw failure;
-      const messages = [];
-      for (let i = start; i < Math.min(w.records, start + SEND_SIZE); i++) messages.push({ key: w.keyBytes(i), value: w.value(i), partition: w.partition(i) });
-      const p: Promise<unknown> = producer.send({ topic, acks: -1, messages }).then(
-        () => inflight.delete(p),
-        (err: unknown) => {
-          failure ??= err;
-          inflight.delete(p);
-        },
-      );
-      inflight.add(p);
-      if (inflight.size >= SEND_WINDOW) await Promise.race(inflight);
+    try {
+      await sendWindowed(w.records, SEND_SIZE, SEND_WINDOW, deadline, (start, end) => {
+        const messages = [];
+        for (let i = start; i < end; i++) messages.push({ key: w.keyBytes(i), value: w.value(i), partition: w.partition(i) });
+        return producer.send({ topic, acks: -1, messages });
+      });
+    } finally {
+      await producer.disconnect();
     }
-    await Promise.all(inflight);
-    await producer.disconnect();
-    if (failure) throw failure;
   }
 
   /** Reads the topic from the start with a consumer group; the clock starts once it has joined. */

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Eddy, type Producer, type ProducerOptions, type RequestHooks, type Transport } from '@eddy/sdk';
 import { CpuMeter, forkChild, removeTempDir, tempDir, type Child } from '../lib/proc.js';
-import { Deadline, Latencies, measurement } from '../lib/stats.js';
+import { Deadline, Latencies, measurement, sendWindowed } from '../lib/stats.js';
 import type { Workload } from '../lib/workload.js';
 import type { HostStats } from './eddy-host.js';
 import type { BenchSystem, RunResult } from './types.js';
@@ -136,26 +136,15 @@ export class EddySystem implements BenchSystem {
 
   /** Produces the workload with the SDK producer (a new one unless given), then disconnects it. */
   async produce(w: Workload, topic: string, deadline: Deadline, producer: Producer = this.client!.producer(this.options.producer)): Promise<void> {
-    const inflight = new Set<Promise<unknown>>();
-    let failure: unknown;
-    for (let start = 0; start < w.records; start += SEND_SIZE) {
-      deadline.check();
-      if (failure) throw failure;
-      const messages = [];
-      for (let i = start; i < Math.min(w.records, start + SEND_SIZE); i++) messages.push({ key: w.keyBytes(i), value: w.value(i) });
-      const p: Promise<unknown> = producer.send({ topic, messages }).then(
-        () => inflight.delete(p),
-        (err: unknown) => {
-          failure ??= err;
-          inflight.delete(p);
-        },
-      );
-      inflight.add(p);
-      if (inflight.size >= SEND_WINDOW) await Promise.race(inflight);
+    try {
+      await sendWindowed(w.records, SEND_SIZE, SEND_WINDOW, deadline, (start, end) => {
+        const messages = [];
+        for (let i = start; i < end; i++) messages.push({ key: w.keyBytes(i), value: w.value(i) });
+        return producer.send({ topic, messages });
+      });
+    } finally {
+      await producer.disconnect();
     }
-    await Promise.all(inflight);
-    await producer.disconnect();
-    if (failure) throw failure;
   }
 
   /** Reads every partition from offset 0 to its end; returns records and payload bytes read. */

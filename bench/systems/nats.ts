@@ -13,7 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { CpuMeter, freePort, removeTempDir, startProcess, tempDir, waitForPort, which, type Started } from '../lib/proc.js';
-import { Deadline, Latencies, measurement } from '../lib/stats.js';
+import { Deadline, Latencies, measurement, sendWindowed } from '../lib/stats.js';
 import type { Workload } from '../lib/workload.js';
 import type { BenchSystem, RunResult } from './types.js';
 
@@ -83,27 +83,11 @@ export class NatsSystem implements BenchSystem {
     const cpu = new CpuMeter(this.server!.child.pid);
     let c0 = cpu.mark();
     let t0 = performance.now();
-    const inflight = new Set<Promise<unknown>>();
-    let failure: unknown;
-    for (let i = 0; i < w.records; i++) {
-      if ((i & 1023) === 0) deadline.check();
-      if (failure) throw failure;
+    await sendWindowed(w.records, 1, PUBLISH_WINDOW, deadline, async (i) => {
       const sent = performance.now();
-      const p: Promise<unknown> = js.publish(`${subject(w.partition(i))}.${w.key(i)}`, w.value(i)).then(
-        () => {
-          produceLat.add(performance.now() - sent);
-          inflight.delete(p);
-        },
-        (err: unknown) => {
-          failure ??= err;
-          inflight.delete(p);
-        },
-      );
-      inflight.add(p);
-      if (inflight.size >= PUBLISH_WINDOW) await Promise.race(inflight);
-    }
-    await Promise.all(inflight);
-    if (failure) throw failure;
+      await js.publish(`${subject(w.partition(i))}.${w.key(i)}`, w.value(i));
+      produceLat.add(performance.now() - sent);
+    });
     const produceS = (performance.now() - t0) / 1000;
     const produceCpu = cpu.since(c0);
 

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { CpuMeter, freePort, removeTempDir, startProcess, tempDir, waitForPort, which, type Started } from '../lib/proc.js';
-import { Deadline, Latencies, measurement } from '../lib/stats.js';
+import { Deadline, Latencies, measurement, sendWindowed } from '../lib/stats.js';
 import type { Workload } from '../lib/workload.js';
 import type { BenchSystem, RunResult } from './types.js';
 
@@ -79,31 +79,15 @@ export class RedisSystem implements BenchSystem {
     const cpu = new CpuMeter(this.server!.child.pid);
     let c0 = cpu.mark();
     let t0 = performance.now();
-    const inflight = new Set<Promise<unknown>>();
-    let failure: unknown;
-    for (let start = 0; start < w.records; start += PIPELINE) {
-      deadline.check();
-      if (failure) throw failure;
+    await sendWindowed(w.records, PIPELINE, PIPELINES_IN_FLIGHT, deadline, async (start, end) => {
       const pipe = redis.pipeline();
-      for (let i = start; i < Math.min(w.records, start + PIPELINE); i++) pipe.xadd(key(w.partition(i)), '*', 'k', w.keyBytes(i), 'v', w.value(i));
+      for (let i = start; i < end; i++) pipe.xadd(key(w.partition(i)), '*', 'k', w.keyBytes(i), 'v', w.value(i));
       const sent = performance.now();
-      const p: Promise<unknown> = pipe.exec().then(
-        (results) => {
-          produceLat.add(performance.now() - sent);
-          const bad = results?.find(([err]) => err);
-          if (bad) failure ??= bad[0];
-          inflight.delete(p);
-        },
-        (err: unknown) => {
-          failure ??= err;
-          inflight.delete(p);
-        },
-      );
-      inflight.add(p);
-      if (inflight.size >= PIPELINES_IN_FLIGHT) await Promise.race(inflight);
-    }
-    await Promise.all(inflight);
-    if (failure) throw failure;
+      const results = await pipe.exec();
+      produceLat.add(performance.now() - sent);
+      const bad = results?.find(([err]) => err);
+      if (bad) throw bad[0];
+    });
     const produceS = (performance.now() - t0) / 1000;
     const produceCpu = cpu.since(c0);
 

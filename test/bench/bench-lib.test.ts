@@ -10,7 +10,7 @@ import { sample, prng } from '../../bench/lib/aws-model.js';
 import { replaceSection } from '../../bench/lib/doc.js';
 import { itemSize } from '../../bench/lib/meter.js';
 import { barChartSpec, barChartSvg } from '../../bench/lib/chart.js';
-import { median, percentile } from '../../bench/lib/stats.js';
+import { Deadline, median, percentile, sendWindowed } from '../../bench/lib/stats.js';
 
 describe('bench statistics', () => {
   it('takes nearest-rank percentiles and a measured median', () => {
@@ -219,4 +219,34 @@ describe('bench fan-in scenario', () => {
     expect(eight.dynamoPerAppend).toBeGreaterThan(one.dynamoPerAppend);
     expect(faninGoals([one, eight])).toEqual([]); // goals are stated for 64 producers only
   }, 20_000);
+});
+
+describe('sendWindowed', () => {
+  it('sends every slice once, in order of start, never more than the window in flight', async () => {
+    const slices: Array<[number, number]> = [];
+    let inFlight = 0;
+    let peak = 0;
+    await sendWindowed(10, 3, 2, new Deadline('test', 10_000), async (start, end) => {
+      slices.push([start, end]);
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+    });
+    expect(slices).toEqual([[0, 3], [3, 6], [6, 9], [9, 10]]);
+    expect(peak).toBe(2);
+  });
+
+  it('stops sending after the first failure and throws it once the sends in flight settle', async () => {
+    const started: number[] = [];
+    let settled = 0;
+    const run = sendWindowed(100, 1, 3, new Deadline('test', 10_000), async (i) => {
+      started.push(i);
+      await new Promise((r) => setTimeout(r, 5));
+      settled++;
+      if (i === 1) throw new Error('send 1 failed');
+    });
+    await expect(run).rejects.toThrow('send 1 failed');
+    expect(started.length).toBeLessThan(10);
+    expect(settled).toBe(started.length);
+  });
 });
