@@ -14,7 +14,7 @@
  * release fails while it is set, so the holder drains once more and the
  * woken records are not left for the sweep.
  */
-import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AttemptStore } from '@eddy/sdk';
 
 /** Identifies one partition of one trigger's group. */
@@ -61,6 +61,9 @@ export interface PartitionLeases {
   attempts(key: LeaseKey, owner: string, held: HeldLease): AttemptStore;
 }
 
+/** Attribute names the lease expressions use (`owner` and `until` are DynamoDB reserved words). */
+const LEASE_NAMES = { '#owner': 'owner', '#until': 'until' };
+
 /** Sort key of a partition's lease item. */
 export const leaseSk = (topic: string, partition: number): string => `lease#${topic}#${String(partition).padStart(5, '0')}`;
 
@@ -73,6 +76,27 @@ export class DynamoPartitionLeases implements PartitionLeases {
 
   private key(k: LeaseKey): Record<string, { S: string }> {
     return { pk: { S: k.group }, sk: { S: leaseSk(k.topic, k.partition) } };
+  }
+
+  /** One conditional update of a lease item: true when it applied, false when its condition failed. */
+  private async update(key: LeaseKey, update: string, condition: string, values: Record<string, AttributeValue>): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(key),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          // DynamoDB refuses names an expression does not use: pass only those these two use.
+          ExpressionAttributeNames: Object.fromEntries(Object.entries(LEASE_NAMES).filter(([n]) => update.includes(n) || condition.includes(n))),
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   async acquire(key: LeaseKey, owner: string, until: number, now: number): Promise<HeldLease | undefined> {
@@ -101,97 +125,23 @@ export class DynamoPartitionLeases implements PartitionLeases {
     }
   }
 
-  async markPending(key: LeaseKey, now: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(key),
-          UpdateExpression: 'SET pend = :t',
-          ConditionExpression: '#until >= :now',
-          ExpressionAttributeNames: { '#until': 'until' },
-          ExpressionAttributeValues: { ':t': { BOOL: true }, ':now': { N: String(now) } },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  markPending(key: LeaseKey, now: number): Promise<boolean> {
+    return this.update(key, 'SET pend = :t', '#until >= :now', { ':t': { BOOL: true }, ':now': { N: String(now) } });
   }
 
   async release(key: LeaseKey, owner: string): Promise<boolean> {
-    const names = { '#owner': 'owner', '#until': 'until' };
-    try {
-      await this.db.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(key),
-          UpdateExpression: 'SET #until = :z',
-          ConditionExpression: '#owner = :o AND attribute_not_exists(pend)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':o': { S: owner }, ':z': { N: '0' } },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
-    // Either marked pending (clear the mark and keep the lease) or no longer ours (someone took it over after it expired).
-    try {
-      await this.db.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(key),
-          UpdateExpression: 'REMOVE pend',
-          ConditionExpression: '#owner = :o AND attribute_exists(pend)',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':o': { S: owner } },
-        }),
-      );
-      return false;
-    } catch (err) {
-      if (isConditionFailure(err)) return true;
-      throw err;
-    }
+    const o = { ':o': { S: owner } };
+    if (await this.update(key, 'SET #until = :z', '#owner = :o AND attribute_not_exists(pend)', { ...o, ':z': { N: '0' } })) return true;
+    // Either marked pending (clear the mark and keep the lease: false) or no longer ours (someone took it over after it expired: true).
+    return !(await this.update(key, 'REMOVE pend', '#owner = :o AND attribute_exists(pend)', o));
   }
 
-  async renew(key: LeaseKey, owner: string, until: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(key),
-          UpdateExpression: 'SET #until = :u',
-          ConditionExpression: '#owner = :o',
-          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'until' },
-          ExpressionAttributeValues: { ':o': { S: owner }, ':u': { N: String(until) } },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  renew(key: LeaseKey, owner: string, until: number): Promise<boolean> {
+    return this.update(key, 'SET #until = :u', '#owner = :o', { ':o': { S: owner }, ':u': { N: String(until) } });
   }
 
-  async abandon(key: LeaseKey, owner: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(key),
-          UpdateExpression: 'SET #until = :z REMOVE pend',
-          ConditionExpression: '#owner = :o',
-          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'until' },
-          ExpressionAttributeValues: { ':o': { S: owner }, ':z': { N: '0' } },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  abandon(key: LeaseKey, owner: string): Promise<boolean> {
+    return this.update(key, 'SET #until = :z REMOVE pend', '#owner = :o', { ':o': { S: owner }, ':z': { N: '0' } });
   }
 
   attempts(key: LeaseKey, owner: string, held: HeldLease): AttemptStore {
