@@ -123,6 +123,17 @@ describe('addEventSource', () => {
     });
   });
 
+  it("reaches only its triggers' groups in the groups table (LeadingKeys), never another consumer group", () => {
+    const fn = template.toJSON().Resources[dispatcherId];
+    const roleId = (fn.Properties.Role['Fn::GetAtt'] as string[])[0]!;
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } });
+    const onGroups = Object.values(policies)
+      .flatMap((p) => allStatements(p.Properties.PolicyDocument))
+      .filter((st) => resourcesOf(st).some((r) => render(r, names) === 'groups'));
+    expect(onGroups).toHaveLength(1);
+    expect(onGroups[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['audit', 'billing', 'billing-payments'] } });
+  });
+
   it("leaves the user's functions without any Eddy permission", () => {
     for (const fnName of ['Billing', 'Audit']) {
       const fn = stack.node.findChild(fnName) as lambda.Function;
