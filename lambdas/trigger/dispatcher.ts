@@ -20,11 +20,14 @@ import {
   type EddyBatchResponse,
   type EddyEvent,
 } from '@eddy/api';
-import { Eddy, Trigger, isEddyError, type AttemptStore, type DeadLetter, type Transport, type TriggerEvent } from '@eddy/sdk';
+import { Eddy, HandlerNotRunError, Trigger, isEddyError, type AttemptStore, type DeadLetter, type Transport, type TriggerEvent } from '@eddy/sdk';
 import { serve } from '../http/handler.js';
 import type { Logger } from '../http/log.js';
 import type { Runtime } from '../http/runtime.js';
 import type { PartitionLeases } from './lease.js';
+
+/** What a {@link FunctionInvoker} throws for an invoke refused before the function ran (never counted as an attempt). */
+export { HandlerNotRunError };
 
 /** Invokes a user's function synchronously; rejects when the function failed (threw, timed out). */
 export type FunctionInvoker = (functionArn: string, event: EddyEvent, timeoutMs: number) => Promise<unknown>;

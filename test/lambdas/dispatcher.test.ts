@@ -8,7 +8,7 @@
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DispatcherTrigger, EddyEvent } from '@eddy/api';
 import { decode } from '@eddy/api';
-import { Eddy } from '@eddy/sdk';
+import { Eddy, HandlerNotRunError } from '@eddy/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsComponents } from '../../core/adapters/aws/index.js';
 import { createLogger } from '../../lambdas/http/log.js';
@@ -196,6 +196,27 @@ describe('dispatcher on a stream wake-up', () => {
         eddyBatchInfo: { topic: t.topic, partition: 0, groupId: t.group, startOffset: 0, endOffset: 1, batchSize: 2, attempts: 2, error: expect.stringContaining('poison') },
       });
       expect(report.deadLettered).toBe(1);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'retries an invoke refused before the function ran (throttled) without using up retryAttempts: nothing is dead-lettered, bisected or skipped',
+    async () => {
+      let refusals = 3;
+      const t = await setup({
+        deadLetter: true,
+        trigger: { retryAttempts: 0, bisectBatchOnError: true },
+        handler: async () => {
+          if (refusals-- > 0) throw new HandlerNotRunError('f was not invoked (TooManyRequestsException): Rate exceeded');
+        },
+      });
+      await t.produce(['a', 'b']);
+      await t.dispatcher.handle(await t.streamEvent());
+      // Three refused invokes of the whole batch, then the one that ran.
+      expect(offsetsOf(t.calls)).toEqual([[0, 1], [0, 1], [0, 1], [0, 1]]);
+      expect(t.letters).toEqual([]);
       expect(await lagOf(t.group, t.topic)).toBe(0);
     },
     TIMEOUT,
