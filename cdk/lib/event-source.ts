@@ -141,6 +141,11 @@ function destinationOf(d: EddyFailureDestination): { queue: sqs.IQueue } | { top
   return fail('onFailure must be an SqsDestination, SnsDestination, SqsDlq, SnsDlq, an SQS queue or an SNS topic');
 }
 
+/** Lambda's limit on one event filter pattern, characters. */
+const FILTER_PATTERN_MAX = 4096;
+/** Lambda's limit on a function's environment variables, all together, bytes. */
+const ENVIRONMENT_MAX_BYTES = 4096;
+
 /** The triggers of one `EddyStreams`: the shared dispatcher, its wake-ups and sweep, and one entry per trigger. */
 export class EddyTriggers extends Construct {
   /** The dispatcher function. */
@@ -224,6 +229,7 @@ export class EddyTriggers extends Construct {
       filterCriteria: { filters: [{ pattern: Lazy.string({ produce: () => this.filterPattern() }) }] },
     });
     this.wakeups.node.addDependency(role);
+    this.node.addValidation({ validate: () => this.limits() });
 
     this.sweep = new events.Rule(this, 'Sweep', {
       description: 'Eddy triggers: re-drives partitions that lag (retries after backoff, lost wake-ups) and publishes the lag metrics',
@@ -238,6 +244,28 @@ export class EddyTriggers extends Construct {
       ack(`IAM5[Resource::<${stack.resolve(stack.getLogicalId(host.bucket.node.defaultChild as s3.CfnBucket)) as string}.Arn>/${p}*]`, `Reads objects under Eddy's own ${p} prefix, whose keys are unique ids.`);
     }
     Validations.of(this.dispatcher).acknowledge({ id: 'AwsSolutions::AwsSolutions-L1', reason: 'Node.js 22 on purpose, as every Eddy function (see EddyStreams).' });
+  }
+
+  /**
+   * Lambda's limits the trigger list must fit, checked at synth rather than
+   * at deploy: the filter pattern (4,096 characters) and the dispatcher's
+   * environment (4 KB for every variable; each function ARN counted at its
+   * longest, 140 characters, since it is unresolved here).
+   */
+  private limits(): string[] {
+    const problems: string[] = [];
+    const filter = this.filterPattern();
+    if (filter.length > FILTER_PATTERN_MAX) problems.push(`the triggers' stream filter is ${filter.length} characters, over Lambda's ${FILTER_PATTERN_MAX}: fewer topics with triggers per EddyStreams, or shorter topic names`);
+    const stack = Stack.of(this);
+    const env = this.dispatcher.node.defaultChild as lambda.CfnFunction;
+    const vars = (stack.resolve(env.environment) as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
+    let bytes = 0;
+    for (const [name, value] of Object.entries(vars)) {
+      bytes += name.length + (name === DISPATCHER_TRIGGERS_ENV ? 0 : typeof value === 'string' ? value.length : 64);
+    }
+    bytes += JSON.stringify(this.triggers.map((t) => ({ ...t, functionArn: 'x'.repeat(140) }))).length;
+    if (bytes > ENVIRONMENT_MAX_BYTES) problems.push(`the dispatcher's environment would be about ${bytes} bytes with ${this.triggers.length} triggers, over Lambda's ${ENVIRONMENT_MAX_BYTES}: split the triggers over more than one EddyStreams`);
+    return problems;
   }
 
   /** One filter: new index entries whose topic name is one with a trigger. */

@@ -207,6 +207,22 @@ describe('addEventSource', () => {
     expect(() => eddy.addEventSource(fn, { topic: 'u', groupId: 'g' })).toThrow(/already used by another trigger/);
   });
 
+  it("refuses at synth a trigger list over Lambda's limits (the filter pattern, the dispatcher's environment), and takes eight triggers", () => {
+    const synthErrors = (triggers: number, topicName: (i: number) => string): string[] => {
+      const app = testApp(false);
+      const s = new Stack(app, 'Many');
+      const eddy = new EddyStreams(s, 'Eddy');
+      for (let i = 0; i < triggers; i++) eddy.addEventSource(userFn(s, `F${i}`), { topic: topicName(i), groupId: `g${i}` });
+      const errors = (s.node.findAll().flatMap((c) => c.node.validate()) as string[]).filter((e) => /triggers|dispatcher's environment/.test(e));
+      return errors;
+    };
+    expect(synthErrors(8, (i) => `orders-${i}`)).toEqual([]);
+    const tooMany = synthErrors(30, (i) => `orders-${i}`);
+    expect(tooMany.join('\n')).toMatch(/dispatcher's environment would be about \d+ bytes with 30 triggers, over Lambda's 4096/);
+    const longNames = synthErrors(20, (i) => `${'t'.repeat(240)}-${i}`);
+    expect(longNames.join('\n')).toMatch(/stream filter is \d+ characters, over Lambda's 4096/);
+  });
+
   it('a stack without triggers has no dispatcher, stream, mapping or sweep', () => {
     const app = testApp(false);
     const s = new EddyStack(app, 'NoTriggers');
