@@ -58,6 +58,8 @@ export interface ReadDeps {
   readonly clock?: Clock;
   /** @default {@link ABANDON_AFTER_MS} */
   readonly abandonAfterMs?: number;
+  /** How many of the newest entries the high-water mark looks at for a hole. @default {@link HWM_WINDOW_ENTRIES} */
+  readonly hwmWindow?: number;
 }
 
 /**
@@ -103,13 +105,19 @@ export function checkPartition(topic: TopicRecord, partition: number): void {
  * {@link HWM_WINDOW_ENTRIES} entries: the first hole among them (a range
  * reserved and not written yet), else the head's last offset + 1.
  */
-export async function partitionOffsets(meta: MetadataStore, topic: TopicRecord, partition: number): Promise<PartitionOffsets> {
-  const [first, recent] = await Promise.all([meta.firstEntry(topic.topicId, partition), meta.entriesBefore(topic.topicId, partition, Number.MAX_SAFE_INTEGER, HWM_WINDOW_ENTRIES)]);
-  return {
+export async function partitionOffsets(meta: MetadataStore, topic: TopicRecord, partition: number, window = HWM_WINDOW_ENTRIES): Promise<PartitionOffsets> {
+  return (await partitionBounds(meta, topic, partition, window)).bounds;
+}
+
+/** {@link partitionOffsets}, plus where the newest entry ends (above the high-water mark when a hole is open). */
+async function partitionBounds(meta: MetadataStore, topic: TopicRecord, partition: number, window: number): Promise<{ bounds: PartitionOffsets; end: number }> {
+  const [first, recent] = await Promise.all([meta.firstEntry(topic.topicId, partition), meta.entriesBefore(topic.topicId, partition, Number.MAX_SAFE_INTEGER, window)]);
+  const bounds = {
     partition,
     logStartOffset: !first ? 0 : first.objectKey === null ? first.lastOffset + 1 : first.baseOffset,
     highWatermark: contiguousEnd(recent),
   };
+  return { bounds, end: recent[0] ? recent[0].lastOffset + 1 : 0 };
 }
 
 /** The offset after the contiguous run starting at the lowest of `newestFirst`'s entries (0 if none). */
@@ -253,14 +261,15 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
   checkPartition(topic, request.partition);
   const maxRecords = request.maxRecords ?? FETCH_LIMITS.defaultMaxRecords;
   const maxBytes = request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes;
-  const bounds = await partitionOffsets(deps.meta, topic, request.partition);
+  const { bounds, end } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
   if (request.offset < bounds.logStartOffset || request.offset > bounds.highWatermark) throw outOfRange(request.offset, bounds, topic.name);
   const records: FetchedRecord[] = [];
   let next = request.offset;
   let bytes = 0;
   let abandoned = 0;
   // Plan: the chunks covering [offset, …) until the byte or record budget is met.
-  while (next < bounds.highWatermark && records.length < maxRecords && (bytes < maxBytes || records.length === 0)) {
+  // Up to the newest entry, not the high-water mark: a hole stops the plan, and an old one is abandoned.
+  while (next < end && records.length < maxRecords && (bytes < maxBytes || records.length === 0)) {
     const entries = await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16);
     const { plan, start, cursor, above } = planChunks(entries, next, (planned, c, s0) => bytes + planned >= maxBytes || records.length + (c - s0) >= maxRecords);
     if (plan.length === 0) {
@@ -294,7 +303,8 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
     }
     if (full || above || cursor !== next) break;
   }
-  return { ...bounds, records, nextOffset: next };
+  // Past an abandoned hole the answer may run beyond the bounds read first.
+  return { ...bounds, highWatermark: Math.max(bounds.highWatermark, next), records, nextOffset: next };
 }
 
 /** A read of stored record batches (the Kafka front door). */
@@ -321,13 +331,13 @@ export interface ReadBatchesResult extends PartitionOffsets {
 export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: ReadBatchesRequest): Promise<ReadBatchesResult> {
   checkPartition(topic, request.partition);
   const maxBytes = Math.min(Math.max(request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes, 1), FETCH_LIMITS.maxMaxBytes);
-  const bounds = await partitionOffsets(deps.meta, topic, request.partition);
+  const { bounds, end } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
   if (request.offset < bounds.logStartOffset || request.offset > bounds.highWatermark) throw outOfRange(request.offset, bounds, topic.name);
   const batches: Uint8Array[] = [];
   let bytes = 0;
   let next = request.offset;
   let abandoned = 0;
-  while (next < bounds.highWatermark && (bytes < maxBytes || batches.length === 0)) {
+  while (next < end && (bytes < maxBytes || batches.length === 0)) {
     const entries = await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16);
     const { plan, start, cursor, above } = planChunks(entries, next, (planned) => bytes + planned >= maxBytes);
     if (plan.length === 0) {
@@ -347,7 +357,7 @@ export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: R
     next = cursor;
     if (above) break;
   }
-  return { ...bounds, batches };
+  return { ...bounds, highWatermark: Math.max(bounds.highWatermark, next), batches };
 }
 
 /** `earliest`, `latest`, or the first offset whose timestamp is ≥ a time. */
@@ -361,7 +371,7 @@ export async function listOffset(
   at: OffsetSpec,
 ): Promise<{ partition: number; offset: number; timestamp?: number }> {
   checkPartition(topic, partition);
-  const bounds = await partitionOffsets(deps.meta, topic, partition);
+  const bounds = await partitionOffsets(deps.meta, topic, partition, deps.hwmWindow);
   if (at === 'earliest') return { partition, offset: bounds.logStartOffset };
   if (at === 'latest') return { partition, offset: bounds.highWatermark };
   for await (const entry of deps.meta.listEntries(topic.topicId, partition)) {

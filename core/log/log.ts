@@ -13,6 +13,7 @@ import {
   checkFetchLimits,
   checkPartition,
   fetchRecords,
+  HWM_WINDOW_ENTRIES,
   listOffset,
   partitionOffsets,
   readBatches,
@@ -76,9 +77,11 @@ export interface LogOptions {
    */
   readonly pollIntervalMs?: number;
   /**
-   * The append protocol (docs/design.md §3). Every process writing to the
-   * same tables must run the same one.
-   * @default 'reserve'
+   * The append protocol (docs/design.md §3): `head` (read the head, race for
+   * the next key; dense offsets) or `reserve` (one counter update per append;
+   * many producers per partition; offsets dense except where an append was
+   * abandoned). Every process writing to the same tables must run the same one.
+   * @default 'head'
    */
   readonly appendProtocol?: AppendProtocol;
   /**
@@ -104,7 +107,7 @@ export class Log {
   ) {
     this.meta = ports.metadataStore;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
-    this.appendProtocol = options.appendProtocol ?? 'reserve';
+    this.appendProtocol = options.appendProtocol ?? 'head';
     this.abandonAfterMs = options.abandonAfterMs;
   }
 
@@ -154,7 +157,7 @@ export class Log {
       Array.from({ length: topic.partitions }, (_, p) => p),
       DESCRIBE_CONCURRENCY,
       async (p) => {
-        const [offsets, segments] = await Promise.all([partitionOffsets(this.meta, topic, p), this.meta.countSegments(topic.topicId, p)]);
+        const [offsets, segments] = await Promise.all([partitionOffsets(this.meta, topic, p, this.hwmWindow()), this.meta.countSegments(topic.topicId, p)]);
         return { ...offsets, segments };
       },
     );
@@ -236,8 +239,19 @@ export class Log {
     return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches(this.readDeps(), topic, request), (r) => r.batches.length > 0);
   }
 
+  private hwmWindow(): number {
+    return this.appendProtocol === 'reserve' ? HWM_WINDOW_ENTRIES : 1;
+  }
+
   private readDeps(): ReadDeps {
-    return { objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ...(this.abandonAfterMs !== undefined ? { abandonAfterMs: this.abandonAfterMs } : {}) };
+    return {
+      objects: this.ports.objectStore,
+      meta: this.meta,
+      clock: this.ports.clock,
+      // Holes exist only under the reserve protocol: the head protocol's high-water mark is its head's end, as before.
+      hwmWindow: this.hwmWindow(),
+      ...(this.abandonAfterMs !== undefined ? { abandonAfterMs: this.abandonAfterMs } : {}),
+    };
   }
 
   /** Repeats `read` until `done` or `waitMs` passed, sleeping on the notifier in between. */
@@ -261,7 +275,7 @@ export class Log {
   async partitionOffsets(topicName: string, partition: number): Promise<PartitionOffsets> {
     const topic = await this.topic(topicName);
     checkPartition(topic, partition);
-    return partitionOffsets(this.meta, topic, partition);
+    return partitionOffsets(this.meta, topic, partition, this.hwmWindow());
   }
 
   /** Resolves `earliest`, `latest` or a timestamp to an offset. */

@@ -146,10 +146,11 @@ describe('group invariants', () => {
 describe('invariants in the write paths', () => {
   it('an append whose counter answers a broken range is refused as INTERNAL and writes no entry', async () => {
     const c = memoryComponents(systemClock, seededIds(7));
-    const eddy = createEddy({ components: c });
+    const settings = { log: { appendProtocol: 'reserve' as const } };
+    const eddy = createEddy({ components: c, settings });
     await eddy.log.createTopic({ name: 'inv', partitions: 1 });
     await eddy.log.produce({ topic: 'inv', records: [{ key: null, value: new Uint8Array([1]) }] });
-    const lying = createEddy({ components: { ...c, metadataStore: Object.assign(Object.create(c.metadataStore) as typeof c.metadataStore, { reserveOffsets: async () => -3 }) } });
+    const lying = createEddy({ components: { ...c, metadataStore: Object.assign(Object.create(c.metadataStore) as typeof c.metadataStore, { reserveOffsets: async () => -3 }) }, settings });
     await expect(lying.log.produce({ topic: 'inv', records: [{ key: null, value: new Uint8Array([2]) }] })).rejects.toMatchObject({ code: 'INTERNAL' });
     const entries = [];
     for await (const e of c.metadataStore.listEntries((await eddy.log.topic('inv')).topicId, 0)) entries.push(e);
@@ -165,10 +166,8 @@ describe('invariants in the write paths', () => {
     // it would chain onto garbage, so the append stops before writing.
     const head = await c.metadataStore.headEntry((await eddy.log.topic('inv')).topicId, 0);
     expect(head?.lastOffset).toBe(0);
-    // The earlier append protocol (read the head, append after it) is the one that chains onto the head.
     const lying = createEddy({
       components: { ...c, metadataStore: Object.assign(Object.create(c.metadataStore) as typeof c.metadataStore, { headEntry: async () => ({ ...head!, baseOffset: 2, lastOffset: 1 }) }) },
-      settings: { log: { appendProtocol: 'head' } },
     });
     await expect(lying.log.produce({ topic: 'inv', records: [{ key: null, value: new Uint8Array([2]) }] })).rejects.toMatchObject({ code: 'INTERNAL' });
     const read = await eddy.log.fetch({ topic: 'inv', partition: 0, offset: 0 });
