@@ -15,6 +15,10 @@
  *    entry is stored.
  *
  * A crash after 2 leaves an unreferenced object that GC deletes later.
+ *
+ * With `appendProtocol: 'reserve'` step 3 is instead: reserve the offsets
+ * with one atomic update of the partition's counter, then put the entry at
+ * the reserved base (`appendReserved` below; docs/design.md §3.1).
  */
 import { EddyError, toEddyError } from '../errors.js';
 import { ingestKey } from '../layout.js';
