@@ -199,7 +199,13 @@ export class Dispatcher {
     return report;
   }
 
-  /** Partitions of every trigger that lag or were never started: what the sweep re-drives. */
+  /**
+   * Partitions of every trigger that lag or were never started: what the
+   * sweep re-drives. Under `'latest'` a never-started partition is left to
+   * its stream wake-up, which starts it at the first record that woke it: the
+   * sweep cannot tell where that is, and starting it at the high-water mark
+   * would skip records whose wake-up is still on its way.
+   */
   private async lagging(report: { errors: string[] }): Promise<{ trigger: DispatcherTrigger; partition: number }[]> {
     const out: { trigger: DispatcherTrigger; partition: number }[] = [];
     for (const trigger of this.options.triggers) {
@@ -208,7 +214,7 @@ export class Dispatcher {
         const committed = await this.committed(trigger);
         for (let p = 0; p < partitions; p++) {
           const c = committed.get(p);
-          if (c === undefined || c.lag > 0) out.push({ trigger, partition: p });
+          if (c === undefined ? trigger.startingPosition !== 'latest' : c.lag > 0) out.push({ trigger, partition: p });
         }
       } catch (err) {
         if (isEddyError(err) && err.code === 'UNKNOWN_TOPIC_OR_PARTITION') continue; // a trigger on a topic not created yet

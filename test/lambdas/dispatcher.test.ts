@@ -413,8 +413,8 @@ describe('requests per wake-up (what docs/triggers.md prices)', () => {
   it(
     'one wake-up delivering one batch of a 1-partition topic: 7 GetItem, 11 Query, 2 PutItem, 3 UpdateItem (lease, renewal, release), 1 S3 GET',
     async () => {
-      const t = await setup({ handler: async () => undefined, trigger: { startingPosition: 'latest' } });
-      await t.dispatcher.handle({ eddySweep: true }); // starts the partition
+      const t = await setup({ handler: async () => undefined });
+      await t.dispatcher.handle({ eddySweep: true }); // starts the partition (at 'earliest': the sweep leaves a 'latest' one to its wake-up)
       await t.produce(['a']);
       const event = await t.streamEvent();
       s.counter.reset();
@@ -503,6 +503,26 @@ describe('the sweep', () => {
       expect(item.Items).toHaveLength(1);
       expect(item.Items![0]!.fa).toBeUndefined();
       expect(item.Items![0]!.fo).toBeUndefined();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "under 'latest' leaves a never-started partition to its wake-up, so a sweep between an append and its stream record skips nothing",
+    async () => {
+      const t = await setup({ trigger: { startingPosition: 'latest' }, handler: async () => undefined });
+      await t.produce(['first', 'second']);
+      // The sweep runs before the append's stream record reaches the dispatcher.
+      await t.dispatcher.handle({ eddySweep: true });
+      expect(t.calls).toEqual([]);
+      // Nothing committed: the group does not even exist yet.
+      await expect(client.fetchOffsets({ group: t.group, topic: t.topic })).rejects.toMatchObject({ code: 'GROUP_NOT_FOUND' });
+      await t.dispatcher.handle(await t.streamEvent());
+      expect(offsetsOf(t.calls)).toEqual([[0, 1]]);
+      // Started now: a later sweep re-drives it like any partition with a committed offset.
+      await t.produce(['third']);
+      await t.dispatcher.handle({ eddySweep: true });
+      expect(offsetsOf(t.calls)).toEqual([[0, 1], [2]]);
     },
     TIMEOUT,
   );
