@@ -28,6 +28,8 @@ export interface Settings {
   readonly heartbeatIntervalMs?: number;
   /** Groups: the interval asked of a member waiting for partitions another member still holds. @default 500 */
   readonly handoverHeartbeatIntervalMs?: number;
+  /** Log: the append protocol (docs/design.md §3.1). @default 'head' */
+  readonly appendProtocol?: 'head' | 'reserve';
 }
 
 /** Defaults used by the local host and the CDK stack. */
@@ -89,6 +91,10 @@ export function readSettings(env: Env, requireResources = false): Settings {
     if (n < 1) throw new EddyError('INVALID_REQUEST', `setting ${name}=${JSON.stringify(env[name])} must be at least 1 (ms)`);
     return n;
   };
+  const appendProtocol = optional(ENV.appendProtocol);
+  if (appendProtocol !== undefined && appendProtocol !== 'head' && appendProtocol !== 'reserve') {
+    throw new EddyError('INVALID_REQUEST', `setting ${ENV.appendProtocol}=${JSON.stringify(appendProtocol)} must be head|reserve`);
+  }
   const heartbeatIntervalMs = positive(ENV.heartbeatIntervalMs);
   const handoverHeartbeatIntervalMs = positive(ENV.handoverHeartbeatIntervalMs);
   return {
@@ -103,7 +109,13 @@ export function readSettings(env: Env, requireResources = false): Settings {
     compactionTargetBytes: intSetting(env, ENV.compactionTargetBytes, DEFAULTS.compactionTargetBytes),
     ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
     ...(handoverHeartbeatIntervalMs !== undefined ? { handoverHeartbeatIntervalMs } : {}),
+    ...(appendProtocol !== undefined ? { appendProtocol } : {}),
   };
+}
+
+/** The log options a {@link Settings} sets (for `createEddy`'s `settings.log`). */
+export function logSettings(settings: Settings): { appendProtocol?: 'head' | 'reserve' } {
+  return settings.appendProtocol !== undefined ? { appendProtocol: settings.appendProtocol } : {};
 }
 
 /** The consumer-group options a {@link Settings} sets (for `createEddy`'s `settings.groups`). */

@@ -36,6 +36,20 @@ export function checkAppend(head: IndexEntry | undefined, entry: IndexEntry): vo
   invariant(entry.baseOffset === expected, () => `append to ${entry.topicId}/${entry.partition} at ${entry.baseOffset}, but the head ends at ${expected - 1}`);
 }
 
+/** An append of the reserve protocol lands exactly on the range it reserved: `count` offsets from `base`. */
+export function checkReserved(entry: IndexEntry, base: number, count: number): void {
+  checkEntry(entry);
+  invariant(entry.baseOffset === base && entry.lastOffset === base + count - 1, () => `append to ${entry.topicId}/${entry.partition} covers ${entry.baseOffset}..${entry.lastOffset}, but reserved ${base}..${base + count - 1}`);
+}
+
+/** An abandoned-range marker covers one offset of a hole: the offset is no entry's, and a later entry exists. */
+export function checkAbandon(prev: IndexEntry | undefined, marker: IndexEntry, next: IndexEntry): void {
+  checkEntry(marker);
+  invariant(marker.objectKey === null && marker.abandoned === true && marker.lastOffset === marker.baseOffset, () => `abandoned marker ${marker.topicId}/${marker.partition}@${marker.baseOffset} must cover one offset and hold no object`);
+  invariant(!prev || prev.lastOffset < marker.baseOffset, () => `abandoned marker at ${marker.baseOffset} of ${marker.topicId}/${marker.partition} lies inside entry ${prev!.baseOffset}..${prev!.lastOffset}`);
+  invariant(next.baseOffset > marker.baseOffset, () => `abandoned marker at ${marker.baseOffset} of ${marker.topicId}/${marker.partition} is not below the later entry ${next.baseOffset}`);
+}
+
 /** A compaction's covering entry holds exactly the range of the entries it replaces. */
 export function checkCovering(replaced: readonly IndexEntry[], covering: IndexEntry): void {
   checkEntry(covering);

@@ -61,6 +61,8 @@ export const topicPk = (name: string): string => `t#${name}`;
 export const tombstonePk = (topicId: string): string => `x#${topicId}`;
 /** Key of the producer-id counter in the topics table. */
 export const PRODUCER_ID_COUNTER_PK = 'c#producer-ids';
+/** Key of a partition's offset counter in the topics table (docs/design.md §3). */
+export const counterPk = (topicId: string, partition: number): string => `n#${topicId}#${pad(partition, 5)}`;
 /** Partition key of a partition's index. */
 export const logPk = (topicId: string, partition: number): string => `${topicId}#${pad(partition, 5)}`;
 /** Sort key of an index entry. */

@@ -50,6 +50,18 @@ export interface ProducerState {
 }
 
 /**
+ * A partition's offset counter (docs/design.md §3): the next offset to
+ * reserve, and the last batch of up to 32 idempotent producers, each with the
+ * end of its reservation.
+ */
+export interface PartitionCounter {
+  /** The next offset a reservation gets. */
+  readonly next: number;
+  /** Idempotent producers' last batches in this partition, by producer id. */
+  readonly producers: Readonly<Record<string, ProducerState>>;
+}
+
+/**
  * How a chunk's bytes are laid out. Persisted: never renumber.
  * - 1: Eddy's chunk v1 (core/codec/format.ts), written by the first release;
  * - 2: a Kafka RecordBatch v2 exactly as the producer sent it (core/codec/record-batch.ts).
@@ -95,6 +107,12 @@ export interface IndexEntry {
    * so the duplicate check is part of the same conditional append.
    */
   readonly producers: Readonly<Record<string, ProducerState>>;
+  /**
+   * An abandoned-range marker (attribute `x`): no object, written by a reader
+   * over one offset of a reservation whose writer never wrote its entry
+   * (docs/design.md §3). Consumers skip it like a head marker.
+   */
+  readonly abandoned?: boolean;
   /**
    * The topic's name, written on appends only (attribute `n`): the deployed
    * trigger dispatcher's DynamoDB Streams filter selects new entries of the

@@ -3,7 +3,18 @@
  * and in memory; the same contract suite (`test/core/log/`) runs against both.
  * Adapters throw only {@link EddyError}s: AWS errors are translated at the edge.
  */
-import type { CommittedOffset, GroupRecord, IndexEntry, TopicRecord, TopicTombstone } from './model.js';
+import type { CommittedOffset, GroupRecord, IndexEntry, PartitionCounter, ProducerState, TopicRecord, TopicTombstone } from './model.js';
+
+/** An idempotent producer's claim carried by {@link MetadataStore.reserveOffsets}. */
+export interface ReservationProducer {
+  readonly producerId: string;
+  /** Its new last batch; `baseOffset` is ignored (the store sets it to the reservation's base). */
+  readonly state: ProducerState;
+  /** The state the counter must still hold for this producer (undefined: it must hold none). */
+  readonly expected: ProducerState | undefined;
+  /** Producers to forget in the same update (never `producerId`). */
+  readonly evict: readonly string[];
+}
 
 /** An object as listed. */
 export interface ObjectSummary {
@@ -49,6 +60,26 @@ export interface MetadataStore {
    * (a conditional put). False when another append won the race.
    */
   appendEntry(entry: IndexEntry): Promise<boolean>;
+  /** The partition's offset counter (consistent read), undefined before the first reservation. */
+  readCounter(topicId: string, partition: number): Promise<PartitionCounter | undefined>;
+  /** Creates the counter unless one exists; false if one does. */
+  createCounter(topicId: string, partition: number, counter: PartitionCounter): Promise<boolean>;
+  /**
+   * Reserves `count` offsets with one atomic update of the counter and returns
+   * the first; no two reservations ever overlap. With `producer`, records its
+   * new state in the same update, only if its stored state still equals
+   * `producer.expected`. Undefined when there is no counter or the producer
+   * condition failed. An ambiguous failure only skips offsets (a hole that
+   * readers abandon), so it is translated like a read.
+   */
+  reserveOffsets(topicId: string, partition: number, count: number, producer?: ReservationProducer): Promise<number | undefined>;
+  /**
+   * Gives back the reservation `[base, base + count)` if it is still the last
+   * one (the counter still stands at `base + count`); false otherwise.
+   */
+  releaseOffsets(topicId: string, partition: number, base: number, count: number): Promise<boolean>;
+  /** Deletes a partition's counter (reclaiming a deleted topic). */
+  deleteCounter(topicId: string, partition: number): Promise<void>;
   /**
    * Entries that may hold `offset` and later offsets, ascending by base offset:
    * the last entry with base ≤ offset, then up to `limit - 1` more (consistent reads).

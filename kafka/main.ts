@@ -11,7 +11,7 @@
  * construct) runs this file, bundled by `cdk/kafka-gateway/bundle.mjs`.
  */
 import { awsComponents } from '../core/adapters/aws/index.js';
-import { groupSettings, readSettings } from '../core/config.js';
+import { groupSettings, logSettings, readSettings } from '../core/config.js';
 import { createEddy } from '../core/index.js';
 import { readKafkaSettings } from './config.js';
 import type { KafkaLogger } from './context.js';
@@ -30,7 +30,7 @@ try {
   const kafka = readKafkaSettings(env);
   if (kafka.port === undefined) throw new Error('EDDY_KAFKA_PORT=0: the gateway has nothing to do');
   const host = env.EDDY_KAFKA_HOST || '0.0.0.0';
-  const eddy = createEddy({ components: awsComponents(settings), settings: { groups: groupSettings(settings) } });
+  const eddy = createEddy({ components: awsComponents(settings), settings: { log: logSettings(settings), groups: groupSettings(settings) } });
   const server = await startKafkaServer({
     core: eddy,
     host,

@@ -59,7 +59,7 @@ export interface LocalHostOptions {
    */
   readonly instrument?: (clients: AwsClients) => void;
   /** Settings overrides (e.g. gcGraceMs) on top of the stand-ins' settings. */
-  readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes' | 'retentionMinAgeMs' | 'heartbeatIntervalMs' | 'handoverHeartbeatIntervalMs'>>;
+  readonly settings?: Partial<Pick<Settings, 'gcGraceMs' | 'compactionTargetBytes' | 'retentionMinAgeMs' | 'heartbeatIntervalMs' | 'handoverHeartbeatIntervalMs' | 'appendProtocol'>>;
   /**
    * How long `close()` lets in-flight requests finish before cutting their
    * connections (long polls are answered at once, so only slow writes wait).

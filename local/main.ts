@@ -29,7 +29,7 @@ const REPEAT_WINDOW_MS = 300;
 try {
   const kafka = readKafkaSettings(env);
   const retentionMinAge = env[ENV.retentionMinAgeMs] ? intSetting(env, ENV.retentionMinAgeMs, 60_000) : undefined;
-  const { heartbeatIntervalMs, handoverHeartbeatIntervalMs } = readSettings(env);
+  const { heartbeatIntervalMs, handoverHeartbeatIntervalMs, appendProtocol } = readSettings(env);
   const dataDir = env[ENV.dataDir] || DEFAULTS.dataDir;
   const host = await startLocalHost({
     ...(kafka.port !== undefined ? { kafkaPort: kafka.port } : {}),
@@ -47,6 +47,7 @@ try {
       ...(retentionMinAge !== undefined ? { retentionMinAgeMs: retentionMinAge } : {}),
       ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
       ...(handoverHeartbeatIntervalMs !== undefined ? { handoverHeartbeatIntervalMs } : {}),
+      ...(appendProtocol !== undefined ? { appendProtocol } : {}),
     },
   });
   const custom = host.url !== DEFAULT_ENDPOINT;

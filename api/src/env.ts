@@ -47,6 +47,13 @@ export const ENV = {
    * so it picks them up soon after their release.
    */
   handoverHeartbeatIntervalMs: 'EDDY_HANDOVER_HEARTBEAT_INTERVAL_MS',
+  /**
+   * The append protocol, `head` (default) or `reserve` (one counter update per
+   * append, for many producers per partition; offsets dense except where an
+   * append was abandoned). Every process writing to the same tables must use
+   * the same one (docs/design.md §3.1).
+   */
+  appendProtocol: 'EDDY_APPEND_PROTOCOL',
   /** SDK and CLI: the API endpoint. */
   endpoint: 'EDDY_ENDPOINT',
   /** Local host: port of the Kafka protocol server on 127.0.0.1 (default 9092; 0 turns it off). `eddy gateway`: its listening port. */

@@ -10,7 +10,8 @@ import { decodeChunk } from '../codec/format.js';
 import { decodeBatches, encodeBatch, readBatchHeaders, withBaseOffset } from '../codec/record-batch.js';
 import { EddyError } from '../errors.js';
 import type { ChunkRef, IndexEntry, TopicRecord } from '../model.js';
-import type { MetadataStore, ObjectStore } from '../ports.js';
+import type { Clock, MetadataStore, ObjectStore } from '../ports.js';
+import { checkAbandon } from '../invariants.js';
 
 /** A record read back, with its offset. */
 export interface FetchedRecord {
@@ -53,7 +54,25 @@ export interface FetchResult extends PartitionOffsets {
 export interface ReadDeps {
   readonly objects: ObjectStore;
   readonly meta: MetadataStore;
+  /** With a clock, a read that stops at an old hole abandons it (docs/design.md §4); without, it only waits. */
+  readonly clock?: Clock;
+  /** @default {@link ABANDON_AFTER_MS} */
+  readonly abandonAfterMs?: number;
+  /** How many of the newest entries the high-water mark looks at for a hole. @default {@link HWM_WINDOW_ENTRIES} */
+  readonly hwmWindow?: number;
 }
+
+/**
+ * How old the entry above a hole must be (its append time) before a reader
+ * abandons the hole: the hole's reservation is older still, since offsets are
+ * reserved in order. Only liveness depends on it, never safety: the writer's
+ * put and the reader's marker race for one key and exactly one wins.
+ */
+export const ABANDON_AFTER_MS = 10_000;
+/** How many recent entries the high-water mark looks at for a hole (one Query). */
+export const HWM_WINDOW_ENTRIES = 64;
+/** Most offsets one read abandons before answering. */
+const MAX_ABANDON_PER_READ = 64;
 
 /** Default and maximum fetch sizes and wait (docs/design.md, Limits). */
 export const FETCH_LIMITS = { defaultMaxBytes: 1024 * 1024, maxMaxBytes: 4 * 1024 * 1024, defaultMaxRecords: 1000, maxMaxRecords: 10_000, maxWaitMs: 20_000 } as const;
@@ -80,14 +99,104 @@ export function checkPartition(topic: TopicRecord, partition: number): void {
   }
 }
 
-/** Log start and high-water mark of a partition (two consistent reads). */
-export async function partitionOffsets(meta: MetadataStore, topic: TopicRecord, partition: number): Promise<PartitionOffsets> {
-  const [first, head] = await Promise.all([meta.firstEntry(topic.topicId, partition), meta.headEntry(topic.topicId, partition)]);
-  return {
+/**
+ * Log start and high-water mark of a partition (two consistent reads). The
+ * high-water mark is the end of the contiguous run of the newest
+ * {@link HWM_WINDOW_ENTRIES} entries: the first hole among them (a range
+ * reserved and not written yet), else the head's last offset + 1.
+ */
+export async function partitionOffsets(meta: MetadataStore, topic: TopicRecord, partition: number, window = HWM_WINDOW_ENTRIES): Promise<PartitionOffsets> {
+  return (await partitionBounds(meta, topic, partition, window)).bounds;
+}
+
+/** {@link partitionOffsets}, plus where the newest entry ends (above the high-water mark when a hole is open). */
+async function partitionBounds(meta: MetadataStore, topic: TopicRecord, partition: number, window: number): Promise<{ bounds: PartitionOffsets; end: number }> {
+  const [first, recent] = await Promise.all([meta.firstEntry(topic.topicId, partition), meta.entriesBefore(topic.topicId, partition, Number.MAX_SAFE_INTEGER, window)]);
+  const bounds = {
     partition,
     logStartOffset: !first ? 0 : first.objectKey === null ? first.lastOffset + 1 : first.baseOffset,
-    highWatermark: head ? head.lastOffset + 1 : 0,
+    highWatermark: contiguousEnd(recent),
   };
+  return { bounds, end: recent[0] ? recent[0].lastOffset + 1 : 0 };
+}
+
+/** The offset after the contiguous run starting at the lowest of `newestFirst`'s entries (0 if none). */
+export function contiguousEnd(newestFirst: readonly IndexEntry[]): number {
+  let end = -1;
+  for (let i = newestFirst.length - 1; i >= 0; i--) {
+    const e = newestFirst[i]!;
+    if (end >= 0 && e.baseOffset > end) break;
+    end = Math.max(end, e.lastOffset + 1);
+  }
+  return Math.max(end, 0);
+}
+
+/** The chunks to read from `from` on, in offset order. */
+interface ChunkPlan {
+  readonly plan: Array<{ entry: IndexEntry; chunk: ChunkRef }>;
+  /** Where the first planned chunk starts: `from`, or past markers skipped before it. */
+  readonly start: number;
+  /** The offset after the last planned chunk (or `start`). */
+  readonly cursor: number;
+  /** When the plan stopped at a hole at `cursor`: the first entry above it. */
+  readonly above?: IndexEntry;
+}
+
+/**
+ * Plans reads over `entries` (from {@link MetadataStore.entriesFrom}) from
+ * `from`: skips markers (head and abandoned ones: no records) while nothing is
+ * planned yet, stops at a marker once something is, and stops at a hole
+ * rather than pass it. `full(planned bytes, cursor)` ends the plan early.
+ */
+function planChunks(entries: readonly IndexEntry[], from: number, full: (planned: number, cursor: number, start: number) => boolean): ChunkPlan {
+  const plan: Array<{ entry: IndexEntry; chunk: ChunkRef }> = [];
+  let planned = 0;
+  let start = from;
+  let cursor = from;
+  for (const entry of entries) {
+    if (entry.lastOffset < cursor) continue;
+    if (entry.baseOffset > cursor) return { plan, start, cursor, above: entry };
+    if (entry.objectKey === null) {
+      if (plan.length > 0) break;
+      start = cursor = entry.lastOffset + 1;
+      continue;
+    }
+    for (const chunk of entry.chunks) {
+      const first = entry.baseOffset + chunk.offsetDelta;
+      const last = first + chunk.records - 1;
+      if (last < cursor) continue;
+      // A gap inside an entry's chunks (a compaction mid-way): stop here rather than skip offsets.
+      if (first > cursor) return { plan, start, cursor, above: entry };
+      plan.push({ entry, chunk });
+      planned += chunk.length;
+      cursor = last + 1;
+      if (full(planned, cursor, start)) return { plan, start, cursor };
+    }
+  }
+  return { plan, start, cursor };
+}
+
+/**
+ * Abandons offset `hole` if it is still a hole below an entry appended at
+ * least `abandonAfterMs` ago: one marker over that one offset, conditional on
+ * the key being free, so exactly one of the reservation's writer and this
+ * reader wins. One offset at a time because a reader cannot see where one
+ * reservation ends and the next begins: only a reservation's base is ever
+ * written, and every base in the hole is marked before it can be written.
+ * @returns true when the offset is no longer a hole (marked, or written meanwhile).
+ */
+async function abandonHole(deps: ReadDeps, topicId: string, partition: number, hole: number): Promise<boolean> {
+  const clock = deps.clock;
+  if (!clock) return false;
+  const entries = await deps.meta.entriesFrom(topicId, partition, hole, 2);
+  const prev = entries[0] && entries[0].baseOffset <= hole ? entries[0] : undefined;
+  if (prev && prev.lastOffset >= hole) return true;
+  const above = entries.find((e) => e.baseOffset > hole);
+  if (!above || above.appendedAt > clock.now() - (deps.abandonAfterMs ?? ABANDON_AFTER_MS)) return false;
+  const marker: IndexEntry = { topicId, partition, baseOffset: hole, lastOffset: hole, objectKey: null, chunks: [], bytes: 0, maxTimestamp: -1, appendedAt: clock.now(), producers: {}, abandoned: true };
+  checkAbandon(prev, marker, above);
+  await deps.meta.appendEntry(marker);
+  return true;
 }
 
 function outOfRange(offset: number, bounds: PartitionOffsets, topic: string): EddyError {
@@ -152,37 +261,28 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
   checkPartition(topic, request.partition);
   const maxRecords = request.maxRecords ?? FETCH_LIMITS.defaultMaxRecords;
   const maxBytes = request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes;
-  const bounds = await partitionOffsets(deps.meta, topic, request.partition);
+  const { bounds, end } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
   if (request.offset < bounds.logStartOffset || request.offset > bounds.highWatermark) throw outOfRange(request.offset, bounds, topic.name);
   const records: FetchedRecord[] = [];
   let next = request.offset;
   let bytes = 0;
+  let abandoned = 0;
   // Plan: the chunks covering [offset, …) until the byte or record budget is met.
-  while (next < bounds.highWatermark && records.length < maxRecords && (bytes < maxBytes || records.length === 0)) {
+  // Up to the newest entry, not the high-water mark: a hole stops the plan, and an old one is abandoned.
+  while (next < end && records.length < maxRecords && (bytes < maxBytes || records.length === 0)) {
     const entries = await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16);
-    const plan: Array<{ entry: IndexEntry; chunk: ChunkRef }> = [];
-    let planned = 0;
-    let cursor = next;
-    let gap = false;
-    for (const entry of entries) {
-      // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent — a marker has no chunks and the chunk loop skips chunks before the cursor itself
-      if (entry.objectKey === null || entry.lastOffset < cursor) continue;
-      for (const chunk of entry.chunks) {
-        const first = entry.baseOffset + chunk.offsetDelta;
-        const last = first + chunk.records - 1;
-        if (last < cursor) continue;
-        if (first > cursor) {
-          gap = true;
-          break;
-        }
-        plan.push({ entry, chunk });
-        planned += chunk.length;
-        cursor = last + 1;
-        if (bytes + planned >= maxBytes || records.length + (cursor - next) >= maxRecords) break;
+    const { plan, start, cursor, above } = planChunks(entries, next, (planned, c, s0) => bytes + planned >= maxBytes || records.length + (c - s0) >= maxRecords);
+    if (plan.length === 0) {
+      const moved = start > next;
+      next = start;
+      if (above && abandoned < MAX_ABANDON_PER_READ && (await abandonHole(deps, topic.topicId, request.partition, next))) {
+        abandoned++;
+        continue;
       }
-      if (gap || bytes + planned >= maxBytes || records.length + (cursor - next) >= maxRecords) break;
+      if (moved && !above && entries.length > 0) continue;
+      break;
     }
-    if (plan.length === 0) break;
+    next = start;
     const read = await Promise.all(plan.map((p) => readChunk(deps.objects, p.entry, p.chunk)));
     let full = false;
     for (const chunkRecords of read) {
@@ -201,9 +301,10 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
       }
       if (full) break;
     }
-    if (full || gap) break;
+    if (full || above || cursor !== next) break;
   }
-  return { ...bounds, records, nextOffset: next };
+  // Past an abandoned hole the answer may run beyond the bounds read first.
+  return { ...bounds, highWatermark: Math.max(bounds.highWatermark, next), records, nextOffset: next };
 }
 
 /** A read of stored record batches (the Kafka front door). */
@@ -230,45 +331,33 @@ export interface ReadBatchesResult extends PartitionOffsets {
 export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: ReadBatchesRequest): Promise<ReadBatchesResult> {
   checkPartition(topic, request.partition);
   const maxBytes = Math.min(Math.max(request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes, 1), FETCH_LIMITS.maxMaxBytes);
-  const bounds = await partitionOffsets(deps.meta, topic, request.partition);
+  const { bounds, end } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
   if (request.offset < bounds.logStartOffset || request.offset > bounds.highWatermark) throw outOfRange(request.offset, bounds, topic.name);
   const batches: Uint8Array[] = [];
   let bytes = 0;
   let next = request.offset;
-  while (next < bounds.highWatermark && (bytes < maxBytes || batches.length === 0)) {
+  let abandoned = 0;
+  while (next < end && (bytes < maxBytes || batches.length === 0)) {
     const entries = await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16);
-    const plan: Array<{ entry: IndexEntry; chunk: ChunkRef }> = [];
-    let planned = 0;
-    let cursor = next;
-    let gap = false;
-    for (const entry of entries) {
-      // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent — a marker has no chunks and the chunk loop skips chunks before the cursor itself
-      if (entry.objectKey === null || entry.lastOffset < cursor) continue;
-      for (const chunk of entry.chunks) {
-        const first = entry.baseOffset + chunk.offsetDelta;
-        const last = first + chunk.records - 1;
-        if (last < cursor) continue;
-        // A gap (a compaction mid-way): stop here rather than skip offsets.
-        if (first > cursor) {
-          gap = true;
-          break;
-        }
-        plan.push({ entry, chunk });
-        planned += chunk.length;
-        cursor = last + 1;
-        if (bytes + planned >= maxBytes) break;
+    const { plan, start, cursor, above } = planChunks(entries, next, (planned) => bytes + planned >= maxBytes);
+    if (plan.length === 0) {
+      const moved = start > next;
+      next = start;
+      if (above && abandoned < MAX_ABANDON_PER_READ && (await abandonHole(deps, topic.topicId, request.partition, next))) {
+        abandoned++;
+        continue;
       }
-      if (gap || bytes + planned >= maxBytes) break;
+      if (moved && !above && entries.length > 0) continue;
+      break;
     }
-    if (plan.length === 0) break;
     for (const b of await Promise.all(plan.map((p) => readChunkBatches(deps.objects, p.entry, p.chunk)))) {
       batches.push(b);
       bytes += b.length;
     }
     next = cursor;
-    if (gap) break;
+    if (above) break;
   }
-  return { ...bounds, batches };
+  return { ...bounds, highWatermark: Math.max(bounds.highWatermark, next), batches };
 }
 
 /** `earliest`, `latest`, or the first offset whose timestamp is ≥ a time. */
@@ -282,7 +371,7 @@ export async function listOffset(
   at: OffsetSpec,
 ): Promise<{ partition: number; offset: number; timestamp?: number }> {
   checkPartition(topic, partition);
-  const bounds = await partitionOffsets(deps.meta, topic, partition);
+  const bounds = await partitionOffsets(deps.meta, topic, partition, deps.hwmWindow);
   if (at === 'earliest') return { partition, offset: bounds.logStartOffset };
   if (at === 'latest') return { partition, offset: bounds.highWatermark };
   for await (const entry of deps.meta.listEntries(topic.topicId, partition)) {

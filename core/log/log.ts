@@ -13,6 +13,7 @@ import {
   checkFetchLimits,
   checkPartition,
   fetchRecords,
+  HWM_WINDOW_ENTRIES,
   listOffset,
   partitionOffsets,
   readBatches,
@@ -22,8 +23,9 @@ import {
   type PartitionOffsets,
   type ReadBatchesRequest,
   type ReadBatchesResult,
+  type ReadDeps,
 } from './fetch.js';
-import { appendBatches, produce, type AppendBatchesRequest, type PartitionAppendResult, type ProduceRequest, type RecordResult } from './produce.js';
+import { appendBatches, produce, type AppendProtocol, type AppendBatchesRequest, type PartitionAppendResult, type ProduceRequest, type RecordResult } from './produce.js';
 
 /** A partition's offsets plus how many index entries hold its records. */
 export interface PartitionDescription extends PartitionOffsets {
@@ -74,6 +76,20 @@ export interface LogOptions {
    * @default 250
    */
   readonly pollIntervalMs?: number;
+  /**
+   * The append protocol (docs/design.md §3): `head` (read the head, race for
+   * the next key; dense offsets) or `reserve` (one counter update per append;
+   * many producers per partition; offsets dense except where an append was
+   * abandoned). Every process writing to the same tables must run the same one.
+   * @default 'head'
+   */
+  readonly appendProtocol?: AppendProtocol;
+  /**
+   * How old the entry above a hole must be before a read abandons the hole
+   * (docs/design.md §4).
+   * @default 10000
+   */
+  readonly abandonAfterMs?: number;
 }
 
 /** Topics, produce, fetch and offsets over the ports. */
@@ -82,6 +98,8 @@ export class Log {
   private readonly cursors = new Map<string, number>();
   private readonly meta: MetadataStore;
   private readonly pollIntervalMs: number;
+  private readonly appendProtocol: AppendProtocol;
+  private readonly abandonAfterMs: number | undefined;
 
   constructor(
     private readonly ports: LogPorts,
@@ -89,6 +107,8 @@ export class Log {
   ) {
     this.meta = ports.metadataStore;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.appendProtocol = options.appendProtocol ?? 'head';
+    this.abandonAfterMs = options.abandonAfterMs;
   }
 
   /** Reads a topic or throws `UNKNOWN_TOPIC_OR_PARTITION`. */
@@ -138,7 +158,7 @@ export class Log {
       Array.from({ length: topic.partitions }, (_, p) => p),
       DESCRIBE_CONCURRENCY,
       async (p) => {
-        const [offsets, segments] = await Promise.all([partitionOffsets(this.meta, topic, p), this.meta.countSegments(topic.topicId, p)]);
+        const [offsets, segments] = await Promise.all([partitionOffsets(this.meta, topic, p, this.hwmWindow()), this.meta.countSegments(topic.topicId, p)]);
         return { ...offsets, segments };
       },
     );
@@ -179,7 +199,7 @@ export class Log {
   /** Appends records and wakes the reads waiting on their partitions; see `core/log/produce.ts` for the protocol. */
   async produce(request: ProduceRequest): Promise<RecordResult[]> {
     const topic = await this.topic(request.topic);
-    const results = await produce({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors }, topic, request);
+    const results = await produce({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol }, topic, request);
     this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
     return results;
   }
@@ -193,7 +213,7 @@ export class Log {
   async fetch(request: FetchRequest): Promise<FetchResult> {
     checkFetchLimits(request);
     const topic = await this.topic(request.topic);
-    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => fetchRecords({ objects: this.ports.objectStore, meta: this.meta }, topic, request), (r) => r.records.length > 0);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => fetchRecords(this.readDeps(), topic, request), (r) => r.records.length > 0);
   }
 
   /**
@@ -205,7 +225,7 @@ export class Log {
    */
   async appendBatches(request: AppendBatchesRequest): Promise<PartitionAppendResult[]> {
     const topic = await this.topic(request.topic);
-    const results = await appendBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors }, topic, request);
+    const results = await appendBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol }, topic, request);
     // Stryker disable next-line ArrayDeclaration: equivalent; a refused partition's entry only wakes the waiters of a partition named "Stryker was here", which no read waits on
     this.ports.notifier.notify(topic.topicId, results.flatMap((r) => ('baseOffset' in r ? [r.partition] : [])));
     return results;
@@ -219,7 +239,22 @@ export class Log {
     // Stryker disable next-line ConditionalExpression: equivalent when it becomes `true`; an absent waitMs passed as undefined takes checkFetchLimits' default of 0 all the same
     checkFetchLimits({ offset: request.offset, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) });
     const topic = await this.topic(request.topic);
-    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches({ objects: this.ports.objectStore, meta: this.meta }, topic, request), (r) => r.batches.length > 0);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches(this.readDeps(), topic, request), (r) => r.batches.length > 0);
+  }
+
+  private hwmWindow(): number {
+    return this.appendProtocol === 'reserve' ? HWM_WINDOW_ENTRIES : 1;
+  }
+
+  private readDeps(): ReadDeps {
+    return {
+      objects: this.ports.objectStore,
+      meta: this.meta,
+      clock: this.ports.clock,
+      // Holes exist only under the reserve protocol: the head protocol's high-water mark is its head's end, as before.
+      hwmWindow: this.hwmWindow(),
+      ...(this.abandonAfterMs !== undefined ? { abandonAfterMs: this.abandonAfterMs } : {}),
+    };
   }
 
   /** Repeats `read` until `done` or `waitMs` passed, sleeping on the notifier in between. */
@@ -243,13 +278,13 @@ export class Log {
   async partitionOffsets(topicName: string, partition: number): Promise<PartitionOffsets> {
     const topic = await this.topic(topicName);
     checkPartition(topic, partition);
-    return partitionOffsets(this.meta, topic, partition);
+    return partitionOffsets(this.meta, topic, partition, this.hwmWindow());
   }
 
   /** Resolves `earliest`, `latest` or a timestamp to an offset. */
   async listOffset(topicName: string, partition: number, at: OffsetSpec): Promise<{ partition: number; offset: number; timestamp?: number }> {
     const topic = await this.topic(topicName);
-    return listOffset({ objects: this.ports.objectStore, meta: this.meta }, topic, partition, at);
+    return listOffset(this.readDeps(), topic, partition, at);
   }
 }
 

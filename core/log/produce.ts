@@ -15,15 +15,19 @@
  *    entry is stored.
  *
  * A crash after 2 leaves an unreferenced object that GC deletes later.
+ *
+ * With `appendProtocol: 'reserve'` step 3 is instead: reserve the offsets
+ * with one atomic update of the partition's counter, then put the entry at
+ * the reserved base (`appendReserved` below; docs/design.md §3.1).
  */
 import { EddyError, toEddyError } from '../errors.js';
 import { ingestKey } from '../layout.js';
-import type { IndexEntry, ProducerState, TopicRecord } from '../model.js';
+import type { IndexEntry, PartitionCounter, ProducerState, TopicRecord } from '../model.js';
 import { encodeBatchObject } from '../codec/format.js';
 import { encodeBatch, readBatchHeaders } from '../codec/record-batch.js';
 import { partitionForKey } from '@eddy/api';
 import type { Clock, Ids, MetadataStore, ObjectStore } from '../ports.js';
-import { checkAppend } from '../invariants.js';
+import { checkAppend, checkReserved } from '../invariants.js';
 import { backoffMs } from '../util.js';
 
 /** One record of a produce request, bytes already decoded. */
@@ -100,6 +104,8 @@ interface PartitionBatch {
   head?: IndexEntry | undefined;
   /** This producer's last batch found further back, when the head no longer tracks it. */
   remembered?: ProducerState;
+  /** The counter read by the sequence check (reserve protocol), reused by the first append attempt. */
+  counter?: PartitionCounter | undefined;
 }
 
 /** A record on its way into a batch (header values may be null, unlike chunk format 1). */
@@ -117,7 +123,16 @@ export interface ProduceDeps {
   readonly ids: Ids;
   /** Round-robin cursor per topic id for keyless records. */
   readonly cursors: Map<string, number>;
+  /**
+   * `reserve` (default): offsets come from the partition's counter (docs/design.md §3).
+   * `head`: the earlier protocol, read the head and race for the next key.
+   * Every process writing to the same tables must use the same one.
+   */
+  readonly appendProtocol?: AppendProtocol;
 }
+
+/** Which append protocol a process runs (docs/design.md §3). */
+export type AppendProtocol = 'reserve' | 'head';
 
 function outOfOrder(partition: number, detail: string): EddyError {
   return new EddyError('OUT_OF_ORDER_SEQUENCE', `out of order sequence in partition ${partition}: ${detail}`);
@@ -141,10 +156,14 @@ function recordBytes(r: StoredRecord): number {
  * @returns the base offset of the identical earlier batch, or undefined when the batch is new.
  */
 function checkSequence(batch: PartitionBatch, head: IndexEntry | undefined): number | undefined {
+  return checkState(batch, head?.producers[batch.producer!.producerId] ?? batch.remembered);
+}
+
+/** {@link checkSequence} against a producer's stored state. */
+function checkState(batch: PartitionBatch, state: ProducerState | undefined): number | undefined {
   const producer = batch.producer!;
   const first = producer.firstSequence;
   const last = first + batch.count - 1;
-  const state = head?.producers[producer.producerId] ?? batch.remembered;
   if (!state) {
     // Kafka's rule for an unknown producer: only a fresh sequence starts it.
     // Anything else may be the retry of a batch we no longer remember, and
@@ -194,9 +213,13 @@ export const PRODUCER_LOOKBACK_ENTRIES = 2000;
  * newest entry mentioning it holds its last batch. Bounded; rare path.
  */
 async function lookBackForProducer(meta: MetadataStore, head: IndexEntry, producerId: string): Promise<ProducerState | undefined> {
-  let before = head.baseOffset;
+  return lookBack(meta, head.topicId, head.partition, head.baseOffset, producerId);
+}
+
+async function lookBack(meta: MetadataStore, topicId: string, partition: number, from: number, producerId: string): Promise<ProducerState | undefined> {
+  let before = from;
   for (let scanned = 0; scanned < PRODUCER_LOOKBACK_ENTRIES; ) {
-    const page = await meta.entriesBefore(head.topicId, head.partition, before, 100);
+    const page = await meta.entriesBefore(topicId, partition, before, 100);
     for (const e of page) {
       const state = e.producers[producerId];
       if (state) return state;
@@ -373,6 +396,14 @@ async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: 
       const producer = b.producer;
       if (!producer) return;
       try {
+        if (deps.appendProtocol !== 'head') {
+          const dup = await precheckReserved(deps, topic.topicId, b);
+          if (dup !== undefined) {
+            b.duplicateOf = dup;
+            outcome.set(b.partition, { baseOffset: dup });
+          }
+          return;
+        }
         const head = await deps.meta.headEntry(topic.topicId, b.partition);
         b.head = head;
         // Sequence 0 too: it may be the late retry of a first batch that more
@@ -415,7 +446,8 @@ async function appendPartitions(deps: ProduceDeps, topic: TopicRecord, batches: 
     fresh.map(async (b, i) => {
       const at = positions[i]!;
       try {
-        const baseOffset = await appendChunk(deps, topic, b, objectKey, {
+        const append = deps.appendProtocol === 'head' ? appendChunk : appendReserved;
+        const baseOffset = await append(deps, topic, b, objectKey, {
           format: 2,
           offsetDelta: 0,
           position: at.position,
@@ -502,4 +534,252 @@ async function appendChunk(deps: ProduceDeps, topic: TopicRecord, batch: Partiti
     }
     throw err;
   }
+}
+
+// ---------------------------------------------------------------------------
+// The reserve protocol (docs/design.md §3): offsets come from one atomic
+// counter update per append, so concurrent appenders never race for a key.
+
+/** Most reservations one append makes before giving up (a reservation is lost only when a reader abandoned it). */
+const MAX_RESERVATIONS = 16;
+/** Attempts at writing an entry into a range this appender owns. */
+const MAX_PUT_ATTEMPTS = 6;
+
+type Chunk = IndexEntry['chunks'][number];
+
+/** Where an idempotent producer's recorded batch stands in the index. */
+type Settled = 'stored' | 'hole' | 'abandoned';
+
+/**
+ * Is the batch recorded at `base` stored? Stored when an entry with records
+ * (or a retention marker) covers `base`; abandoned when a reader's marker
+ * took it; a hole when it lies above the last entry below it (its writer is
+ * still writing, or died). No hole ever precedes a partition's first entry
+ * (the first entry is written before the counter exists, and maintenance never
+ * removes the last entry below a hole), so no entry at or below `base` means
+ * retention removed it: stored.
+ */
+async function settle(meta: MetadataStore, topicId: string, partition: number, base: number): Promise<Settled> {
+  const [at] = await meta.entriesFrom(topicId, partition, base, 1);
+  if (!at || at.baseOffset > base) return 'stored';
+  if (at.lastOffset < base) return 'hole';
+  return at.abandoned ? 'abandoned' : 'stored';
+}
+
+/** The producer's state: the counter's, else its newest entry's (it was evicted from the counter). */
+async function producerState(meta: MetadataStore, topicId: string, batch: PartitionBatch, counter: PartitionCounter | undefined): Promise<ProducerState | undefined> {
+  const id = batch.producer!.producerId;
+  const tracked = counter?.producers[id];
+  if (tracked || !counter) return tracked;
+  return lookBack(meta, topicId, batch.partition, counter.next, id);
+}
+
+/**
+ * The sequence check of the reserve protocol, before anything is written:
+ * refuses a fenced or out-of-order batch, and answers a retry whose batch is
+ * stored with its offsets (no PUT). A retry whose batch is not stored yet goes
+ * on to the append, which writes it at its recorded base or re-reserves.
+ */
+async function precheckReserved(deps: ProduceDeps, topicId: string, batch: PartitionBatch): Promise<number | undefined> {
+  const counter = await deps.meta.readCounter(topicId, batch.partition);
+  batch.counter = counter;
+  let state = await producerState(deps.meta, topicId, batch, counter);
+  if (!counter) {
+    const head = await deps.meta.headEntry(topicId, batch.partition);
+    state = head?.producers[batch.producer!.producerId] ?? (head ? await lookBackForProducer(deps.meta, head, batch.producer!.producerId) : undefined);
+  }
+  const dup = checkState(batch, state);
+  if (dup === undefined) return undefined;
+  return (await settle(deps.meta, topicId, batch.partition, dup)) === 'stored' ? dup : undefined;
+}
+
+function entryAt(topic: TopicRecord, batch: PartitionBatch, objectKey: string, chunk: Chunk, base: number, now: number): IndexEntry {
+  const producer = batch.producer;
+  return {
+    topicId: topic.topicId,
+    partition: batch.partition,
+    baseOffset: base,
+    lastOffset: base + batch.count - 1,
+    objectKey,
+    chunks: [chunk],
+    bytes: chunk.length,
+    maxTimestamp: chunk.maxTimestamp,
+    appendedAt: now,
+    // Each entry carries only its own producer's batch: the look-back for a
+    // producer the counter no longer tracks finds it there.
+    producers: producer
+      ? { [producer.producerId]: { epoch: producer.producerEpoch, firstSequence: producer.firstSequence, lastSequence: producer.firstSequence + batch.count - 1, baseOffset: base } }
+      : {},
+    topicName: topic.name,
+  };
+}
+
+/** An abandoned-range marker over `[base, last]`. */
+export function abandonedMarker(topicId: string, partition: number, base: number, last: number, now: number): IndexEntry {
+  return { topicId, partition, baseOffset: base, lastOffset: last, objectKey: null, chunks: [], bytes: 0, maxTimestamp: -1, appendedAt: now, producers: {}, abandoned: true };
+}
+
+class PutState {
+  /** An attempt may have applied: no later failure may say "nothing applied". */
+  ambiguous: EddyError | undefined;
+}
+
+/**
+ * Writes `entry` into a range this appender owns (reserved, or the first
+ * entry of a partition). True once our entry is stored there; false when
+ * another entry holds the base (a reader abandoned the range). Retries
+ * retryable failures at the same base; an ambiguous or lost put is resolved
+ * by reading the base (the object key is unique to this request). When it
+ * gives up, it abandons its own range with one marker, so readers need not
+ * wait for it; if even that fails, the range is a hole readers abandon later.
+ */
+async function putOwned(deps: ProduceDeps, entry: IndexEntry, put: PutState, releasable = false): Promise<boolean> {
+  const ours = async (): Promise<boolean> => {
+    const [at] = await deps.meta.entriesFrom(entry.topicId, entry.partition, entry.baseOffset, 1);
+    return at?.baseOffset === entry.baseOffset && at.objectKey === entry.objectKey && at.chunks[0]?.position === entry.chunks[0]?.position;
+  };
+  let last: unknown;
+  let mayHaveLanded = false;
+  for (let attempt = 0; attempt < MAX_PUT_ATTEMPTS; attempt++) {
+    let taken = false;
+    try {
+      if (await deps.meta.appendEntry(entry)) return true;
+      // Taken, or the AWS SDK retried our own applied put: look.
+      taken = true;
+      return await ours();
+    } catch (err) {
+      last = err;
+      if (taken) mayHaveLanded = true;
+      if (!(err instanceof EddyError) || !err.retryable) break;
+      if (err.code === 'UNKNOWN_OUTCOME') {
+        put.ambiguous = err;
+        mayHaveLanded = true;
+      }
+    }
+    await deps.clock.sleep(backoffMs(attempt, 10, 200, deps.ids.random));
+  }
+  // Every attempt failed cleanly: give a still-last reservation back, so no
+  // hole is left at all. Never after a put that may have landed (a later
+  // reservation would overlap it), nor for an idempotent producer's (the
+  // counter records its batch there).
+  if (releasable && !mayHaveLanded) {
+    try {
+      if (await deps.meta.releaseOffsets(entry.topicId, entry.partition, entry.baseOffset, entry.lastOffset - entry.baseOffset + 1)) throw last;
+    } catch (err) {
+      if (err === last) throw err;
+    }
+  }
+  try {
+    // Give the range up ourselves: exactly one of this marker and our entry is stored.
+    if (await deps.meta.appendEntry(abandonedMarker(entry.topicId, entry.partition, entry.baseOffset, entry.lastOffset, deps.clock.now()))) put.ambiguous = undefined;
+    else if (await ours()) return true;
+    else put.ambiguous = undefined; // a reader's marker holds the base: ours can never land
+  } catch {
+    // The range stays a hole; a reader abandons it once later entries are old enough.
+  }
+  throw last;
+}
+
+/**
+ * Creates a partition's counter. On an empty partition the appender first
+ * writes its own entry at offset 0 (racing any other first appender for that
+ * key), then creates the counter after it: so no reservation, and no hole,
+ * ever precedes the first entry. Otherwise the counter starts after the head
+ * (partitions written by the earlier protocol migrate this way), with the
+ * head's producers. Returns 0 if our entry became the first one.
+ */
+async function startCounter(deps: ProduceDeps, topic: TopicRecord, batch: PartitionBatch, objectKey: string, chunk: Chunk, put: PutState): Promise<number | undefined> {
+  let head = await deps.meta.headEntry(topic.topicId, batch.partition);
+  let won = false;
+  if (!head) {
+    if (batch.producer && batch.producer.firstSequence !== 0) checkState(batch, undefined); // throws UNKNOWN_PRODUCER_ID
+    const first = entryAt(topic, batch, objectKey, chunk, 0, deps.clock.now());
+    checkReserved(first, 0, batch.count);
+    won = await putOwned(deps, first, put);
+    head = won ? first : await deps.meta.headEntry(topic.topicId, batch.partition);
+  }
+  if (head) await deps.meta.createCounter(topic.topicId, batch.partition, { next: head.lastOffset + 1, producers: head.producers });
+  return won ? 0 : undefined;
+}
+
+/**
+ * The reserve protocol's append of one chunk (docs/design.md §3, steps 4–5):
+ * reserve a range with one counter update, write the entry at its base.
+ * Idempotent producers record their batch in the same counter update,
+ * conditional on their own previous state only.
+ */
+async function appendReserved(deps: ProduceDeps, topic: TopicRecord, batch: PartitionBatch, objectKey: string, chunk: Chunk): Promise<number> {
+  const { topicId } = topic;
+  const put = new PutState();
+  try {
+    for (let attempt = 0; attempt < MAX_RESERVATIONS; attempt++) {
+      let counter: PartitionCounter | undefined;
+      let base: number | undefined;
+      if (batch.producer) {
+        counter = attempt === 0 && 'counter' in batch ? batch.counter : await deps.meta.readCounter(topicId, batch.partition);
+        if (!counter) {
+          const first = await startCounter(deps, topic, batch, objectKey, chunk, put);
+          if (first !== undefined) return first;
+          continue;
+        }
+        const state = await producerState(deps.meta, topicId, batch, counter);
+        const dup = checkState(batch, state);
+        const tracked = counter.producers[batch.producer.producerId];
+        if (dup !== undefined) {
+          const where = await settle(deps.meta, topicId, batch.partition, dup);
+          if (where === 'stored') return dup;
+          if (where === 'hole') {
+            // Our batch was reserved at `dup` and is not written yet: write it
+            // there (its first writer may be gone). Same batch, same range:
+            // whichever of the two puts wins, the offsets are the same.
+            const entry = entryAt(topic, batch, objectKey, chunk, dup, deps.clock.now());
+            checkReserved(entry, dup, batch.count);
+            if (await putOwned(deps, entry, put)) return dup;
+            continue;
+          }
+          // Abandoned: reserve again, only if the counter still records it there.
+          base = tracked ? await deps.meta.reserveOffsets(topicId, batch.partition, batch.count, { producerId: batch.producer.producerId, state: tracked, expected: tracked, evict: [] }) : undefined;
+          if (base === undefined && !tracked) {
+            base = await reserveProducer(deps, topicId, batch, counter, undefined);
+          }
+        } else {
+          base = await reserveProducer(deps, topicId, batch, counter, tracked);
+        }
+        if (base === undefined) continue; // this producer's state changed meanwhile (a concurrent retry): check again
+      } else {
+        base = await deps.meta.reserveOffsets(topicId, batch.partition, batch.count);
+        if (base === undefined) {
+          const first = await startCounter(deps, topic, batch, objectKey, chunk, put);
+          if (first !== undefined) return first;
+          continue;
+        }
+      }
+      const entry = entryAt(topic, batch, objectKey, chunk, base, deps.clock.now());
+      checkReserved(entry, base, batch.count);
+      if (await putOwned(deps, entry, put, !batch.producer)) return base;
+      // A reader abandoned our range before we wrote it: nothing of ours is there; reserve again.
+    }
+    throw new EddyError('UNAVAILABLE', `partition ${batch.partition}: could not write a reserved range, retry`);
+  } catch (err) {
+    if (put.ambiguous && !(err instanceof EddyError && err.code === 'UNKNOWN_OUTCOME')) {
+      throw new EddyError('UNKNOWN_OUTCOME', `partition ${batch.partition}: an earlier index write may have applied, then: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Reserves a range for a new batch of an idempotent producer, recording it in the counter; undefined if its state changed. */
+function reserveProducer(deps: ProduceDeps, topicId: string, batch: PartitionBatch, counter: PartitionCounter, expected: ProducerState | undefined): Promise<number | undefined> {
+  const p = batch.producer!;
+  const evict: string[] = [];
+  if (!expected) {
+    const others = Object.entries(counter.producers).sort((a, b) => a[1].baseOffset - b[1].baseOffset);
+    for (let i = 0; others.length - i >= MAX_TRACKED_PRODUCERS; i++) evict.push(others[i]![0]);
+  }
+  return deps.meta.reserveOffsets(topicId, batch.partition, batch.count, {
+    producerId: p.producerId,
+    state: { epoch: p.producerEpoch, firstSequence: p.firstSequence, lastSequence: p.firstSequence + batch.count - 1, baseOffset: -1 },
+    expected,
+    evict,
+  });
 }

@@ -129,7 +129,11 @@ export class Maintenance {
 
   /** Retention, then compaction of what retention kept, for one partition. */
   private async maintainPartition(ctx: MaintenanceContext, topic: TopicRecord, entries: IndexEntry[]): Promise<void> {
-    let current = entries;
+    // Only the contiguous run below the first hole (a reserved range not
+    // written yet, docs/design.md §3): nothing is merged or cut across a hole,
+    // and the last entry below it is kept, so no hole ever lies below the
+    // first entry.
+    let current = contiguousPrefix(entries);
     if (this.options.passes.retention) {
       const plan = planRetention(topic.config, current, ctx.clock.now(), this.options.retentionMinAgeMs);
       if (plan.drop.length > 0 || plan.head) {
@@ -142,4 +146,16 @@ export class Maintenance {
     }
     if (this.options.passes.compaction) await compactPartition(ctx, current);
   }
+}
+
+/** The entries (ascending) up to the first hole: each one starts at or below the end of those before it. */
+export function contiguousPrefix(entries: readonly IndexEntry[]): IndexEntry[] {
+  let end = -1;
+  let n = 0;
+  for (const e of entries) {
+    if (end >= 0 && e.baseOffset > end) break;
+    end = Math.max(end, e.lastOffset + 1);
+    n++;
+  }
+  return entries.slice(0, n);
 }

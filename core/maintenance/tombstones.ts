@@ -48,6 +48,7 @@ export async function reclaimTopic(ctx: MaintenanceContext, tombstone: TopicTomb
     // No reader or writer can reach these any more (the topic is gone and the
     // grace period has passed); the condition only makes retries harmless.
     for (const e of entries) await ctx.meta.deleteEntry(e);
+    await ctx.meta.deleteCounter(tombstone.topicId, p);
   }
   await ctx.meta.removeTombstone(tombstone.topicId);
   ctx.report.topicsReclaimed++;

@@ -3,7 +3,7 @@
  * logger. Built once per container (Lambda) or process (local host).
  */
 import { awsComponents } from '../../core/adapters/aws/index.js';
-import { groupSettings, readSettings, type Settings } from '../../core/config.js';
+import { groupSettings, logSettings, readSettings, type Settings } from '../../core/config.js';
 import { createEddy, createNotifier, type Components, type Eddy, type Notifier } from '../../core/index.js';
 import { createLogger, type Logger } from './log.js';
 
@@ -33,7 +33,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const eddy = createEddy({
     components: { ...components, notifier },
     settings: {
-      log: { pollIntervalMs: options.pollIntervalMs ?? 250 },
+      log: { pollIntervalMs: options.pollIntervalMs ?? 250, ...logSettings(settings) },
       groups: groupSettings(settings),
       maintenance: {
         gcGraceMs: settings.gcGraceMs,

@@ -144,6 +144,19 @@ describe('group invariants', () => {
 });
 
 describe('invariants in the write paths', () => {
+  it('an append whose counter answers a broken range is refused as INTERNAL and writes no entry', async () => {
+    const c = memoryComponents(systemClock, seededIds(7));
+    const settings = { log: { appendProtocol: 'reserve' as const } };
+    const eddy = createEddy({ components: c, settings });
+    await eddy.log.createTopic({ name: 'inv', partitions: 1 });
+    await eddy.log.produce({ topic: 'inv', records: [{ key: null, value: new Uint8Array([1]) }] });
+    const lying = createEddy({ components: { ...c, metadataStore: Object.assign(Object.create(c.metadataStore) as typeof c.metadataStore, { reserveOffsets: async () => -3 }) }, settings });
+    await expect(lying.log.produce({ topic: 'inv', records: [{ key: null, value: new Uint8Array([2]) }] })).rejects.toMatchObject({ code: 'INTERNAL' });
+    const entries = [];
+    for await (const e of c.metadataStore.listEntries((await eddy.log.topic('inv')).topicId, 0)) entries.push(e);
+    expect(entries.map((e) => [e.baseOffset, e.lastOffset])).toEqual([[0, 0]]);
+  });
+
   it('an append whose index read lies is refused as INTERNAL and writes no entry', async () => {
     const c = memoryComponents(systemClock, seededIds(7));
     const eddy = createEddy({ components: c });

@@ -8,7 +8,10 @@
  * log     { pk:"<topicId>#<partition:5>", sk:"<baseOffset:20>",
  *           l:N lastOffset, o:S objectKey (absent on a head marker),
  *           c:S chunks "delta.position.length.records.maxTs" joined by ",",
- *           b:N bytes, t:N maxTimestamp, a:N appendedAt, p:S producers JSON (absent if none) }
+ *           b:N bytes, t:N maxTimestamp, a:N appendedAt, p:S producers JSON (absent if none),
+ *           x:N 1 on an abandoned-range marker }
+ * topics  { pk:"n#<topicId>#<partition:5>", n:N next offset, P:M producer id → S JSON {e,f,l}, B:M producer id → N base }
+ *                                                                     a partition's offset counter
  * groups  { pk:"<group>", sk:"meta", v:N, s:S(JSON state) }
  *         { pk:"<group>", sk:"o#<topic>#<partition:5>", topic, tid, part:N, off:N, md?:S, f:N fence, at:N }
  * ```
@@ -28,9 +31,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Settings } from '../../config.js';
 import { EddyError } from '../../errors.js';
-import { GROUP_META_SK, OFFSET_SK_PREFIX, PRODUCER_ID_COUNTER_PK, logPk, logSk, offsetSk, tombstonePk, topicPk } from '../../layout.js';
-import type { ChunkRef, CommittedOffset, GroupRecord, IndexEntry, TopicRecord, TopicTombstone } from '../../model.js';
-import type { MetadataStore } from '../../ports.js';
+import { GROUP_META_SK, OFFSET_SK_PREFIX, PRODUCER_ID_COUNTER_PK, counterPk, logPk, logSk, offsetSk, tombstonePk, topicPk } from '../../layout.js';
+import type { ChunkRef, CommittedOffset, GroupRecord, IndexEntry, PartitionCounter, ProducerState, TopicRecord, TopicTombstone } from '../../model.js';
+import type { MetadataStore, ReservationProducer } from '../../ports.js';
 import { isConditionFailed, translateAwsError } from './errors.js';
 
 type Item = Record<string, AttributeValue>;
@@ -66,6 +69,7 @@ function entryItem(e: IndexEntry): Item {
   if (e.objectKey !== null) item.o = S(e.objectKey);
   if (Object.keys(e.producers).length > 0) item.p = S(JSON.stringify(e.producers));
   if (e.topicName !== undefined) item.n = S(e.topicName);
+  if (e.abandoned) item.x = N(1);
   return item;
 }
 
@@ -81,7 +85,20 @@ function itemEntry(topicId: string, partition: number, item: Item): IndexEntry {
     maxTimestamp: num(item, 't'),
     appendedAt: num(item, 'a'),
     producers: item.p?.S ? (JSON.parse(item.p.S) as IndexEntry['producers']) : {},
+    ...(item.x ? { abandoned: true } : {}),
   };
+}
+
+/** A producer state as stored in the counter's `P` map (the base lives in `B`). */
+const stateJson = (s: ProducerState): string => JSON.stringify({ e: s.epoch, f: s.firstSequence, l: s.lastSequence });
+
+function itemCounter(item: Item): PartitionCounter {
+  const producers: Record<string, ProducerState> = {};
+  for (const [id, v] of Object.entries(item.P?.M ?? {})) {
+    const j = JSON.parse(v.S ?? '{}') as { e: number; f: number; l: number };
+    producers[id] = { epoch: j.e, firstSequence: j.f, lastSequence: j.l, baseOffset: Number(item.B?.M?.[id]?.N ?? 'NaN') };
+  }
+  return { next: num(item, 'n'), producers };
 }
 
 function topicItem(t: TopicRecord): Item {
@@ -265,6 +282,96 @@ export class DynamoMetadataStore implements MetadataStore {
     // lets exactly one of them win, so offsets are dense and never reused.
     return this.conditional(`append to index ${entry.topicId}/${entry.partition}`, () =>
       this.db.send(new PutItemCommand({ TableName: this.log, Item: entryItem(entry), ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
+  }
+
+  async readCounter(topicId: string, partition: number): Promise<PartitionCounter | undefined> {
+    const out = await this.read(`read offset counter ${topicId}/${partition}`, () =>
+      this.db.send(new GetItemCommand({ TableName: this.topics, Key: { pk: S(counterPk(topicId, partition)) }, ConsistentRead: true })),
+    );
+    return out.Item ? itemCounter(out.Item) : undefined;
+  }
+
+  createCounter(topicId: string, partition: number, counter: PartitionCounter): Promise<boolean> {
+    const P: Item = {};
+    const B: Item = {};
+    for (const [id, st] of Object.entries(counter.producers)) {
+      P[id] = S(stateJson(st));
+      B[id] = N(st.baseOffset);
+    }
+    return this.conditional(`create offset counter ${topicId}/${partition}`, () =>
+      this.db.send(
+        new PutItemCommand({
+          TableName: this.topics,
+          Item: { pk: S(counterPk(topicId, partition)), n: N(counter.next), P: { M: P }, B: { M: B } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async reserveOffsets(topicId: string, partition: number, count: number, producer?: ReservationProducer): Promise<number | undefined> {
+    // One atomic update: every reservation gets its own range (docs/design.md §3).
+    // SET operands read the item as it was, so B.#pid = n records the base.
+    let update = 'SET n = n + :c';
+    let cond = 'attribute_exists(n)';
+    const names: Record<string, string> = {};
+    const values: Item = { ':c': N(count) };
+    if (producer) {
+      names['#pid'] = producer.producerId;
+      update += ', P.#pid = :s, B.#pid = n';
+      values[':s'] = S(stateJson(producer.state));
+      if (producer.expected) {
+        cond += ' AND P.#pid = :es AND B.#pid = :eb';
+        values[':es'] = S(stateJson(producer.expected));
+        values[':eb'] = N(producer.expected.baseOffset);
+      } else cond += ' AND attribute_not_exists(P.#pid)';
+      const evict = producer.evict.filter((id) => id !== producer.producerId);
+      if (evict.length > 0) {
+        evict.forEach((id, i) => (names[`#e${i}`] = id));
+        update += ` REMOVE ${evict.map((_, i) => `P.#e${i}, B.#e${i}`).join(', ')}`;
+      }
+    }
+    try {
+      const out = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.topics,
+          Key: { pk: S(counterPk(topicId, partition)) },
+          UpdateExpression: update,
+          ConditionExpression: cond,
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const next = out.Attributes?.n?.N;
+      if (next === undefined) throw new EddyError('INTERNAL', 'offset counter returned no value');
+      return Number(next) - count;
+    } catch (err) {
+      if (isConditionFailed(err)) return undefined;
+      if (err instanceof EddyError) throw err;
+      // An ambiguous reservation only leaves a range nobody writes: safe to retry, like a read.
+      throw translateAwsError(err, 'read', `reserve offsets ${topicId}/${partition}`);
+    }
+  }
+
+  releaseOffsets(topicId: string, partition: number, base: number, count: number): Promise<boolean> {
+    return this.conditional(`release offsets ${topicId}/${partition}`, () =>
+      this.db.send(
+        new UpdateItemCommand({
+          TableName: this.topics,
+          Key: { pk: S(counterPk(topicId, partition)) },
+          UpdateExpression: 'SET n = :base',
+          ConditionExpression: 'n = :end',
+          ExpressionAttributeValues: { ':base': N(base), ':end': N(base + count) },
+        }),
+      ),
+    );
+  }
+
+  async deleteCounter(topicId: string, partition: number): Promise<void> {
+    await this.conditional(`delete offset counter ${topicId}/${partition}`, () =>
+      this.db.send(new DeleteItemCommand({ TableName: this.topics, Key: { pk: S(counterPk(topicId, partition)) } })),
     );
   }
 

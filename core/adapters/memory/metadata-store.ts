@@ -1,7 +1,10 @@
 /** An in-memory {@link MetadataStore} with the same conditional semantics as the DynamoDB adapter. */
 import { EddyError } from '../../errors.js';
-import type { CommittedOffset, GroupRecord, IndexEntry, TopicRecord, TopicTombstone } from '../../model.js';
-import type { MetadataStore } from '../../ports.js';
+import type { CommittedOffset, GroupRecord, IndexEntry, PartitionCounter, ProducerState, TopicRecord, TopicTombstone } from '../../model.js';
+import type { MetadataStore, ReservationProducer } from '../../ports.js';
+
+const sameState = (a: ProducerState | undefined, b: ProducerState | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : a.epoch === b.epoch && a.firstSequence === b.firstSequence && a.lastSequence === b.lastSequence && a.baseOffset === b.baseOffset;
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -18,6 +21,47 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly groups = new Map<string, GroupRecord>();
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
   private producerIds = 0n;
+  /** `<topicId>#<partition>` → offset counter. */
+  private readonly counters = new Map<string, PartitionCounter>();
+
+  async readCounter(topicId: string, partition: number): Promise<PartitionCounter | undefined> {
+    const c = this.counters.get(`${topicId}#${partition}`);
+    return c && clone(c);
+  }
+
+  async createCounter(topicId: string, partition: number, counter: PartitionCounter): Promise<boolean> {
+    const k = `${topicId}#${partition}`;
+    if (this.counters.has(k)) return false;
+    this.counters.set(k, clone(counter));
+    return true;
+  }
+
+  async reserveOffsets(topicId: string, partition: number, count: number, producer?: ReservationProducer): Promise<number | undefined> {
+    const k = `${topicId}#${partition}`;
+    const c = this.counters.get(k);
+    if (!c) return undefined;
+    const base = c.next;
+    const producers = { ...c.producers };
+    if (producer) {
+      if (!sameState(producers[producer.producerId], producer.expected)) return undefined;
+      for (const id of producer.evict) if (id !== producer.producerId) delete producers[id];
+      producers[producer.producerId] = { ...producer.state, baseOffset: base };
+    }
+    this.counters.set(k, { next: base + count, producers });
+    return base;
+  }
+
+  async releaseOffsets(topicId: string, partition: number, base: number, count: number): Promise<boolean> {
+    const k = `${topicId}#${partition}`;
+    const c = this.counters.get(k);
+    if (c?.next !== base + count) return false;
+    this.counters.set(k, { ...c, next: base });
+    return true;
+  }
+
+  async deleteCounter(topicId: string, partition: number): Promise<void> {
+    this.counters.delete(`${topicId}#${partition}`);
+  }
 
   async allocateProducerId(): Promise<bigint> {
     return ++this.producerIds;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeObject } from '../../../core/codec/format.js';
 import { decodeBatches, encodeBatch, readBatchHeaders } from '../../../core/codec/record-batch.js';
 import type { EddyError } from '../../../core/errors.js';
-import { createEddy, type Components, type Log } from '../../../core/index.js';
+import { createEddy, type Components, type Log, type LogOptions } from '../../../core/index.js';
 import { ingestKey } from '../../../core/layout.js';
 import type { AdapterKind } from '../../helpers/standins.js';
 import { FIXTURE_CHUNKS } from '../../fixtures/object-v1.js';
@@ -20,14 +20,14 @@ const uniqueTopic = (label: string) => `${label}-${Date.now().toString(36)}-${n+
 const records = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => ({ timestamp: 1_700_000_000_000 + i, key: i % 2 ? null : enc(`k${i}`), value: i === 1 ? null : enc(`${prefix}-${i}`), headers: [['h', i === 2 ? null : enc('v')] as const] }));
 
-export function batchesContract(kind: AdapterKind): void {
-  describe(`raw batch seam: ${kind.name}`, () => {
+export function batchesContract(kind: AdapterKind, options?: LogOptions): void {
+  describe(`raw batch seam: ${kind.name}${options?.appendProtocol ? ` (${options.appendProtocol} protocol)` : ''}`, () => {
     let c: Components;
     let log: Log;
     beforeAll(async () => {
       await kind.setup();
       c = kind.components();
-      log = createEddy({ components: c }).log;
+      log = createEddy({ components: c, ...(options ? { settings: { log: options } } : {}) }).log;
     });
     afterAll(() => kind.teardown());
 

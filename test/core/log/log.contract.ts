@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLog, type Components, type Log } from '../../helpers/core.js';
+import type { LogOptions } from '../../../core/index.js';
 import { EddyError } from '../../../core/errors.js';
 import type { MetadataStore, ObjectStore } from '../../../core/ports.js';
 import { partitionForKey } from '@eddy/api';
@@ -71,14 +72,14 @@ function failingAppends(meta: MetadataStore, error: EddyError): MetadataStore {
   });
 }
 
-export function logContract(kind: AdapterKind): void {
-  describe(`log engine contract: ${kind.name}`, () => {
+export function logContract(kind: AdapterKind, log?: LogOptions): void {
+  describe(`log engine contract: ${kind.name}${log?.appendProtocol ? ` (${log.appendProtocol} protocol)` : ''}`, () => {
     let c: Components;
     let engine: Log;
     beforeAll(async () => {
       await kind.setup();
       c = kind.components();
-      engine = createLog(c);
+      engine = createLog(c, log);
     });
     afterAll(() => kind.teardown());
 
@@ -105,7 +106,7 @@ export function logContract(kind: AdapterKind): void {
       await expectCode(engine.createTopic({ name: uniqueTopic('cfg'), config: { maxMessageBytes: 8 * 1024 * 1024 + 1 } }), 'INVALID_REQUEST');
       expect(await engine.createTopic({ name: uniqueTopic('cfg'), config: { maxMessageBytes: 8 * 1024 * 1024 } })).toMatchObject({ config: { maxMessageBytes: 8 * 1024 * 1024 } });
       await expectCode(engine.createTopic({ name: uniqueTopic('cfg'), config: { retentionMs: 0 } }), 'INVALID_REQUEST');
-      expect(await createLog(c).createTopic({ name: 'a.b_c-D9', partitions: 1000 })).toMatchObject({ partitions: 1000 });
+      expect(await createLog(c, log).createTopic({ name: 'a.b_c-D9', partitions: 1000 })).toMatchObject({ partitions: 1000 });
     });
 
     it('returns bytes, keys, headers and timestamps exactly as sent (binary too)', async () => {
@@ -177,7 +178,7 @@ export function logContract(kind: AdapterKind): void {
       const topic = uniqueTopic('crash');
       await engine.createTopic({ name: topic, partitions: 1 });
       await engine.produce({ topic, records: [{ key: null, value: enc('before') }] });
-      const broken = createLog({ ...c, metadataStore: failingAppends(c.metadataStore, new EddyError('UNAVAILABLE', 'injected')) });
+      const broken = createLog({ ...c, metadataStore: failingAppends(c.metadataStore, new EddyError('UNAVAILABLE', 'injected')) }, log);
       const objectsBefore = await countObjects(c.objectStore);
       await expectCode(broken.produce({ topic, records: [{ key: null, value: enc('lost') }] }), 'UNAVAILABLE');
       expect(await countObjects(c.objectStore)).toBe(objectsBefore + 1); // the orphan GC will reclaim
@@ -189,7 +190,7 @@ export function logContract(kind: AdapterKind): void {
     it('recognises its own append after an ambiguous index write: no duplicate, no gap', async () => {
       const topic = uniqueTopic('ambiguous');
       await engine.createTopic({ name: topic, partitions: 1 });
-      const flaky = createLog({ ...c, metadataStore: ambiguousAppends(c.metadataStore, 1) });
+      const flaky = createLog({ ...c, metadataStore: ambiguousAppends(c.metadataStore, 1) }, log);
       const [r] = await flaky.produce({ topic, records: [{ key: null, value: enc('once') }] });
       expect(r).toEqual({ partition: 0, offset: 0 });
       await engine.produce({ topic, records: [{ key: null, value: enc('next') }] });
@@ -223,7 +224,7 @@ export function logContract(kind: AdapterKind): void {
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
       });
-      const flaky = createLog({ ...c, metadataStore: mixed });
+      const flaky = createLog({ ...c, metadataStore: mixed }, log);
       await expectCode(
         flaky.produce({ topic, records: [{ key: null, value: enc('a'), partition: 0 }, { key: null, value: enc('b'), partition: 1 }] }),
         'UNKNOWN_OUTCOME',

@@ -4,3 +4,7 @@ import { logContract } from './log.contract.js';
 
 logContract(memoryKind());
 batchesContract(memoryKind());
+
+// The same contracts under the reserve append protocol (docs/design.md §3).
+logContract(memoryKind(), { appendProtocol: 'reserve' });
+batchesContract(memoryKind(), { appendProtocol: 'reserve' });

@@ -11,6 +11,13 @@ import type { IndexEntry } from '../../../core/model.js';
 import { partitionForKey } from '@eddy/api';
 import { dec, enc, expectCode, intercept, memoryEddy, readAll, type MemoryEddy } from '../helpers.js';
 
+/**
+ * Tests of the earlier append protocol's races (read the head, race for the
+ * next key), which `appendProtocol: 'head'` still runs; the reserve protocol's
+ * own are in reserve.test.ts and reserve.model.test.ts.
+ */
+const HEAD_PROTOCOL = { log: { appendProtocol: 'head' as const } };
+
 const rec = (value: string, partition?: number, extra: Partial<ProduceRecord> = {}): ProduceRecord => ({ key: null, value: enc(value), partition, ...extra });
 
 async function objectCount(eddy: MemoryEddy): Promise<number> {
@@ -234,7 +241,7 @@ describe('produce: idempotent producers', () => {
   });
 
   it('remembers 32 producers in the head and finds older ones further back', async () => {
-    const eddy = memoryEddy();
+    const eddy = memoryEddy({ settings: HEAD_PROTOCOL });
     await eddy.log.createTopic({ name: 't' });
     const topicId = (await eddy.log.topic('t')).topicId;
     const send = (id: string, seq: number) => eddy.log.produce(idempotent('t', id, 0, { 0: seq }, [rec(`${id}:${seq}`, 0)]));
@@ -289,7 +296,7 @@ describe('produce: idempotent producers', () => {
   });
 
   it('forgets a producer more than 2000 entries back: it must start a new epoch', async () => {
-    const eddy = memoryEddy();
+    const eddy = memoryEddy({ settings: HEAD_PROTOCOL });
     await eddy.log.createTopic({ name: 't' });
     const send = (id: string, epoch: number, seq: number) => eddy.log.produce(idempotent('t', id, epoch, { 0: seq }, [rec(`${id}:${seq}`, 0)]));
     await send('gone', 0, 0);
@@ -332,6 +339,7 @@ describe('produce: storage failures', () => {
   it('retries an append that lost a race for its offset, after a backoff', async () => {
     let steal = 2;
     const eddy = memoryEddy({
+      settings: HEAD_PROTOCOL,
       wrapMeta: (meta) =>
         intercept(meta, {
           appendEntry: async (entry) => {
@@ -352,6 +360,7 @@ describe('produce: storage failures', () => {
   it('gives up on a partition after 9 retryable failures, saying nothing was applied', async () => {
     let calls = 0;
     const eddy = memoryEddy({
+      settings: HEAD_PROTOCOL,
       wrapMeta: (meta) =>
         intercept(meta, {
           appendEntry: async () => {
@@ -377,6 +386,7 @@ describe('produce: storage failures', () => {
   it('fails at once on a non-retryable index error', async () => {
     let calls = 0;
     const eddy = memoryEddy({
+      settings: HEAD_PROTOCOL,
       wrapMeta: (meta) =>
         intercept(meta, {
           appendEntry: async () => {
@@ -388,14 +398,14 @@ describe('produce: storage failures', () => {
     await eddy.log.createTopic({ name: 't' });
     await expectCode(eddy.log.produce({ topic: 't', records: [rec('a')] }), 'INTERNAL');
     expect(calls).toBe(1);
-    const plain = memoryEddy({ wrapMeta: (meta) => intercept(meta, { appendEntry: () => Promise.reject(new TypeError('boom')) }) });
+    const plain = memoryEddy({ settings: HEAD_PROTOCOL, wrapMeta: (meta) => intercept(meta, { appendEntry: () => Promise.reject(new TypeError('boom')) }) });
     await plain.log.createTopic({ name: 't' });
     await expect(plain.log.produce({ topic: 't', records: [rec('a')] })).rejects.toThrow('boom');
     expect((await plain.log.partitionOffsets('t', 0)).highWatermark).toBe(0);
   });
 
   it('gives up after 64 lost races it cannot tell from its own write, as UNKNOWN_OUTCOME', async () => {
-    const eddy = memoryEddy({ wrapMeta: (meta) => intercept(meta, { appendEntry: async () => false, entriesFrom: async () => [] }) });
+    const eddy = memoryEddy({ settings: HEAD_PROTOCOL, wrapMeta: (meta) => intercept(meta, { appendEntry: async () => false, entriesFrom: async () => [] }) });
     await eddy.log.createTopic({ name: 't' });
     const err = await expectCode(eddy.log.produce({ topic: 't', records: [rec('a', 0)] }), 'UNKNOWN_OUTCOME');
     // Each lost race may have been our own write seen as a conflict, and no read can confirm it here.
@@ -405,6 +415,7 @@ describe('produce: storage failures', () => {
 
   it('gives up after 64 races lost to other producers, as UNKNOWN_OUTCOME: the last lost race is not read back', async () => {
     const eddy = memoryEddy({
+      settings: HEAD_PROTOCOL,
       wrapMeta: (meta) =>
         intercept(meta, {
           appendEntry: async (entry) => {
@@ -452,6 +463,7 @@ describe('produce: storage failures', () => {
     // Attempt 1 applies but times out; before the retry reads, someone appends after it.
     let step = 0;
     const eddy = memoryEddy({
+      settings: HEAD_PROTOCOL,
       wrapMeta: (meta) =>
         intercept(meta, {
           appendEntry: async (entry) => {
@@ -476,6 +488,7 @@ describe('produce: storage failures', () => {
     let step = 0;
     // The store wrapper reads `eddy` at call time, once it is built.
     const eddy: MemoryEddy = memoryEddy({
+      settings: HEAD_PROTOCOL,
       wrapMeta: (meta) =>
         intercept(meta, {
           appendEntry: async (entry) => {

@@ -10,11 +10,13 @@ import { standinKind } from '../../helpers/standins.js';
 
 const kind = standinKind();
 let engine: Log;
+let reserveEngine: Log;
 const enc = (s: string) => new TextEncoder().encode(s);
 
 beforeAll(async () => {
   await kind.setup();
   engine = createLog(kind.components());
+  reserveEngine = createLog(kind.components(), { appendProtocol: 'reserve' });
 });
 afterAll(() => kind.teardown());
 
@@ -57,6 +59,54 @@ describe('requests per operation (AWS adapters on the stand-ins)', () => {
     expect(retry['dynamodb:PutItem']).toBeUndefined();
   });
 
+  // The reserve protocol (docs/design.md §3): an append reserves its offsets with one counter update
+  // (UpdateItem) and writes its entry (PutItem): no head read and no lost races. The first append
+  // to a partition also reads the (empty) head, writes its entry at 0 and creates the counter.
+  it('reserve protocol produce: one S3 PUT whatever the partition count; per partition one counter update and one conditional put', async () => {
+    for (const partitions of [1, 4, 16]) {
+      const topic = `count-${partitions}-${Date.now()}`;
+      await reserveEngine.createTopic({ name: topic, partitions });
+      const request = { topic, records: Array.from({ length: partitions * 3 }, (_, i) => ({ key: null, value: enc(`v${i}`), partition: i % partitions })) };
+      let done = measure();
+      await reserveEngine.produce(request);
+      const first = done();
+      expect(first['s3:PutObject']).toBe(1);
+      expect(first['dynamodb:GetItem']).toBe(1); // the topic
+      expect(first['dynamodb:UpdateItem']).toBe(partitions); // refused: no counter yet
+      expect(first['dynamodb:Query']).toBe(partitions); // the empty heads
+      expect(first['dynamodb:PutItem']).toBe(2 * partitions); // the entry at 0, then the counter
+      done = measure();
+      await reserveEngine.produce(request);
+      const counts = done();
+      expect(counts['s3:PutObject']).toBe(1);
+      expect(counts['dynamodb:GetItem']).toBe(1); // the topic
+      expect(counts['dynamodb:UpdateItem']).toBe(partitions); // reservations
+      expect(counts['dynamodb:PutItem']).toBe(partitions); // conditional appends
+      expect(Object.keys(counts).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:PutObject']);
+    }
+  });
+
+  it('reserve protocol idempotent produce adds one counter read per partition, and a retried batch costs no PUT', async () => {
+    const topic = `count-idem-${Date.now()}`;
+    await reserveEngine.createTopic({ name: topic, partitions: 2 });
+    const request = (seq: number) => ({
+      topic,
+      records: [0, 1].map((p) => ({ key: null, value: enc('v'), partition: p })),
+      producer: { producerId: 'p1', producerEpoch: 0, sequences: new Map([[0, seq], [1, seq]]) },
+    });
+    await reserveEngine.produce(request(0));
+    let done = measure();
+    const second = await reserveEngine.produce(request(1));
+    // Per partition: the counter read (sequence check), the conditional counter update, the entry.
+    expect(done()).toEqual({ 's3:PutObject': 1, 'dynamodb:GetItem': 3, 'dynamodb:UpdateItem': 2, 'dynamodb:PutItem': 2 });
+    done = measure();
+    expect(await reserveEngine.produce(request(1))).toEqual(second);
+    const retry = done();
+    expect(retry['s3:PutObject']).toBeUndefined();
+    expect(retry['dynamodb:PutItem']).toBeUndefined();
+    expect(retry['dynamodb:UpdateItem']).toBeUndefined();
+  });
+
   it('fetch: index reads plus one ranged GET per chunk read', async () => {
     const topic = `count-fetch-${Date.now()}`;
     await engine.createTopic({ name: topic, partitions: 1 });
@@ -70,5 +120,18 @@ describe('requests per operation (AWS adapters on the stand-ins)', () => {
     // first + head (offsets), containing entry + following entries
     expect(counts['dynamodb:Query']).toBe(4);
     expect(counts['s3:PutObject']).toBeUndefined();
+  });
+
+  it('reserve protocol fetch: the same requests (the bounds read the newest 64 entries in one Query)', async () => {
+    const topic = `count-fetch-r-${Date.now()}`;
+    await reserveEngine.createTopic({ name: topic, partitions: 1 });
+    for (let i = 0; i < 3; i++) await reserveEngine.produce({ topic, records: [{ key: null, value: enc(`v${i}`) }] });
+    const done = measure();
+    const r = await reserveEngine.fetch({ topic, partition: 0, offset: 0 });
+    expect(r.records).toHaveLength(3);
+    const counts = done();
+    expect(counts['s3:GetObject']).toBe(3);
+    expect(counts['dynamodb:GetItem']).toBe(1);
+    expect(counts['dynamodb:Query']).toBe(4);
   });
 });

@@ -4,3 +4,7 @@ import { logContract } from './log.contract.js';
 
 logContract(standinKind());
 batchesContract(standinKind());
+
+// The same contracts under the reserve append protocol (docs/design.md §3).
+logContract(standinKind(), { appendProtocol: 'reserve' });
+batchesContract(standinKind(), { appendProtocol: 'reserve' });

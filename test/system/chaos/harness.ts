@@ -147,6 +147,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     logLevel: 'warn',
     logWrite: (line) => void hostLog.push(line),
     instrument: (clients) => storage.install(clients),
+    // EDDY_APPEND_PROTOCOL=reserve runs the suite under the reserve append protocol (docs/design.md §3.1).
+    ...(process.env.EDDY_APPEND_PROTOCOL === 'reserve' ? { settings: { appendProtocol: 'reserve' as const } } : {}),
   });
   if (proxy) proxy.target = host.kafka!.port;
 

@@ -1,0 +1,128 @@
+/**
+ * The reserve append protocol's hole handling, step by step
+ * (docs/design.md §3.1): a hole stops readers until the entry above it is
+ * `abandonAfterMs` old, then one abandoned marker per offset lets them pass;
+ * a writer whose range was abandoned reserves again; a failed append gives its
+ * range back or abandons it itself; an idempotent retry writes the batch its
+ * dead first attempt reserved.
+ */
+import { describe, expect, it } from 'vitest';
+import { EddyError } from '../../../core/errors.js';
+import type { IndexEntry } from '../../../core/model.js';
+import type { MetadataStore } from '../../../core/ports.js';
+import { intercept, memoryEddy } from '../helpers.js';
+
+const RESERVE = { log: { appendProtocol: 'reserve' as const, abandonAfterMs: 10_000 } };
+const enc = (s: string) => new TextEncoder().encode(s);
+const rec = (v: string) => ({ key: null, value: enc(v), partition: 0 });
+const dec = (b: Uint8Array | null) => (b ? new TextDecoder().decode(b) : '');
+
+async function entries(meta: MetadataStore, topicId: string): Promise<IndexEntry[]> {
+  const out: IndexEntry[] = [];
+  for await (const e of meta.listEntries(topicId, 0)) out.push(e);
+  return out;
+}
+
+describe('reserve protocol: holes', () => {
+  it('a hole stops readers and the high-water mark until the entry above it is old, then it is abandoned and skipped', async () => {
+    const eddy = memoryEddy({ settings: RESERVE });
+    const { topicId } = await eddy.log.createTopic({ name: 't' });
+    await eddy.log.produce({ topic: 't', records: [rec('a')] });
+    // A writer reserves offset 1 and dies before writing its entry.
+    expect(await eddy.metadataStore.reserveOffsets(topicId, 0, 1)).toBe(1);
+    expect(await eddy.log.produce({ topic: 't', records: [rec('c')] })).toEqual([{ partition: 0, offset: 2 }]);
+
+    let out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 });
+    expect(out.records.map((r) => [r.offset, dec(r.value)])).toEqual([[0, 'a']]);
+    expect(out.nextOffset).toBe(1);
+    expect(out.highWatermark).toBe(1);
+    expect((await eddy.log.listOffset('t', 0, 'latest')).offset).toBe(1);
+    out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 1 });
+    expect(out.records).toEqual([]);
+    expect(out.nextOffset).toBe(1);
+
+    eddy.clock.advance(10_000);
+    out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 1 });
+    expect(out.records.map((r) => [r.offset, dec(r.value)])).toEqual([[2, 'c']]);
+    expect(out.nextOffset).toBe(3);
+    expect(out.highWatermark).toBe(3);
+    const marker = (await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)!;
+    expect(marker).toMatchObject({ baseOffset: 1, lastOffset: 1, objectKey: null, abandoned: true });
+  });
+
+  it('a writer whose range a reader abandoned reserves again: acknowledged once, at the new offset', async () => {
+    let stolen = false;
+    const eddy = memoryEddy({
+      settings: RESERVE,
+      wrapMeta: (meta) =>
+        intercept(meta, {
+          appendEntry: async (entry) => {
+            if (!stolen && entry.objectKey !== null && entry.baseOffset === 1) {
+              // A reader abandons offset 1 just before the writer's put lands.
+              stolen = true;
+              await meta.appendEntry({ ...entry, lastOffset: 1, objectKey: null, chunks: [], bytes: 0, producers: {}, abandoned: true });
+            }
+            return meta.appendEntry(entry);
+          },
+        }),
+    });
+    await eddy.log.createTopic({ name: 't' });
+    await eddy.log.produce({ topic: 't', records: [rec('a')] });
+    expect(await eddy.log.produce({ topic: 't', records: [rec('slow')] })).toEqual([{ partition: 0, offset: 2 }]);
+    const out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 });
+    expect(out.records.map((r) => [r.offset, dec(r.value)])).toEqual([
+      [0, 'a'],
+      [2, 'slow'],
+    ]);
+  });
+
+  it('an append whose puts all fail abandons its own range when another reservation follows it: readers pass at once', async () => {
+    let failing = true;
+    let other: number | undefined;
+    const eddy = memoryEddy({
+      settings: RESERVE,
+      wrapMeta: (meta) =>
+        intercept(meta, {
+          appendEntry: async (entry) => {
+            if (failing && entry.objectKey !== null && entry.baseOffset === 1) {
+              other ??= await meta.reserveOffsets(entry.topicId, 0, 1); // someone reserves after us
+              throw new EddyError('UNAVAILABLE', 'injected');
+            }
+            return meta.appendEntry(entry);
+          },
+        }),
+    });
+    const { topicId } = await eddy.log.createTopic({ name: 't' });
+    await eddy.log.produce({ topic: 't', records: [rec('a')] });
+    await expect(eddy.log.produce({ topic: 't', records: [rec('lost')] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    failing = false;
+    expect(other).toBe(2);
+    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 3 }); // not given back: 2 was reserved after it
+    expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ lastOffset: 1, objectKey: null, abandoned: true });
+    await eddy.metadataStore.releaseOffsets(topicId, 0, 2, 1); // the other reservation gives its range back
+    expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 2 }]);
+    const out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 }); // no clock advance needed
+    expect(out.records.map((r) => [r.offset, dec(r.value)])).toEqual([
+      [0, 'a'],
+      [2, 'b'],
+    ]);
+  });
+
+  it('an idempotent retry writes the batch its dead first attempt reserved, at the reserved offset', async () => {
+    const eddy = memoryEddy({ settings: RESERVE });
+    const { topicId } = await eddy.log.createTopic({ name: 't' });
+    await eddy.log.produce({ topic: 't', records: [rec('a')] });
+    const producer = { producerId: 'p', producerEpoch: 0, sequences: new Map([[0, 0]]) };
+    // The first attempt reserves (recording the batch in the counter) and dies before its put.
+    const base = eddy.metadataStore;
+    const state = { epoch: 0, firstSequence: 0, lastSequence: 0, baseOffset: -1 };
+    expect(await base.reserveOffsets(topicId, 0, 1, { producerId: 'p', state, expected: undefined, evict: [] })).toBe(1);
+    expect(await eddy.log.produce({ topic: 't', records: [rec('once')], producer })).toEqual([{ partition: 0, offset: 1 }]);
+    expect(await eddy.log.produce({ topic: 't', records: [rec('once')], producer })).toEqual([{ partition: 0, offset: 1 }]);
+    const out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 });
+    expect(out.records.map((r) => [r.offset, dec(r.value)])).toEqual([
+      [0, 'a'],
+      [1, 'once'],
+    ]);
+  });
+});
