@@ -12,3 +12,30 @@ export { ENV } from './env.js';
 export { murmur2, partitionForKey, toPositive } from './partitioner.js';
 export { API_ROUTES, functionForRoute, routeFor, type Access, type ApiRoute } from './routes.js';
 export { decode, type EddyBatchResponse, type EddyEvent, type EddyHandler, type EddyHeader, type EddyRecord } from './events.js';
+export { crc32c } from './crc32c.js';
+export {
+  BATCH_HEADER_BYTES,
+  BATCH_PREFIX_BYTES,
+  BatchError,
+  COMPRESSION_CODECS,
+  DEFAULT_MAX_UNCOMPRESSED_BYTES,
+  RECORD_BATCH_MAGIC,
+  compressionId,
+  decodeBatch,
+  decodeBatches,
+  encodeBatch,
+  readBatchHeaders,
+  withBaseOffset,
+  type BatchHeader,
+  type BatchHeadersWithTail,
+  type BatchHooks,
+  type BatchRecord,
+  type BatchRecordInput,
+  type CompressionCodec,
+  type DecodeOptions,
+  type DecodedBatch,
+  type EncodeBatchInput,
+  type ReadOptions,
+  type TimestampType,
+  type WithBaseOffsetOptions,
+} from './record-batch.js';
