@@ -1,8 +1,9 @@
 /**
  * `@eddy/api`: what both sides of Eddy's wire must agree on, once, with no
  * dependencies — error codes and their policy, function names, `EDDY_*`
- * variable names, Kafka's murmur2 partitioner, and the record and trigger
- * event types. Core, the Lambda handlers, the SDK, the CLI and the CDK
+ * variable names, Kafka's murmur2 partitioner, the record and trigger
+ * event types, the RecordBatch v2 codec with CRC32C, and the binary wire
+ * format of produce and fetch (`application/vnd.eddy.batches`). Core, the Lambda handlers, the SDK, the CLI and the CDK
  * construct all import it; nothing is copied across the SDK boundary.
  */
 export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorEnvelope, type ErrorOutcome, type ErrorPolicy } from './errors.js';
@@ -39,3 +40,19 @@ export {
   type TimestampType,
   type WithBaseOffsetOptions,
 } from './record-batch.js';
+export {
+  BATCHES_MEDIA_TYPE,
+  FETCH_ANSWER_HEADER_BYTES,
+  WIRE_VERSION,
+  acceptedBatchCodecs,
+  batchesAccept,
+  decodeFetchAnswer,
+  decodeProduceRequest,
+  encodeFetchHeader,
+  encodeProduceRequest,
+  isBatchesMediaType,
+  type WireFetchHeader,
+  type WirePartitionBatch,
+  type WireProduceAnswer,
+  type WireProduceRequest,
+} from './wire.js';

@@ -23,7 +23,18 @@ import {
   type ReadBatchesRequest,
   type ReadBatchesResult,
 } from './fetch.js';
-import { appendBatches, produce, type AppendBatchesRequest, type PartitionAppendResult, type ProduceRequest, type RecordResult } from './produce.js';
+import { shapeBatches, type FetchBatchesRequest, type FetchBatchesResult } from './fetch-batches.js';
+import {
+  appendBatches,
+  produce,
+  produceBatches,
+  type AppendBatchesRequest,
+  type PartitionAppendResult,
+  type PartitionBatchResult,
+  type ProduceBatchesRequest,
+  type ProduceRequest,
+  type RecordResult,
+} from './produce.js';
 
 /** A partition's offsets plus how many index entries hold its records. */
 export interface PartitionDescription extends PartitionOffsets {
@@ -184,6 +195,18 @@ export class Log {
   }
 
   /**
+   * Appends one RecordBatch v2 per partition, checked as records are (the
+   * binary HTTP route, docs/api.md), all or nothing, and wakes the reads
+   * waiting on those partitions.
+   */
+  async produceBatches(request: ProduceBatchesRequest): Promise<PartitionBatchResult[]> {
+    const topic = await this.topic(request.topic);
+    const results = await produceBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors }, topic, request);
+    this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
+    return results;
+  }
+
+  /**
    * Reads records from an offset. With `waitMs`, an empty answer waits up to
    * that long for records (woken by appends in this process, re-reading the
    * index every poll interval for appends elsewhere); a closed notifier
@@ -217,6 +240,16 @@ export class Log {
     checkFetchLimits({ offset: request.offset, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) });
     const topic = await this.topic(request.topic);
     return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches({ objects: this.ports.objectStore, meta: this.meta }, topic, request), (r) => r.batches.length > 0);
+  }
+
+  /**
+   * Reads stored batches for the binary HTTP route: {@link Log.readBatches}
+   * (long poll included) shaped to `maxRecords`, an answer size bound and the
+   * codecs the reader handles (core/log/fetch-batches.ts).
+   */
+  async fetchBatches(request: FetchBatchesRequest): Promise<FetchBatchesResult> {
+    checkFetchLimits(request);
+    return shapeBatches(await this.readBatches(request), request);
   }
 
   /** Repeats `read` until `done` or `waitMs` passed, sleeping on the notifier in between. */
