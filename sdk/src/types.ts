@@ -113,6 +113,8 @@ export interface PutRecordsInput {
   readonly producerEpoch?: number;
   /** Partition → sequence number of its first record in this request. */
   readonly sequences?: Readonly<Record<string, number>>;
+  /** Carries this request in `binary` or `json`, overriding the client's `wireFormat`. @default the client's */
+  readonly wireFormat?: 'binary' | 'json';
 }
 
 /** Where one produced record landed. */
@@ -159,6 +161,8 @@ export interface FetchedRecord {
   readonly value: unknown;
   /** Headers. */
   readonly headers: Readonly<Record<string, string>>;
+  /** `base64` when the record's fields could not be shown in the asked encoding (not UTF-8, or not JSON) and came whole in base64 instead. */
+  readonly encoding?: 'base64';
 }
 
 /** Output of {@link Eddy.getRecords}. */
