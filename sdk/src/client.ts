@@ -6,7 +6,7 @@
  */
 import type { WireProduceAnswer } from '@eddy/api';
 import { errorFromResponse, EddyError } from './errors.js';
-import { BATCHES_MEDIA_TYPE, decodeBinaryFetch, encodeBinaryProduce, SDK_ACCEPT, type WireFormat } from './wire.js';
+import { BATCHES_MEDIA_TYPE, decodeBinaryFetch, decodeBinaryFetchBytes, encodeBinaryProduce, jsonFetchToBytes, SDK_ACCEPT, type WireFormat } from './wire.js';
 import { Consumer } from './consumer/consumer.js';
 import type { ConsumerOptions } from './consumer/types.js';
 import { Producer, type ProducerOptions } from './producer/producer.js';
@@ -26,6 +26,8 @@ import type {
   Encoding,
   FetchOffsetsInput,
   FetchOffsetsOutput,
+  GetRecordsBytesInput,
+  GetRecordsBytesOutput,
   GetRecordsInput,
   GetRecordsOutput,
   GroupDescription,
@@ -255,19 +257,24 @@ export class Eddy implements EddyApi {
    * offset, optionally long-polling. With `wireFormat: 'binary'` the
    * records arrive as batches and are shaped here; the answer is the same.
    */
-  async getRecords(input: GetRecordsInput, options?: CallOptions): Promise<GetRecordsOutput> {
+  getRecords(input: GetRecordsBytesInput, options?: CallOptions): Promise<GetRecordsBytesOutput>;
+  getRecords(input: GetRecordsInput, options?: CallOptions): Promise<GetRecordsOutput>;
+  /** @param input - with `encoding: 'bytes'`, records come as bytes (views into the binary answer: what the consumer reads). */
+  async getRecords(input: GetRecordsInput | GetRecordsBytesInput, options?: CallOptions): Promise<GetRecordsOutput | GetRecordsBytesOutput> {
+    const bytes = input.encoding === 'bytes';
     const query: Record<string, string> = { offset: String(input.offset) };
     if (input.maxRecords !== undefined) query.maxRecords = String(input.maxRecords);
     if (input.maxBytes !== undefined) query.maxBytes = String(input.maxBytes);
     if (input.waitMs !== undefined) query.waitMs = String(input.waitMs);
-    if (input.encoding !== undefined) query.encoding = input.encoding;
+    if (input.encoding !== undefined) query.encoding = bytes ? 'base64' : input.encoding;
     const binary = this.wireFormat === 'binary';
     const answer = await this.call<GetRecordsOutput | Uint8Array>(
       { method: 'GET', path: `/v1/topics/${enc(input.topic)}/partitions/${input.partition}/records`, query, ...(binary ? { accept: SDK_ACCEPT } : {}) },
       { ...options, idempotent: true, extraTimeMs: input.waitMs ?? 0 },
     );
     // A server that does not speak the binary format answers JSON: that is the same answer.
-    return answer instanceof Uint8Array ? decodeBinaryFetch(answer, input.offset, input.encoding ?? 'base64') : answer;
+    if (answer instanceof Uint8Array) return bytes ? decodeBinaryFetchBytes(answer, input.offset) : decodeBinaryFetch(answer, input.offset, (input.encoding as Encoding | undefined) ?? 'base64');
+    return bytes ? jsonFetchToBytes(answer) : answer;
   }
 
   /** `GET /v1/topics/{topic}/partitions/{p}/offsets`: the earliest, latest or first-at-time offset. */

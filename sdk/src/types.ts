@@ -165,6 +165,38 @@ export interface FetchedRecord {
   readonly encoding?: 'base64';
 }
 
+/** Input of {@link Eddy.getRecords} asking for bytes: records come as {@link FetchedBytesRecord}s. */
+export interface GetRecordsBytesInput extends Omit<GetRecordsInput, 'encoding'> {
+  /** Keys, values and header values as bytes (views into the answer with the binary format; decoded from base64 with JSON). */
+  readonly encoding: 'bytes';
+}
+
+/** A record fetched with `encoding: 'bytes'`. */
+export interface FetchedBytesRecord {
+  /** Offset in the partition. */
+  readonly offset: number;
+  /** Timestamp in ms. */
+  readonly timestamp: number;
+  /** Key, or null. */
+  readonly key: Uint8Array | null;
+  /** Value, or null (a tombstone). */
+  readonly value: Uint8Array | null;
+  /** Headers in order; a value may be null. */
+  readonly headers: ReadonlyArray<readonly [string, Uint8Array | null]>;
+}
+
+/** Output of {@link Eddy.getRecords} with `encoding: 'bytes'`. */
+export interface GetRecordsBytesOutput {
+  /** Records, in offset order. */
+  readonly records: FetchedBytesRecord[];
+  /** Offset to fetch next. */
+  readonly nextOffset: number;
+  /** Offset the next produced record will get. */
+  readonly highWatermark: number;
+  /** First readable offset. */
+  readonly logStartOffset: number;
+}
+
 /** Output of {@link Eddy.getRecords}. */
 export interface GetRecordsOutput {
   /** Records, in offset order. */
@@ -369,6 +401,8 @@ export interface CallOptions {
 export interface EddyApi {
   /** See `Eddy.putRecords`. */
   putRecords(input: PutRecordsInput, options?: CallOptions): Promise<PutRecordsOutput>;
+  /** See `Eddy.getRecords`. */
+  getRecords(input: GetRecordsBytesInput, options?: CallOptions): Promise<GetRecordsBytesOutput>;
   /** See `Eddy.getRecords`. */
   getRecords(input: GetRecordsInput, options?: CallOptions): Promise<GetRecordsOutput>;
   /** See `Eddy.listOffsets`. */

@@ -21,7 +21,7 @@ import {
   type WirePartitionBatch,
 } from '@eddy/api';
 import { EddyError } from './errors.js';
-import type { Encoding, FetchedRecord, GetRecordsOutput, PutRecord, PutRecordsInput } from './types.js';
+import type { Encoding, FetchedBytesRecord, FetchedRecord, GetRecordsBytesOutput, GetRecordsOutput, PutRecord, PutRecordsInput } from './types.js';
 
 /**
  * How produce and fetch carry records:
@@ -178,4 +178,25 @@ export function decodeBinaryFetch(bytes: Uint8Array, offset: number, encoding: E
     }
   }
   return { records, nextOffset: answer.nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset };
+}
+
+/** Decodes a binary fetch answer into records whose fields are views into it (no copy, no base64): `getRecords` with `encoding: 'bytes'`. */
+export function decodeBinaryFetchBytes(bytes: Uint8Array, offset: number): GetRecordsBytesOutput {
+  const answer = decodeFetchAnswer(bytes, SDK_BATCH_HOOKS);
+  const records: FetchedBytesRecord[] = [];
+  if (answer.batches.length > 0) {
+    for (const batch of decodeBatches(answer.batches, { stored: true, hooks: SDK_BATCH_HOOKS })) {
+      for (const r of batch.records) if (r.offset >= offset && r.offset < answer.nextOffset) records.push(r);
+    }
+  }
+  return { records, nextOffset: answer.nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset };
+}
+
+/** A JSON fetch answer (fields base64) as `encoding: 'bytes'` answers it. */
+export function jsonFetchToBytes(answer: GetRecordsOutput): GetRecordsBytesOutput {
+  const b = (s: unknown): Uint8Array | null => (typeof s === 'string' ? Buffer.from(s, 'base64') : null);
+  return {
+    ...answer,
+    records: answer.records.map((r) => ({ offset: r.offset, timestamp: r.timestamp, key: b(r.key), value: b(r.value), headers: Object.entries(r.headers ?? {}).map(([k, v]) => [k, b(v)] as const) })),
+  };
 }
