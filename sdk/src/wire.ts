@@ -65,9 +65,11 @@ function fromBase64(value: string, what: string): Uint8Array {
 }
 
 /** One field of a {@link PutRecord} as bytes, read in the request's encoding, as the server reads the JSON route's fields. */
-function fieldBytes(value: unknown, encoding: Encoding, role: 'key' | 'value' | 'header', what: string): Uint8Array | null {
+function fieldBytes(value: unknown, encoding: Encoding, role: 'key' | 'value' | 'header', index: number, header?: string): Uint8Array | null {
   if (value === null) return null;
   if (value instanceof Uint8Array) return value;
+  // Named only when needed: this runs per field.
+  const what = role === 'header' ? `records[${index}].headers.${header}` : `records[${index}].${role}`;
   if (encoding === 'json' && role === 'value') {
     if (value === undefined) throw new EddyError('INVALID_REQUEST', `${what} is required`);
     return utf8.encode(JSON.stringify(value));
@@ -100,14 +102,15 @@ export function encodeBinaryProduce(input: PutRecordsInput, now: number): Binary
     let headers: Array<readonly [string, Uint8Array | null]> | undefined;
     if (r.headers) {
       headers = [];
-      for (const name in r.headers) headers.push([name, fieldBytes(r.headers[name], encoding, 'header', `records[${i}].headers.${name}`)]);
+      for (const name in r.headers) headers.push([name, fieldBytes(r.headers[name], encoding, 'header', i, name)]);
     }
-    const record: BatchRecordInput = {
+    // No object spread: this runs per record.
+    const record: { timestamp: number; key: Uint8Array | null; value: Uint8Array | null; headers?: Array<readonly [string, Uint8Array | null]> } = {
       timestamp,
-      key: r.key === undefined ? null : fieldBytes(r.key, encoding, 'key', `records[${i}].key`),
-      value: fieldBytes(r.value, encoding, 'value', `records[${i}].value`),
-      ...(headers ? { headers } : {}),
+      key: r.key === undefined ? null : fieldBytes(r.key, encoding, 'key', i),
+      value: fieldBytes(r.value, encoding, 'value', i),
     };
+    if (headers) record.headers = headers;
     let group = groups.get(partition);
     if (!group) groups.set(partition, (group = { records: [], indexes: [] }));
     group.records.push(record);
