@@ -221,7 +221,7 @@ export async function runHotpath(budgetMs = 1000): Promise<HotpathResult> {
       return { status: 200, body: { partitions: [{ partition: 0, baseOffset: 0, records: n }] } };
     },
   };
-  const binClient = new Eddy({ transport: binFake });
+  const binClient = new Eddy({ transport: binFake, wireFormat: 'binary' });
   const binInput = { topic: 'hot', records: binEncoded.map((e) => ({ ...e.wire, partition: 0 })), producerId: 'p-bench', producerEpoch: 0, sequences: { '0': 0 } };
   add('produce', 'client', 'binary: putRecords: one RecordBatch v2 (+ CRC32C) in the envelope', 'sdk/src/wire.ts, @eddy/api record-batch.ts', await time(() => binClient.putRecords(binInput), budgetMs));
   add(

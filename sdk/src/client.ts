@@ -82,13 +82,14 @@ export interface EddyOptions {
    * How produce and fetch carry records: `binary` (Kafka RecordBatch v2 in
    * `application/vnd.eddy.batches` bodies, about 10× less CPU than JSON on
    * both sides) or `json` (HTTP API v1's JSON bodies). Every other call is
-   * JSON either way. A custom {@link Transport} must carry `Uint8Array`
-   * bodies with their `contentType` and `accept` for `binary`.
+   * JSON either way. A custom {@link Transport} gets `binary` only when it
+   * says it carries `Uint8Array` bodies with their `contentType` and
+   * `accept` ({@link Transport.binaryBodies}).
    * Binary `putRecords` is used when every record names its partition (the
    * producer's case); otherwise the call goes as JSON, so the server picks
    * partitions. A record without a timestamp gets the client's clock in
    * binary, the server's in JSON.
-   * @default 'binary'
+   * @default 'binary' with the built-in transports; with a custom one, 'binary' if its `binaryBodies` is true, else 'json'
    */
   readonly wireFormat?: WireFormat;
 }
@@ -175,7 +176,7 @@ export class Eddy implements EddyApi {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     if (!(this.requestTimeoutMs > 0)) throw new RangeError(`requestTimeoutMs must be positive, got ${this.requestTimeoutMs}`);
     this.hooks = options.hooks ?? {};
-    this.wireFormat = options.wireFormat ?? 'binary';
+    this.wireFormat = options.wireFormat ?? (this.transport.binaryBodies ? 'binary' : 'json');
     if (this.wireFormat !== 'binary' && this.wireFormat !== 'json') throw new RangeError(`wireFormat must be 'binary' or 'json', got ${JSON.stringify(this.wireFormat)}`);
   }
 

@@ -51,6 +51,8 @@ export function describeForeignBody(text: string, contentType: string | null): s
 
 /** Sends API requests over HTTP(S) with `fetch`. */
 export class HttpTransport implements Transport {
+  /** Carries binary bodies (`application/vnd.eddy.batches`) as they are. */
+  readonly binaryBodies = true;
   private readonly base: URL;
   private readonly fetchImpl: typeof fetch;
   private readonly signing: SigningMode;

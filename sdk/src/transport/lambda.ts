@@ -107,6 +107,8 @@ export function invokeResponse(payload: unknown, text: string, what: string): Tr
 
 /** Sends API requests as direct Lambda invocations. */
 export class LambdaTransport implements Transport {
+  /** Carries binary bodies base64 in the payload (`bodyEncoding: 'base64'`). */
+  readonly binaryBodies = true;
   private client: LambdaInvoker | undefined;
   private clientLoading: Promise<LambdaInvoker> | undefined;
   private readonly clientConfig: LambdaClientConfig | undefined;

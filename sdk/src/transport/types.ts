@@ -51,6 +51,13 @@ export interface TransportRequestOptions {
 
 /** Carries API requests to Eddy. */
 export interface Transport {
+  /**
+   * True when the transport carries `Uint8Array` bodies with their
+   * `contentType` and `accept` (the binary wire format). The client uses
+   * `wireFormat: 'binary'` by default only with such a transport; a custom
+   * transport without it gets JSON, as before. Both built-in transports do.
+   */
+  readonly binaryBodies?: boolean;
   /** Sends one request; rejects with an {@link EddyError} only when no API answer exists. */
   request(request: TransportRequest, options: TransportRequestOptions): Promise<TransportResponse>;
   /** Releases connections. */

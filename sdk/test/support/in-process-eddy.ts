@@ -86,6 +86,8 @@ export interface InProcessEddyOptions {
 
 /** Eddy's handlers over memory stores, as an SDK transport. */
 export class InProcessEddy implements Transport {
+  /** Carries binary bodies the way the Lambda transport does (base64 in the invoke payload). */
+  readonly binaryBodies = true;
   readonly runtime: Runtime;
   readonly log: LoggedRequest[] = [];
   /** Faults consulted in order before each request. */

@@ -172,4 +172,17 @@ describe('binary wire format', () => {
     ]);
     expect(() => new Eddy({ transport: server, wireFormat: 'xml' as never })).toThrow(/wireFormat/);
   });
+
+  it('a custom transport that does not declare binaryBodies keeps JSON, as before', async () => {
+    const { server } = setup();
+    const seen: TransportRequest[] = [];
+    const plain = { request: (r: TransportRequest, o: { timeoutMs: number }) => (seen.push(r), server.request(r, o)) };
+    const eddy = new Eddy({ transport: plain });
+    expect(eddy.wireFormat).toBe('json');
+    expect(new Eddy({ transport: server }).wireFormat).toBe('binary');
+    expect(new Eddy({ endpoint: 'http://127.0.0.1:1' }).wireFormat).toBe('binary');
+    await server.createTopic('t', 1);
+    await eddy.putRecords({ topic: 't', records: [{ value: 'eA==', partition: 0 }] });
+    expect(seen[0]!.body).toEqual({ records: [{ value: 'eA==', partition: 0 }] });
+  });
 });
