@@ -63,6 +63,12 @@ export const TRIGGER_MODEL = {
   offsetRRU: 1,
   /** WRU of a commit (one offset item of < 1 KB). */
   commitWRU: 1,
+  /**
+   * WRU of the partition lease per dispatch: take, renew before the delivery,
+   * release (three conditional UpdateItems on an item of < 1 KB), as
+   * test/lambdas/dispatcher.test.ts pins them.
+   */
+  leaseWRU: 3,
   /** The user's function, for its column only: memory GB and ms per batch. */
   userGB: 0.125,
   userMs: 20,
@@ -128,7 +134,7 @@ export function eddyTrigger(recordsPerS: number, partitions = 1, batchingWindowM
   const dispatcherMs = t.dispatcherOwnMs + t.groupsCallMs + t.smallFetchMs + t.userMs + t.groupsCallMs;
   const dispatcher = lambda(n, dispatcherMs, t.dispatcherGB);
   const api = lambda(n, t.groupsCallMs, t.apiGB) * 2 + lambda(n, t.smallFetchMs, t.apiGB);
-  const storage = gets(n * objectsPerBatch) + rru(n * (t.fetchRRU + t.offsetRRU)) + wru(n * t.commitWRU);
+  const storage = gets(n * objectsPerBatch) + rru(n * (t.fetchRRU + t.offsetRRU)) + wru(n * (t.commitWRU + t.leaseWRU));
   const sweep = lambda(t.sweepPerMonth, t.sweepMs, t.dispatcherGB) + rru(t.sweepPerMonth * t.sweepRRUPerPartition * partitions);
   const cloudwatch = t.metricMonth + t.alarmMonth + (t.sweepPerMonth * t.emfBytesPerSweep * t.logsIngestPerGB) / 1e9;
   const month = (dispatcher + api + storage) / partitions + sweep + cloudwatch;

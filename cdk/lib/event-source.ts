@@ -193,7 +193,14 @@ export class EddyTriggers extends Construct {
     // Eddy's API in process: read topics, the index and chunks; commit offsets; hold partition leases.
     allow(['dynamodb:GetItem'], [host.topicsTable.tableArn]);
     allow(['dynamodb:Query'], [host.logTable.tableArn]);
-    allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [host.groupsTable.tableArn]);
+    // Only its triggers' groups (the groups table's partition key is the group id): never another consumer group's offsets.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [host.groupsTable.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': Lazy.list({ produce: () => [...new Set(this.triggers.map((t) => t.groupId))].sort() }) } },
+      }),
+    );
     allow(['s3:GetObject'], host.objectPrefixes.map((p) => host.bucket.arnForObjects(`${p}*`)));
     // The event source mapping reads the stream with the function's role.
     allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], [streamArn]);

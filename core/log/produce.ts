@@ -305,13 +305,12 @@ function planBatches(topic: TopicRecord, partition: number, bytes: Uint8Array, n
   if (!Number.isInteger(partition) || partition < 0 || partition >= topic.partitions) {
     throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} of topic ${topic.name} does not exist (it has ${topic.partitions})`);
   }
+  // Refuses empty bytes and batches of no records (CORRUPT_MESSAGE) itself.
   const headers = readBatchHeaders(bytes);
-  if (headers.length === 0) throw new EddyError('CORRUPT_MESSAGE', `partition ${partition}: no record batch`);
   let count = 0;
   let maxTimestamp = -1;
   for (const h of headers) {
     if (h.isTransactional || h.isControl) throw new EddyError('INVALID_REQUEST', `partition ${partition}: transactional batches are not supported yet`);
-    if (h.recordCount <= 0) throw new EddyError('CORRUPT_MESSAGE', `partition ${partition}: a record batch holds no records`);
     if (h.length > topic.config.maxMessageBytes) {
       throw new EddyError('MESSAGE_TOO_LARGE', `partition ${partition}: a record batch of ${h.length} bytes exceeds max.message.bytes ${topic.config.maxMessageBytes} of topic ${topic.name}`);
     }
@@ -335,13 +334,15 @@ function planBatches(topic: TopicRecord, partition: number, bytes: Uint8Array, n
  */
 export async function appendBatches(deps: ProduceDeps, topic: TopicRecord, request: AppendBatchesRequest): Promise<PartitionAppendResult[]> {
   const now = deps.clock.now();
-  const seen = new Set<number>();
   const planned: PartitionBatch[] = [];
   const refused = new Map<number, EddyError>();
+  // A partition named twice is refused whole: every answer for it is the
+  // refusal, so none of its batches may be stored.
+  const named = new Map<number, number>();
+  for (const { partition } of request.partitions) named.set(partition, (named.get(partition) ?? 0) + 1);
   for (const { partition, batches } of request.partitions) {
     try {
-      if (seen.has(partition)) throw new EddyError('INVALID_REQUEST', `partition ${partition} appears twice in one request`);
-      seen.add(partition);
+      if (named.get(partition)! > 1) throw new EddyError('INVALID_REQUEST', `partition ${partition} appears twice in one request`);
       planned.push(planBatches(topic, partition, batches, now));
     } catch (err) {
       refused.set(partition, toEddyError(err));

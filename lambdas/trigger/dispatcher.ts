@@ -20,11 +20,14 @@ import {
   type EddyBatchResponse,
   type EddyEvent,
 } from '@eddy/api';
-import { Eddy, Trigger, isEddyError, type AttemptStore, type DeadLetter, type Transport, type TriggerEvent } from '@eddy/sdk';
+import { Eddy, HandlerNotRunError, Trigger, isEddyError, type AttemptStore, type DeadLetter, type Transport, type TriggerEvent } from '@eddy/sdk';
 import { serve } from '../http/handler.js';
 import type { Logger } from '../http/log.js';
 import type { Runtime } from '../http/runtime.js';
 import type { PartitionLeases } from './lease.js';
+
+/** What a {@link FunctionInvoker} throws for an invoke refused before the function ran (never counted as an attempt). */
+export { HandlerNotRunError };
 
 /** Invokes a user's function synchronously; rejects when the function failed (threw, timed out). */
 export type FunctionInvoker = (functionArn: string, event: EddyEvent, timeoutMs: number) => Promise<unknown>;
@@ -199,7 +202,13 @@ export class Dispatcher {
     return report;
   }
 
-  /** Partitions of every trigger that lag or were never started: what the sweep re-drives. */
+  /**
+   * Partitions of every trigger that lag or were never started: what the
+   * sweep re-drives. Under `'latest'` a never-started partition is left to
+   * its stream wake-up, which starts it at the first record that woke it: the
+   * sweep cannot tell where that is, and starting it at the high-water mark
+   * would skip records whose wake-up is still on its way.
+   */
   private async lagging(report: { errors: string[] }): Promise<{ trigger: DispatcherTrigger; partition: number }[]> {
     const out: { trigger: DispatcherTrigger; partition: number }[] = [];
     for (const trigger of this.options.triggers) {
@@ -208,7 +217,7 @@ export class Dispatcher {
         const committed = await this.committed(trigger);
         for (let p = 0; p < partitions; p++) {
           const c = committed.get(p);
-          if (c === undefined || c.lag > 0) out.push({ trigger, partition: p });
+          if (c === undefined ? trigger.startingPosition !== 'latest' : c.lag > 0) out.push({ trigger, partition: p });
         }
       } catch (err) {
         if (isEddyError(err) && err.code === 'UNKNOWN_TOPIC_OR_PARTITION') continue; // a trigger on a topic not created yet

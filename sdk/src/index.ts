@@ -32,7 +32,7 @@ export { LambdaTransport, DEFAULT_FUNCTION_NAMES, functionForRoute, type Functio
 export type { AwsCredentials, AwsCredentialsInput } from './transport/credentials.js';
 export type { HttpMethod, RequestEvent, RequestHooks, Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './transport/types.js';
 export type * from './types.js';
-export { Trigger, type AttemptStore, type StoredAttempts, toEddyRecord, validateTriggerSettings, type DeadLetter, type Deliver, type StartingPosition, type TriggerClient, type TriggerComponents, type TriggerEvent, type TriggerSettings } from './trigger/index.js';
+export { Trigger, HandlerNotRunError, type AttemptStore, type StoredAttempts, toEddyRecord, validateTriggerSettings, type DeadLetter, type Deliver, type StartingPosition, type TriggerClient, type TriggerComponents, type TriggerEvent, type TriggerSettings } from './trigger/index.js';
 /**
  * The trigger event types and decode helper, from `@eddy/api`:
  * {@link EddyEvent} is what a trigger handler receives (one ordered batch of

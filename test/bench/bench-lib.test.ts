@@ -158,14 +158,14 @@ describe('bench trigger model', () => {
     expect(dispatchesPerSecond(1000)).toBe(10); // 100-record batches
   });
 
-  it('prices the Eddy trigger: dispatcher, three API calls, GETs, reads and a commit per dispatch, plus the fixed sweep and metric', () => {
+  it("prices the Eddy trigger: dispatcher, three API calls, GETs, reads, a commit and the lease's three writes per dispatch, plus the fixed sweep and metric", () => {
     const t = TRIGGER_MODEL;
     const c = eddyTrigger(1);
     const n = month; // one dispatch a second
     const lam = (ms: number, gb: number): number => n * (0.2e-6 + (ms / 1000) * gb * PRICES.lambdaGBSecond);
     const dispatcher = lam(t.dispatcherOwnMs + 2 * t.groupsCallMs + t.smallFetchMs + t.userMs, t.dispatcherGB);
     const api = 2 * lam(t.groupsCallMs, 1) + lam(t.smallFetchMs, 1);
-    const storage = n * (PRICES.s3GetPer1000 / 1000 + 6 * 0.125e-6 + 0.625e-6);
+    const storage = n * (PRICES.s3GetPer1000 / 1000 + 6 * 0.125e-6 + 4 * 0.625e-6);
     const fixed = t.sweepPerMonth * (0.2e-6 + 0.15 * 0.25 * PRICES.lambdaGBSecond) + t.sweepPerMonth * 2 * 0.125e-6 + 0.4 + (t.sweepPerMonth * 300 * 0.5) / 1e9;
     expect(c.month).toBeCloseTo(dispatcher + api + storage + fixed, 8);
     expect(c.perMillionRecords).toBeCloseTo((c.month / month) * 1e6, 8);

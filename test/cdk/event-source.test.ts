@@ -12,6 +12,7 @@ import { SnsDestination, SqsDestination } from 'aws-cdk-lib/aws-lambda-destinati
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EddyStack } from '../../cdk/lib/eddy-stack.js';
@@ -121,6 +122,35 @@ describe('addEventSource', () => {
       dlq: ['sqs:SendMessage'],
       alerts: ['sns:Publish'],
     });
+  });
+
+  it("reaches only its triggers' groups in the groups table (LeadingKeys), never another consumer group", async () => {
+    const fn = template.toJSON().Resources[dispatcherId];
+    const roleId = (fn.Properties.Role['Fn::GetAtt'] as string[])[0]!;
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } });
+    const onGroups = Object.values(policies)
+      .flatMap((p) => allStatements(p.Properties.PolicyDocument))
+      .filter((st) => resourcesOf(st).some((r) => render(r, names) === 'groups'));
+    expect(onGroups).toHaveLength(1);
+    expect(onGroups[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['audit', 'billing', 'billing-payments'] } });
+    // As IAM decides it: a trigger's own group is reachable, another group is not.
+    const table = 'arn:aws:dynamodb:us-east-1:123456789012:table/eddy-groups';
+    const policy = { Version: '2012-10-17', Statement: [{ ...onGroups[0]!, Resource: table }] };
+    const decide = async (action: string, group: string): Promise<string> => {
+      const r = await runSimulation(
+        {
+          identityPolicies: [{ name: 'dispatcher', policy }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          request: { action, principal: 'arn:aws:iam::123456789012:role/dispatcher', resource: { accountId: '123456789012', resource: table }, contextVariables: { 'dynamodb:LeadingKeys': [group] } },
+        },
+        {},
+      );
+      return r.resultType === 'error' ? `error ${JSON.stringify(r.errors)}` : String(r.overallResult);
+    };
+    expect(await decide('dynamodb:UpdateItem', 'billing')).toBe('Allowed');
+    expect(await decide('dynamodb:Query', 'audit')).toBe('Allowed');
+    expect(await decide('dynamodb:PutItem', 'someone-elses-group')).toBe('ImplicitlyDenied');
   });
 
   it("leaves the user's functions without any Eddy permission", () => {

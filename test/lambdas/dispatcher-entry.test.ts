@@ -8,6 +8,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EddyEvent } from '@eddy/api';
 import { describe, expect, it } from 'vitest';
+import { HandlerNotRunError } from '@eddy/sdk';
 import { destinationSender, lambdaInvoker } from '../../lambdas/dispatcher.js';
 import type { DeadLetterMessage } from '../../lambdas/trigger/dispatcher.js';
 
@@ -43,6 +44,24 @@ describe('lambdaInvoker', () => {
   it('rejects when the function failed, with its error', async () => {
     const { client } = fakeLambda({ FunctionError: 'Unhandled', Payload: '{"errorType":"Error","errorMessage":"boom"}' });
     await expect(lambdaInvoker(client)('f', EVENT, 1_000)).rejects.toThrow(/f failed \(Unhandled\): .*boom/);
+  });
+  it('rejects an invoke refused before the function ran (throttled, not found) as not run; anything else as a failure', async () => {
+    const refusing = (name: string): LambdaClient =>
+      ({
+        send: async () => {
+          throw Object.assign(new Error(`${name} happened`), { name });
+        },
+      }) as unknown as LambdaClient;
+    for (const name of ['TooManyRequestsException', 'ResourceNotFoundException', 'AccessDeniedException']) {
+      const err = await lambdaInvoker(refusing(name))('f', EVENT, 1_000).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HandlerNotRunError);
+      expect((err as Error).message).toBe(`f was not invoked (${name}): ${name} happened`);
+    }
+    for (const name of ['ServiceException', 'TimeoutError', 'RequestTooLargeException']) {
+      const err = await lambdaInvoker(refusing(name))('f', EVENT, 1_000).catch((e: unknown) => e);
+      expect(err).not.toBeInstanceOf(HandlerNotRunError);
+      expect((err as Error).name).toBe(name);
+    }
   });
 });
 

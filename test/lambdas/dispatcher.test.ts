@@ -8,7 +8,7 @@
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DispatcherTrigger, EddyEvent } from '@eddy/api';
 import { decode } from '@eddy/api';
-import { Eddy } from '@eddy/sdk';
+import { Eddy, HandlerNotRunError } from '@eddy/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsComponents } from '../../core/adapters/aws/index.js';
 import { createLogger } from '../../lambdas/http/log.js';
@@ -196,6 +196,27 @@ describe('dispatcher on a stream wake-up', () => {
         eddyBatchInfo: { topic: t.topic, partition: 0, groupId: t.group, startOffset: 0, endOffset: 1, batchSize: 2, attempts: 2, error: expect.stringContaining('poison') },
       });
       expect(report.deadLettered).toBe(1);
+      expect(await lagOf(t.group, t.topic)).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'retries an invoke refused before the function ran (throttled) without using up retryAttempts: nothing is dead-lettered, bisected or skipped',
+    async () => {
+      let refusals = 3;
+      const t = await setup({
+        deadLetter: true,
+        trigger: { retryAttempts: 0, bisectBatchOnError: true },
+        handler: async () => {
+          if (refusals-- > 0) throw new HandlerNotRunError('f was not invoked (TooManyRequestsException): Rate exceeded');
+        },
+      });
+      await t.produce(['a', 'b']);
+      await t.dispatcher.handle(await t.streamEvent());
+      // Three refused invokes of the whole batch, then the one that ran.
+      expect(offsetsOf(t.calls)).toEqual([[0, 1], [0, 1], [0, 1], [0, 1]]);
+      expect(t.letters).toEqual([]);
       expect(await lagOf(t.group, t.topic)).toBe(0);
     },
     TIMEOUT,
@@ -413,8 +434,8 @@ describe('requests per wake-up (what docs/triggers.md prices)', () => {
   it(
     'one wake-up delivering one batch of a 1-partition topic: 7 GetItem, 11 Query, 2 PutItem, 3 UpdateItem (lease, renewal, release), 1 S3 GET',
     async () => {
-      const t = await setup({ handler: async () => undefined, trigger: { startingPosition: 'latest' } });
-      await t.dispatcher.handle({ eddySweep: true }); // starts the partition
+      const t = await setup({ handler: async () => undefined });
+      await t.dispatcher.handle({ eddySweep: true }); // starts the partition (at 'earliest': the sweep leaves a 'latest' one to its wake-up)
       await t.produce(['a']);
       const event = await t.streamEvent();
       s.counter.reset();
@@ -503,6 +524,26 @@ describe('the sweep', () => {
       expect(item.Items).toHaveLength(1);
       expect(item.Items![0]!.fa).toBeUndefined();
       expect(item.Items![0]!.fo).toBeUndefined();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "under 'latest' leaves a never-started partition to its wake-up, so a sweep between an append and its stream record skips nothing",
+    async () => {
+      const t = await setup({ trigger: { startingPosition: 'latest' }, handler: async () => undefined });
+      await t.produce(['first', 'second']);
+      // The sweep runs before the append's stream record reaches the dispatcher.
+      await t.dispatcher.handle({ eddySweep: true });
+      expect(t.calls).toEqual([]);
+      // Nothing committed: the group does not even exist yet.
+      await expect(client.fetchOffsets({ group: t.group, topic: t.topic })).rejects.toMatchObject({ code: 'GROUP_NOT_FOUND' });
+      await t.dispatcher.handle(await t.streamEvent());
+      expect(offsetsOf(t.calls)).toEqual([[0, 1]]);
+      // Started now: a later sweep re-drives it like any partition with a committed offset.
+      await t.produce(['third']);
+      await t.dispatcher.handle({ eddySweep: true });
+      expect(offsetsOf(t.calls)).toEqual([[0, 1], [2]]);
     },
     TIMEOUT,
   );

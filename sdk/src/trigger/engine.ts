@@ -28,6 +28,18 @@ export type StartingPosition = 'earliest' | 'latest' | { readonly timestamp: num
 /** Delivers one event: invokes the handler in process, or a Lambda function. Throwing means the batch failed. */
 export type Deliver = (event: EddyEvent) => Promise<EddyBatchResponse | void | undefined>;
 
+/**
+ * What a {@link Deliver} throws when the handler was never run: the invoke
+ * was throttled or refused before the function started (Lambda's
+ * `TooManyRequestsException`, a function not found or not ready, access
+ * denied). The batch is retried after backoff without using up
+ * `retryAttempts`, and is never bisected or dead-lettered for it: as with
+ * Lambda's own event source mappings, only the handler's errors count.
+ */
+export class HandlerNotRunError extends Error {
+  override readonly name = 'HandlerNotRunError';
+}
+
 /** A batch given up on after its retries, with its coordinates. */
 export interface DeadLetter {
   readonly topic: string;
@@ -327,6 +339,8 @@ export class Trigger {
       records = records.filter((r) => r.offset <= stored.endOffset!);
     }
     const queue: { records: EddyRecord[]; attempts: number; stored?: boolean }[] = [{ records, attempts: stored.attempts, stored: stored.attempts > 0 }];
+    // Consecutive deliveries that never ran the handler: their own backoff, not attempts.
+    let notRun = 0;
     // Once the stored batch is delivered or dead-lettered its count is cleared (no write when nothing was stored).
     const settled = async (item: { records: EddyRecord[]; stored?: boolean }): Promise<void> => {
       if (item.stored) await this.components.attempts?.save(partition, item.records[0]!.offset, 0);
@@ -344,6 +358,7 @@ export class Trigger {
       let error: string;
       try {
         const response = await this.components.deliver({ eventSource: 'eddy', topic, partition, groupId, records: item.records });
+        notRun = 0;
         const failed = failedOffsets(response, item.records);
         if (failed === undefined) {
           queue.shift();
@@ -359,6 +374,19 @@ export class Trigger {
         error = `handler reported offset ${failed} as failed`;
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
+        if (err instanceof HandlerNotRunError) {
+          // Not an attempt: same batch again after backoff, no bisect, no dead letter.
+          notRun++;
+          const retryInMs = Math.min(this.settings.maxBackoffMs, this.settings.backoffMs * 2 ** Math.min(notRun - 1, 20));
+          this.components.onEvent?.({ type: 'failed', partition, startOffset: first.offset, endOffset: last.offset, attempt: item.attempts, error, retryInMs });
+          if (deadline !== undefined && Date.now() + retryInMs > deadline) {
+            if (item.attempts > 0) await this.components.attempts?.save(partition, first.offset, item.attempts, last.offset);
+            return { next: first.offset, deferred: true };
+          }
+          await sleep(retryInMs, this.controller.signal);
+          if (this.controller.signal.aborted) return { next: first.offset, deferred: false };
+          continue;
+        }
       }
       item.attempts++;
       const cur = item.records;

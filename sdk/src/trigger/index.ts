@@ -1,2 +1,2 @@
 /** Triggers: the delivery engine shared by `eddy trigger` and the deployed dispatcher. */
-export { Trigger, type AttemptStore, type StoredAttempts, toEddyRecord, validateTriggerSettings, type DeadLetter, type Deliver, type StartingPosition, type TriggerClient, type TriggerComponents, type TriggerEvent, type TriggerSettings } from './engine.js';
+export { Trigger, HandlerNotRunError, type AttemptStore, type StoredAttempts, toEddyRecord, validateTriggerSettings, type DeadLetter, type Deliver, type StartingPosition, type TriggerClient, type TriggerComponents, type TriggerEvent, type TriggerSettings } from './engine.js';
