@@ -27,7 +27,7 @@ const UNIT = [
   'sdk/test/unit/**/*.test.ts',
 ];
 /** Core suites that run on the stand-ins (the same contract as their memory twins). */
-const STANDINS = ['test/core/**/standins.test.ts', 'test/core/log/request-counts.test.ts', 'test/core/maintenance/request-cost.test.ts'];
+const STANDINS = ['test/core/**/standins.test.ts', 'test/core/log/request-counts*.test.ts', 'test/core/maintenance/request-cost.test.ts'];
 
 export default defineConfig({
   test: {

@@ -27,6 +27,8 @@ import { createLogger } from '../lambdas/http/log.js';
 import { createRuntime } from '../lambdas/http/runtime.js';
 import { produceBody } from '../lambdas/http/schemas.js';
 import { encodeMessage, jsonSerializer, jsonWireBytes } from '../sdk/src/producer/message.js';
+import { decodeBinaryFetch, decodeBinaryFetchBytes, SDK_ACCEPT } from '../sdk/src/wire.js';
+import { BATCHES_MEDIA_TYPE, decodeBatch, decodeProduceRequest, encodeProduceRequest } from '@eddy/api';
 import { median, table, fmt } from './lib/stats.js';
 
 /** One measured step. */
@@ -47,7 +49,11 @@ export interface HotpathResult {
   readonly recordsPerRequest: number;
   readonly payloadBytesPerRequest: number;
   readonly requestBodyBytes: number;
+  /** The same records' produce body in the binary format (before base64). */
+  readonly binaryRequestBodyBytes: number;
   readonly fetchResponseBytes: number;
+  /** The binary fetch answer's bytes (before base64). */
+  readonly binaryFetchResponseBytes: number;
   readonly alternatives: ReadonlyArray<{ readonly what: string; readonly msPerMB: number; readonly vs: string; readonly vsMsPerMB: number }>;
 }
 
@@ -118,7 +124,7 @@ export async function runHotpath(budgetMs = 1000): Promise<HotpathResult> {
       return { status: 200, body: { results } };
     },
   };
-  const client = new Eddy({ transport: fake });
+  const client = new Eddy({ transport: fake, wireFormat: 'json' });
   const input = {
     topic: 'hot',
     encoding: 'base64' as const,
@@ -205,6 +211,51 @@ export async function runHotpath(budgetMs = 1000): Promise<HotpathResult> {
   add('fetch', 'client', 'client: JSON.parse of the response', 'sdk/src/transport/http.ts parseBody', await time(() => JSON.parse(responseText), budgetMs));
   add('fetch', 'client', 'client: base64 → bytes of keys and values', 'application (the SDK consumer does the same)', await time(() => shaped.records.map((r) => [Buffer.from(r.key, 'base64'), Buffer.from(r.value, 'base64')]), budgetMs));
 
+  // ---- the binary wire format (application/vnd.eddy.batches): the same records, as the SDK sends them by default.
+  const binEncoded = messages.map((m) => encodeMessage(m, 'base64', jsonSerializer, 'binary'));
+  add('produce', 'client', 'binary: encodeMessage ×N (bytes kept, sized arithmetically)', 'sdk/src/producer/message.ts', await time(() => messages.map((m) => encodeMessage(m, 'base64', jsonSerializer, 'binary')), budgetMs));
+  let binBody: Uint8Array = new Uint8Array(0);
+  const binFake: Transport = {
+    request: async (req) => {
+      binBody = req.body as Uint8Array;
+      return { status: 200, body: { partitions: [{ partition: 0, baseOffset: 0, records: n }] } };
+    },
+  };
+  const binClient = new Eddy({ transport: binFake, wireFormat: 'binary' });
+  const binInput = { topic: 'hot', records: binEncoded.map((e) => ({ ...e.wire, partition: 0 })), producerId: 'p-bench', producerEpoch: 0, sequences: { '0': 0 } };
+  add('produce', 'client', 'binary: putRecords: one RecordBatch v2 (+ CRC32C) in the envelope', 'sdk/src/wire.ts, @eddy/api record-batch.ts', await time(() => binClient.putRecords(binInput), budgetMs));
+  add(
+    'produce',
+    'client',
+    'binary: SDK encode TOTAL (encodeMessage ×N + putRecords)',
+    'sdk/src/',
+    await time(() => binClient.putRecords({ ...binInput, records: messages.map((m) => ({ ...encodeMessage(m, 'base64', jsonSerializer, 'binary').wire, partition: 0 })) }), budgetMs),
+    false,
+  );
+  const binBodyBytes = binBody.length;
+  // Without idempotence (one body serves every call), base64 in the event as API Gateway passes a binary body.
+  const plainBin = encodeProduceRequest({ partitions: decodeProduceRequest(binBody).partitions.map((p) => ({ partition: p.partition, batch: p.batch })) });
+  const binEvent = { ...event(Buffer.from(plainBin).toString('base64'), true), headers: { 'content-type': BATCHES_MEDIA_TYPE } } as APIGatewayProxyEventV2;
+  const produceBinOnce = async (): Promise<void> => {
+    const out = (await dispatch(rt, 'produce', binEvent)) as { statusCode: number; body: string };
+    if (out.statusCode !== 200) throw new Error(`binary produce answered ${out.statusCode}: ${out.body.slice(0, 200)}`);
+  };
+  add('produce', 'server', 'binary: TOTAL produce handler (memory adapters, base64 body as API Gateway sends a binary one)', 'lambdas/ + core/', await time(produceBinOnce, budgetMs), false);
+  add('produce', 'server', 'binary:   of which base64 → bytes of the event body', 'lambdas/http/handler.ts', await time(() => Buffer.from(binEvent.body!, 'base64'), budgetMs));
+  const batchOnly = decodeProduceRequest(plainBin).partitions[0]!.batch;
+  add('produce', 'server', 'binary:   of which decodeBatch (CRC32C + walk of every record, to check sizes)', '@eddy/api record-batch.ts', await time(() => decodeBatch(batchOnly), budgetMs));
+  const binFetchEvent = { ...fetchEvent, headers: { accept: SDK_ACCEPT } } as APIGatewayProxyEventV2;
+  const binFirst = (await dispatch(rt, 'fetch', binFetchEvent)) as { statusCode: number; body: string; isBase64Encoded?: boolean };
+  if (binFirst.statusCode !== 200 || !binFirst.isBase64Encoded) throw new Error(`binary fetch answered ${binFirst.statusCode}: ${binFirst.body.slice(0, 200)}`);
+  const binAnswer = new Uint8Array(Buffer.from(binFirst.body, 'base64'));
+  const binFetched = decodeBinaryFetch(binAnswer, 0, 'base64');
+  const binFetchPayload = binFetched.records.length * (payload / n);
+  add('fetch', 'server', 'binary: TOTAL fetch handler, 4 MiB (memory adapters, answer base64 for API Gateway)', 'lambdas/ + core/', await time(() => dispatch(rt, 'fetch', binFetchEvent), budgetMs), false, binFetchPayload);
+  add('fetch', 'server', 'binary:   of which base64 of the answer', 'lambdas/http/handler.ts', await time(() => Buffer.from(binAnswer).toString('base64'), budgetMs), true, binFetchPayload);
+  add('fetch', 'client', "binary: SDK decode TOTAL (getRecords encoding 'bytes', what the consumer reads: CRC32C + record views)", 'sdk/src/wire.ts decodeBinaryFetchBytes', await time(() => decodeBinaryFetchBytes(binAnswer, 0), budgetMs), false, binFetchPayload);
+  add('fetch', 'client', '  of which crc32c of the batches', '@eddy/api crc32c.ts', await time(() => crc32c(binAnswer), budgetMs), true, binFetchPayload);
+  add('fetch', 'client', "binary: getRecords encoding 'base64' (the JSON route's shape: a base64 string per field)", 'sdk/src/wire.ts decodeBinaryFetch', await time(() => decodeBinaryFetch(binAnswer, 0, 'base64'), budgetMs), false, binFetchPayload);
+
   // ---- alternatives for the recommendations
   const alternatives = [
     {
@@ -239,16 +290,24 @@ export async function runHotpath(budgetMs = 1000): Promise<HotpathResult> {
       vsMsPerMB: rows.find((r) => r.step.startsWith('encodeMessage'))!.msPerMB,
     },
   ];
-  return { rows, recordsPerRequest: n, payloadBytesPerRequest: payload, requestBodyBytes: bodyBytes, fetchResponseBytes: Buffer.byteLength(first.body), alternatives };
+  return {
+    rows,
+    recordsPerRequest: n,
+    payloadBytesPerRequest: payload,
+    requestBodyBytes: bodyBytes,
+    binaryRequestBodyBytes: binBodyBytes,
+    fetchResponseBytes: Buffer.byteLength(first.body),
+    binaryFetchResponseBytes: binAnswer.length,
+    alternatives,
+  };
 }
 
 /** The hot-path table as Markdown. */
 export function hotpathTable(r: HotpathResult): string {
-  const serverTotal = r.rows.find((x) => x.path === 'produce' && x.step.startsWith('TOTAL'))!.msPerMB;
-  const fetchTotal = r.rows.find((x) => x.path === 'fetch' && x.step.startsWith('TOTAL'))!.msPerMB;
+  const total = (path: string, binary: boolean): number => r.rows.find((x) => x.path === path && x.side === 'server' && x.step.startsWith(binary ? 'binary: TOTAL' : 'TOTAL'))!.msPerMB;
   const rows = r.rows.map((x) => {
-    const total = x.path === 'produce' ? serverTotal : fetchTotal;
-    const share = x.side === 'server' && x.part ? `${fmt((100 * x.msPerMB) / total, 2)}%` : '';
+    const handler = total(x.path, x.step.startsWith('binary'));
+    const share = x.side === 'server' && x.part ? `${fmt((100 * x.msPerMB) / handler, 2)}%` : '';
     return [x.path, x.side, x.step, fmt(x.msPerMB), fmt(1000 / x.msPerMB), share, x.where];
   });
   return table(['path', 'side', 'step', 'CPU ms/MB', 'MB/s (1 core)', 'share of handler', 'where'], rows, ['l', 'l', 'l', 'r', 'r', 'r', 'l']);
@@ -281,7 +340,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     process.stdout.write(
-      `hot path: one produce request = ${r.recordsPerRequest} records, ${fmt(r.payloadBytesPerRequest / 1e6)} MB payload, ${fmt(r.requestBodyBytes / 1e6)} MB JSON body; fetch answer ${fmt(r.fetchResponseBytes / 1e6)} MB\n\n${hotpathTable(r)}\n\n${alternativesTable(r)}\n`,
+      `hot path: one produce request = ${r.recordsPerRequest} records, ${fmt(r.payloadBytesPerRequest / 1e6)} MB payload, ${fmt(r.requestBodyBytes / 1e6)} MB JSON body or ${fmt(r.binaryRequestBodyBytes / 1e6)} MB binary; fetch answer ${fmt(r.fetchResponseBytes / 1e6)} MB JSON, ${fmt(r.binaryFetchResponseBytes / 1e6)} MB binary\n\n${hotpathTable(r)}\n\n${alternativesTable(r)}\n`,
     );
   }
 }

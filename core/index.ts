@@ -63,7 +63,9 @@ export type { Log, LogOptions, TopicDescription, PartitionDescription, CreateTop
 export type { GroupCoordinator, GroupCoordinatorOptions } from './groups/coordinator.js';
 export type { Maintenance, MaintenanceOptions, MaintenanceReport } from './maintenance/index.js';
 export type { FetchRequest, FetchResult, FetchedRecord, OffsetSpec, PartitionOffsets, ReadBatchesRequest, ReadBatchesResult } from './log/fetch.js';
-export type { AppendBatchesRequest, AppendProtocol, PartitionAppendResult, ProduceRequest, ProduceRecord, ProducerBatch, RecordResult } from './log/produce.js';
+export type { AppendBatchesRequest, AppendProtocol, PartitionAppendResult, PartitionBatchResult, ProduceBatchesRequest, ProduceRequest, ProduceRecord, ProducerBatch, RecordResult } from './log/produce.js';
+export type { FetchBatchesRequest, FetchBatchesResult } from './log/fetch-batches.js';
+export type { CompressionCodec } from '@eddy/api';
 export type { TopicRecord, TopicConfig } from './model.js';
 export { createNotifier } from './notifier.js';
 export { EddyError } from './errors.js';

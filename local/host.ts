@@ -120,7 +120,7 @@ async function readBody(req: IncomingMessage): Promise<Uint8Array | 'too large'>
   return tooLarge ? 'too large' : new Uint8Array(Buffer.concat(chunks));
 }
 
-function sendResponse(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function sendResponse(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
   res.end(body);
 }
@@ -179,7 +179,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   let idle: (() => void) | undefined;
   let closing = false;
   // While closing, every answer closes its connection, so keep-alive clients let go.
-  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void =>
+  const send = (res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void =>
     sendResponse(res, status, body, closing ? { ...headers, connection: 'close' } : headers);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -227,8 +227,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     } catch {
       // A malformed path: let the handler answer it.
     }
-    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey), { requestId: randomUUID() })) as { statusCode: number; headers?: Record<string, string>; body?: string };
-    send(res, out.statusCode, out.body ?? '', out.headers ?? {});
+    const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey), { requestId: randomUUID() })) as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
+    // A binary answer (application/vnd.eddy.batches) comes base64, as API Gateway takes it; the wire gets the bytes.
+    send(res, out.statusCode, out.isBase64Encoded ? Buffer.from(out.body ?? '', 'base64') : (out.body ?? ''), out.headers ?? {});
   };
 
   const server = createServer((req, res) => {

@@ -1,8 +1,9 @@
 /**
  * `@eddy/api`: what both sides of Eddy's wire must agree on, once, with no
  * dependencies — error codes and their policy, function names, `EDDY_*`
- * variable names, Kafka's murmur2 partitioner, and the record and trigger
- * event types. Core, the Lambda handlers, the SDK, the CLI and the CDK
+ * variable names, Kafka's murmur2 partitioner, the record and trigger
+ * event types, the RecordBatch v2 codec with CRC32C, and the binary wire
+ * format of produce and fetch (`application/vnd.eddy.batches`). Core, the Lambda handlers, the SDK, the CLI and the CDK
  * construct all import it; nothing is copied across the SDK boundary.
  */
 export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorEnvelope, type ErrorOutcome, type ErrorPolicy } from './errors.js';
@@ -12,3 +13,46 @@ export { ENV } from './env.js';
 export { murmur2, partitionForKey, toPositive } from './partitioner.js';
 export { API_ROUTES, functionForRoute, routeFor, type Access, type ApiRoute } from './routes.js';
 export { decode, type EddyBatchResponse, type EddyEvent, type EddyHandler, type EddyHeader, type EddyRecord } from './events.js';
+export { crc32c } from './crc32c.js';
+export {
+  BATCH_HEADER_BYTES,
+  BATCH_PREFIX_BYTES,
+  BatchError,
+  COMPRESSION_CODECS,
+  DEFAULT_MAX_UNCOMPRESSED_BYTES,
+  RECORD_BATCH_MAGIC,
+  compressionId,
+  decodeBatch,
+  decodeBatches,
+  encodeBatch,
+  readBatchHeaders,
+  withBaseOffset,
+  type BatchHeader,
+  type BatchHeadersWithTail,
+  type BatchHooks,
+  type BatchRecord,
+  type BatchRecordInput,
+  type CompressionCodec,
+  type DecodeOptions,
+  type DecodedBatch,
+  type EncodeBatchInput,
+  type ReadOptions,
+  type TimestampType,
+  type WithBaseOffsetOptions,
+} from './record-batch.js';
+export {
+  BATCHES_MEDIA_TYPE,
+  FETCH_ANSWER_HEADER_BYTES,
+  WIRE_VERSION,
+  acceptedBatchCodecs,
+  batchesAccept,
+  decodeFetchAnswer,
+  decodeProduceRequest,
+  encodeFetchHeader,
+  encodeProduceRequest,
+  isBatchesMediaType,
+  type WireFetchHeader,
+  type WirePartitionBatch,
+  type WireProduceAnswer,
+  type WireProduceRequest,
+} from './wire.js';

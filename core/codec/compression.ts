@@ -49,13 +49,11 @@ import * as zlib from 'node:zlib';
 import lz4 from 'lz4js';
 import xxh32 from 'lz4js/xxh32.js';
 import snappy from 'snappyjs';
+import { COMPRESSION_CODECS, type CompressionCodec } from '@eddy/api';
 import { EddyError } from '../errors.js';
 
-/** A Kafka compression codec. */
-export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-
-/** Codecs by their Kafka attribute id (index). Persisted in batches: never renumber. */
-export const COMPRESSION_CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+// The codec table is part of the shared batch codec (api/src/record-batch.ts).
+export { COMPRESSION_CODECS, type CompressionCodec };
 
 /** The attribute id of a codec (0-4). */
 export function compressionId(codec: CompressionCodec): number {

@@ -25,7 +25,19 @@ import {
   type ReadBatchesResult,
   type ReadDeps,
 } from './fetch.js';
-import { appendBatches, produce, type AppendProtocol, type AppendBatchesRequest, type PartitionAppendResult, type ProduceRequest, type RecordResult } from './produce.js';
+import { shapeBatches, type FetchBatchesRequest, type FetchBatchesResult } from './fetch-batches.js';
+import {
+  appendBatches,
+  produce,
+  produceBatches,
+  type AppendProtocol,
+  type AppendBatchesRequest,
+  type PartitionAppendResult,
+  type PartitionBatchResult,
+  type ProduceBatchesRequest,
+  type ProduceRequest,
+  type RecordResult,
+} from './produce.js';
 
 /** A partition's offsets plus how many index entries hold its records. */
 export interface PartitionDescription extends PartitionOffsets {
@@ -205,6 +217,18 @@ export class Log {
   }
 
   /**
+   * Appends one RecordBatch v2 per partition, checked as records are (the
+   * binary HTTP route, docs/api.md), all or nothing, and wakes the reads
+   * waiting on those partitions.
+   */
+  async produceBatches(request: ProduceBatchesRequest): Promise<PartitionBatchResult[]> {
+    const topic = await this.topic(request.topic);
+    const results = await produceBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol }, topic, request);
+    this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
+    return results;
+  }
+
+  /**
    * Reads records from an offset. With `waitMs`, an empty answer waits up to
    * that long for records (woken by appends in this process, re-reading the
    * index every poll interval for appends elsewhere); a closed notifier
@@ -255,6 +279,16 @@ export class Log {
       hwmWindow: this.hwmWindow(),
       ...(this.abandonAfterMs !== undefined ? { abandonAfterMs: this.abandonAfterMs } : {}),
     };
+  }
+
+  /**
+   * Reads stored batches for the binary HTTP route: {@link Log.readBatches}
+   * (long poll included) shaped to `maxRecords`, an answer size bound and the
+   * codecs the reader handles (core/log/fetch-batches.ts).
+   */
+  async fetchBatches(request: FetchBatchesRequest): Promise<FetchBatchesResult> {
+    checkFetchLimits(request);
+    return shapeBatches(await this.readBatches(request), request);
   }
 
   /** Repeats `read` until `done` or `waitMs` passed, sleeping on the notifier in between. */

@@ -24,7 +24,7 @@ import { EddyError, toEddyError } from '../errors.js';
 import { ingestKey } from '../layout.js';
 import type { IndexEntry, PartitionCounter, ProducerState, TopicRecord } from '../model.js';
 import { encodeBatchObject } from '../codec/format.js';
-import { encodeBatch, readBatchHeaders } from '../codec/record-batch.js';
+import { decodeBatch, encodeBatch, readBatchHeaders } from '../codec/record-batch.js';
 import { partitionForKey } from '@eddy/api';
 import type { Clock, Ids, MetadataStore, ObjectStore } from '../ports.js';
 import { checkAppend, checkReserved } from '../invariants.js';
@@ -782,4 +782,87 @@ function reserveProducer(deps: ProduceDeps, topicId: string, batch: PartitionBat
     expected,
     evict,
   });
+}
+
+/** One RecordBatch v2 per partition with Eddy's own idempotence fields: the binary HTTP route (docs/api.md). */
+export interface ProduceBatchesRequest {
+  readonly topic: string;
+  /** Per partition (each at most once): exactly one RecordBatch v2, and its first record's sequence when idempotent. */
+  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly batch: Uint8Array; readonly sequence?: number }>;
+  /** Idempotence, as the JSON route's `producerId`/`producerEpoch`; then every partition carries its `sequence`. */
+  readonly producer?: { readonly producerId: string; readonly producerEpoch: number };
+}
+
+/** Where one partition's batch of a {@link ProduceBatchesRequest} landed. */
+export interface PartitionBatchResult {
+  readonly partition: number;
+  /** Offset of the batch's first record. */
+  readonly baseOffset: number;
+  /** Records in the batch (offsets `baseOffset` … `baseOffset + records - 1`). */
+  readonly records: number;
+}
+
+/**
+ * Validates one partition's batch of the binary route as the records path
+ * validates records: partition range, framing and CRC32C, every record's
+ * size against `maxMessageBytes` and its timestamp; writes nothing.
+ */
+function planRecordBatch(topic: TopicRecord, entry: ProduceBatchesRequest['partitions'][number], request: ProduceBatchesRequest): PartitionBatch {
+  const { partition, batch: bytes, sequence } = entry;
+  if (!Number.isInteger(partition) || partition < 0 || partition >= topic.partitions) {
+    throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} does not exist (topic ${topic.name} has ${topic.partitions})`);
+  }
+  const { header, records } = decodeBatch(bytes);
+  if (header.isTransactional || header.isControl) throw new EddyError('INVALID_REQUEST', `partition ${partition}: transactional and control batches are not accepted here`);
+  if (header.producerId !== -1n) {
+    throw new EddyError('INVALID_REQUEST', `partition ${partition}: the batch header's producerId must be -1 (idempotence travels in the envelope), got ${header.producerId}`);
+  }
+  let maxTimestamp = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.timestamp < 0) throw new EddyError('INVALID_REQUEST', `partition ${partition}: record ${i} has no timestamp (${r.timestamp}); every record of this route carries one`);
+    const size = recordBytes(r);
+    if (size > topic.config.maxMessageBytes) {
+      throw new EddyError('MESSAGE_TOO_LARGE', `partition ${partition}: record ${i} of ${size} bytes exceeds maxMessageBytes ${topic.config.maxMessageBytes} of topic ${topic.name}`);
+    }
+    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+  }
+  const planned: PartitionBatch = { partition, indexes: [], records: [], chunk: bytes, count: records.length, maxTimestamp };
+  if (request.producer) {
+    if (sequence === undefined || !Number.isInteger(sequence) || sequence < 0) throw new EddyError('INVALID_REQUEST', `partition ${partition}: an idempotent request needs a base sequence ≥ 0 for every partition`);
+    planned.producer = { producerId: request.producer.producerId, producerEpoch: request.producer.producerEpoch, firstSequence: sequence };
+  } else if (sequence !== undefined) {
+    throw new EddyError('INVALID_REQUEST', `partition ${partition}: a base sequence needs a producerId`);
+  }
+  return planned;
+}
+
+/**
+ * The produce protocol for the binary route: each partition's batch, checked
+ * by {@link planRecordBatch}, is stored exactly as sent (chunk format 2).
+ * All or nothing as {@link produce}: a refused partition writes nothing in
+ * any, and a failure after any partition was appended is `UNKNOWN_OUTCOME`.
+ */
+export async function produceBatches(deps: ProduceDeps, topic: TopicRecord, request: ProduceBatchesRequest): Promise<PartitionBatchResult[]> {
+  if (request.partitions.length === 0) throw new EddyError('INVALID_REQUEST', 'the request carries no partition');
+  const seen = new Set<number>();
+  const batches = request.partitions.map((entry) => {
+    if (seen.has(entry.partition)) throw new EddyError('INVALID_REQUEST', `partition ${entry.partition} appears twice in one request`);
+    seen.add(entry.partition);
+    return planRecordBatch(topic, entry, request);
+  });
+  const outcome = await appendPartitions(deps, topic, batches, { checksAllOrNothing: true });
+  const failed = batches.filter((b) => 'error' in outcome.get(b.partition)!);
+  if (failed.length > 0) {
+    const reasons = failed.map((b) => (outcome.get(b.partition) as { error: EddyError }).error);
+    const first = reasons.find((e) => e.code === 'UNKNOWN_OUTCOME') ?? reasons[0]!;
+    const appended = batches.filter((b) => 'baseOffset' in outcome.get(b.partition)!);
+    if (appended.length === 0) throw first;
+    throw new EddyError(
+      'UNKNOWN_OUTCOME',
+      `partitions ${appended.map((b) => b.partition).join(',')} were appended but ${failed.map((b) => b.partition).join(',')} failed (${first.message}); retry with idempotence to avoid duplicates`,
+      { cause: first },
+    );
+  }
+  return batches.map((b) => ({ partition: b.partition, baseOffset: (outcome.get(b.partition) as { baseOffset: number }).baseOffset, records: b.count }));
 }

@@ -4,6 +4,7 @@
  * event (maintenance), and maps every error to the envelope of docs/design.md §9.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { acceptedBatchCodecs, BATCHES_MEDIA_TYPE, isBatchesMediaType } from '@eddy/api';
 import { EddyError, errorEnvelope, toEddyError } from '../../core/errors.js';
 import type { FunctionKind } from '../../core/schema.js';
 import { OPENAPI_PATH, openApiDocument } from './openapi.js';
@@ -19,13 +20,20 @@ export interface DirectInvokePayload {
   readonly method: string;
   readonly path: string;
   readonly query?: Record<string, string>;
+  /** The JSON body; with `bodyEncoding: 'base64'`, a base64 string of the body's bytes. */
   readonly body?: unknown;
+  /** `base64`: `body` is the base64 of raw bytes, of the type `headers['content-type']` names (the binary format, docs/api.md). */
+  readonly bodyEncoding?: 'base64';
+  /** `content-type` and `accept`, as HTTP would carry them (names in lower case). */
+  readonly headers?: Record<string, string>;
 }
 
-/** The answer to a direct invoke. */
+/** The answer to a direct invoke: `{statusCode, body}`, plus `headers` and `bodyEncoding: 'base64'` for a binary answer. */
 export interface DirectInvokeResult {
   readonly statusCode: number;
   readonly body: unknown;
+  readonly headers?: Record<string, string>;
+  readonly bodyEncoding?: 'base64';
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -36,13 +44,17 @@ function fail(err: unknown, log: Logger, req: { method: string; path: string }):
   return { statusCode: e.status, body: errorEnvelope(e) };
 }
 
+function checkBodySize(raw: Uint8Array | string): void {
+  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+  if (bytes > MAX_BODY_BYTES) throw new EddyError('MESSAGE_TOO_LARGE', `request body of ${bytes} bytes exceeds ${MAX_BODY_BYTES} (the limit of the HTTP API and of a Lambda invoke; a larger record goes over the Kafka protocol, see docs/kafka.md)`);
+}
+
 /** Parses a raw body (bytes or text) into JSON; `contentType` must be JSON or absent. */
 export function parseBody(raw: Uint8Array | string | undefined, contentType: string | undefined): unknown {
   if (raw === undefined || raw.length === 0) return undefined;
-  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
-  if (bytes > MAX_BODY_BYTES) throw new EddyError('MESSAGE_TOO_LARGE', `request body of ${bytes} bytes exceeds ${MAX_BODY_BYTES} (the limit of the HTTP API and of a Lambda invoke; a larger record goes over the Kafka protocol, see docs/kafka.md)`);
+  checkBodySize(raw);
   if (contentType && !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
-    throw new EddyError('INVALID_REQUEST', `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 100))}`);
+    throw new EddyError('INVALID_REQUEST', `Content-Type must be application/json or ${BATCHES_MEDIA_TYPE}, got ${JSON.stringify(contentType.slice(0, 100))}`);
   }
   let text: string;
   try {
@@ -86,6 +98,13 @@ export async function serve(rt: Runtime, kind: FunctionKind | 'any', req: ApiReq
     } else if (Object.keys(req.query).length > 0) {
       throw new EddyError('INVALID_REQUEST', `unknown query parameter ${JSON.stringify(Object.keys(req.query)[0])}`);
     }
+    const codecs = route.runBinaryAnswer ? acceptedBatchCodecs(req.accept) : undefined;
+    if (req.binaryBody !== undefined) {
+      if (!route.runBinaryBody) throw new EddyError('INVALID_REQUEST', `Content-Type ${BATCHES_MEDIA_TYPE} is accepted by POST /v1/topics/{topic}/records only`);
+      const out = await route.runBinaryBody(rt, { params, query, body: req.binaryBody });
+      return { statusCode: route.status, body: out };
+    }
+    if (codecs) return { statusCode: route.status, body: await route.runBinaryAnswer!(rt, { params, query, body: undefined }, codecs) };
     let body: unknown;
     if (route.body) {
       if (req.body === undefined) throw new EddyError('INVALID_REQUEST', 'request body is required');
@@ -121,17 +140,43 @@ function header(headers: Record<string, string | undefined> | undefined, name: s
   return undefined;
 }
 
+/** The body of a request: parsed JSON, or the bytes of the binary format (size and type checked). */
+function requestBody(raw: Uint8Array | string | undefined, contentType: string | undefined): Pick<ApiRequest, 'body' | 'binaryBody'> {
+  if (raw !== undefined && isBatchesMediaType(contentType)) {
+    checkBodySize(raw);
+    return { body: undefined, binaryBody: typeof raw === 'string' ? new Uint8Array(Buffer.from(raw, 'latin1')) : raw };
+  }
+  return { body: parseBody(raw, contentType) };
+}
+
 /** Turns an API Gateway v2 event into a request (body parsed, size and type checked). */
 export function requestFromApiGateway(event: APIGatewayProxyEventV2): ApiRequest {
   const raw = event.body === undefined ? undefined : event.isBase64Encoded ? new Uint8Array(Buffer.from(event.body, 'base64')) : event.body;
   const query: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
+  const accept = header(event.headers, 'accept');
   return {
     method: event.requestContext.http.method.toUpperCase(),
     path: event.rawPath,
     query,
-    body: parseBody(raw, header(event.headers, 'content-type')),
+    ...requestBody(raw, header(event.headers, 'content-type')),
+    ...(accept !== undefined ? { accept } : {}),
   };
+}
+
+/** Turns a direct-invoke payload into a request: `body` as given, or bytes when `bodyEncoding` is `base64`. */
+function requestFromDirect(event: DirectInvokePayload): ApiRequest {
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.query ?? {})) query[k] = String(v);
+  const accept = header(event.headers, 'accept');
+  const base = { method: event.method.toUpperCase(), path: event.path, query, ...(accept !== undefined ? { accept } : {}) };
+  if (event.bodyEncoding === undefined) return { ...base, body: event.body };
+  if (event.bodyEncoding !== 'base64' || typeof event.body !== 'string') throw new EddyError('INVALID_REQUEST', `bodyEncoding must be "base64" with a string body, got ${JSON.stringify(event.bodyEncoding)}`);
+  return { ...base, ...requestBody(new Uint8Array(Buffer.from(event.body, 'base64')), header(event.headers, 'content-type')) };
+}
+
+function isBinary(body: unknown): body is Uint8Array {
+  return body instanceof Uint8Array;
 }
 
 /** Who is asking: the Lambda request id and whether this invocation started the container. */
@@ -158,6 +203,10 @@ export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown, 
       res = fail(err, log, { method: event.requestContext.http.method, path: event.rawPath });
     }
     log.info('request', { method: event.requestContext.http.method, path: event.rawPath, status: res.statusCode, ms: Date.now() - started, apiRequestId: event.requestContext.requestId });
+    if (isBinary(res.body)) {
+      // API Gateway decodes a base64 answer back into bytes.
+      return { statusCode: res.statusCode, headers: { 'content-type': BATCHES_MEDIA_TYPE }, body: Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('base64'), isBase64Encoded: true };
+    }
     return {
       statusCode: res.statusCode,
       headers: { 'content-type': 'application/json' },
@@ -165,11 +214,17 @@ export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown, 
     };
   }
   if (isDirect(event)) {
-    const query: Record<string, string> = {};
-    for (const [k, v] of Object.entries(event.query ?? {})) query[k] = String(v);
-    const res = await serve(rt, kind, { method: event.method.toUpperCase(), path: event.path, query, body: event.body }, log);
+    let res: ApiResponse;
+    try {
+      res = await serve(rt, kind, requestFromDirect(event), log);
+    } catch (err) {
+      res = fail(err, log, { method: event.method, path: event.path });
+    }
     log.info('invoke', { method: event.method, path: event.path, status: res.statusCode, ms: Date.now() - started });
-    return res;
+    if (isBinary(res.body)) {
+      return { statusCode: res.statusCode, headers: { 'content-type': BATCHES_MEDIA_TYPE }, body: Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('base64'), bodyEncoding: 'base64' } satisfies DirectInvokeResult;
+    }
+    return { statusCode: res.statusCode, body: res.body } satisfies DirectInvokeResult;
   }
   if (kind === 'maintenance' && isScheduled(event)) {
     const report = await rt.eddy.maintenance.runOnce();

@@ -2,6 +2,7 @@
  * `GET /v1/openapi.json`: an OpenAPI 3.1 document generated from the route
  * table and the same zod schemas the handlers validate with.
  */
+import { BATCHES_MEDIA_TYPE } from '@eddy/api';
 import * as z from 'zod';
 import { ERROR_CODES } from '../../core/errors.js';
 import { ROUTES } from './routes.js';
@@ -54,7 +55,9 @@ export function buildOpenApi(): Json {
       }
     }
     const statuses = new Set(Object.values(ERROR_CODES).map((p) => String(p.status)));
-    const responses: Json = { [String(r.status)]: { description: r.status === 204 ? 'No content' : 'Success', ...(r.status === 204 ? {} : { content: { 'application/json': { schema: { type: 'object' } } } }) } };
+    // The binary wire format (docs/api.md, "Binary records"): a fetch answers it when Accept asks.
+    const binaryAnswer = r.runBinaryAnswer ? { [BATCHES_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary' } } } : {};
+    const responses: Json = { [String(r.status)]: { description: r.status === 204 ? 'No content' : 'Success', ...(r.status === 204 ? {} : { content: { 'application/json': { schema: { type: 'object' } }, ...binaryAnswer } }) } };
     for (const status of statuses) responses[status] = { $ref: '#/components/responses/Error' };
     const op: Json = {
       operationId: `${r.method.toLowerCase()}${r.path.replace(/[{}]/g, '').replace(/[/.]+(\w)/g, (_, c: string) => c.toUpperCase())}`,
@@ -64,7 +67,10 @@ export function buildOpenApi(): Json {
       responses,
       security: [{ sigv4: [] }],
     };
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
+    if (r.body) {
+      const binaryBody = r.runBinaryBody ? { [BATCHES_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary' } } } : {};
+      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) }, ...binaryBody } };
+    }
     const path = (paths[r.path] ??= {});
     path[r.method.toLowerCase()] = op;
   }

@@ -6,7 +6,8 @@
 import type * as z from 'zod';
 import { EddyError } from '../../core/errors.js';
 import type { FetchedRecord, ProduceRecord } from '../../core/index.js';
-import { routeFor, type FunctionKind } from '@eddy/api';
+import { routeFor, type CompressionCodec, type FunctionKind } from '@eddy/api';
+import { fetchBinary, produceBinary } from './binary.js';
 import { decodeField, encodeField, NOT_REPRESENTABLE, type Encoding } from './encoding.js';
 import type { Runtime } from './runtime.js';
 import * as s from './schemas.js';
@@ -16,13 +17,18 @@ export interface ApiRequest {
   readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
-  /** Parsed JSON body, or undefined when there was none. */
+  /** Parsed JSON body, or undefined when there was none (or it is binary). */
   readonly body: unknown;
+  /** A body of the binary wire format (`Content-Type: application/vnd.eddy.batches`, docs/api.md). */
+  readonly binaryBody?: Uint8Array;
+  /** The request's Accept header: `application/vnd.eddy.batches` asks a fetch for a binary answer. */
+  readonly accept?: string;
 }
 
-/** What a route returns: a status and a JSON body (null for 204). */
+/** What a route returns: a status and a JSON body (null for 204), or bytes of the binary wire format. */
 export interface ApiResponse {
   readonly statusCode: number;
+  /** A JSON value, or a `Uint8Array` sent as `application/vnd.eddy.batches`. */
   readonly body: unknown;
 }
 
@@ -43,6 +49,10 @@ export interface Route<Q = unknown, B = unknown> {
   readonly query?: z.ZodType<Q>;
   readonly body?: z.ZodType<B>;
   run(rt: Runtime, input: RouteInput<Q, B>): Promise<unknown>;
+  /** Serves a binary body (docs/api.md, "Binary records"); routes without it refuse one. */
+  runBinaryBody?(rt: Runtime, input: RouteInput<Q, Uint8Array>): Promise<unknown>;
+  /** Answers in the binary format when the Accept header asks for it and names the codecs passed through. */
+  runBinaryAnswer?(rt: Runtime, input: RouteInput<Q, undefined>, codecs: ReadonlySet<CompressionCodec>): Promise<Uint8Array>;
 }
 
 /** Attaches a handler to its manifest route; a route the manifest lacks is a bug, caught at load. */
@@ -163,6 +173,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Append records; results are in request order',
     status: 200,
     body: s.produceBody,
+    runBinaryBody: (rt, { params, body }) => produceBinary(rt, params.topic!, body),
     run: async (rt, { params, body }) => {
       const producer = producerBatch(body);
       return { results: await rt.eddy.log.produce({ topic: params.topic!, records: decodeRecords(body), ...(producer ? { producer } : {}) }) };
@@ -174,6 +185,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Read records from an offset, optionally waiting up to waitMs for new ones',
     status: 200,
     query: s.fetchQuery,
+    runBinaryAnswer: (rt, { params, query }, codecs) => fetchBinary(rt, params.topic!, partitionParam(params.partition!), query, codecs),
     run: async (rt, { params, query }) => {
       const enc: Encoding = query.encoding ?? 'base64';
       const { offset, maxBytes, maxRecords, waitMs } = query;

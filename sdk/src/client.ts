@@ -4,7 +4,9 @@
  * retryable failures. The batching producer and the group consumer are built
  * on it (`eddy.producer()`, `eddy.consumer()`).
  */
+import type { WireProduceAnswer } from '@eddy/api';
 import { errorFromResponse, EddyError } from './errors.js';
+import { BATCHES_MEDIA_TYPE, decodeBinaryFetch, decodeBinaryFetchBytes, encodeBinaryProduce, jsonFetchToBytes, SDK_ACCEPT, type WireFormat } from './wire.js';
 import { Consumer } from './consumer/consumer.js';
 import type { ConsumerOptions } from './consumer/types.js';
 import { Producer, type ProducerOptions } from './producer/producer.js';
@@ -24,6 +26,8 @@ import type {
   Encoding,
   FetchOffsetsInput,
   FetchOffsetsOutput,
+  GetRecordsBytesInput,
+  GetRecordsBytesOutput,
   GetRecordsInput,
   GetRecordsOutput,
   GroupDescription,
@@ -35,6 +39,7 @@ import type {
   ListOffsetsOutput,
   PutRecord,
   PutRecordsInput,
+  PutRecordResult,
   PutRecordsOutput,
   ResetOffsetsInput,
   TopicDescription,
@@ -73,6 +78,20 @@ export interface EddyOptions {
   readonly retry?: RetryOptions;
   /** Observers of every request attempt (metrics, request counting). */
   readonly hooks?: RequestHooks;
+  /**
+   * How produce and fetch carry records: `binary` (Kafka RecordBatch v2 in
+   * `application/vnd.eddy.batches` bodies, about 10× less CPU than JSON on
+   * both sides) or `json` (HTTP API v1's JSON bodies). Every other call is
+   * JSON either way. A custom {@link Transport} gets `binary` only when it
+   * says it carries `Uint8Array` bodies with their `contentType` and
+   * `accept` ({@link Transport.binaryBodies}).
+   * Binary `putRecords` is used when every record names its partition (the
+   * producer's case); otherwise the call goes as JSON, so the server picks
+   * partitions. A record without a timestamp gets the client's clock in
+   * binary, the server's in JSON.
+   * @default 'binary' with the built-in transports; with a custom one, 'binary' if its `binaryBodies` is true, else 'json'
+   */
+  readonly wireFormat?: WireFormat;
 }
 
 export type { CallOptions } from './types.js';
@@ -125,6 +144,8 @@ export class Eddy implements EddyApi {
   readonly retryPolicy: RetryPolicy;
   /** Time limit of one request attempt. */
   readonly requestTimeoutMs: number;
+  /** How produce and fetch carry records (see {@link EddyOptions.wireFormat}). */
+  readonly wireFormat: WireFormat;
   private readonly hooks: RequestHooks;
 
   /** @param options - endpoint, transport, signing, retries. */
@@ -155,6 +176,8 @@ export class Eddy implements EddyApi {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     if (!(this.requestTimeoutMs > 0)) throw new RangeError(`requestTimeoutMs must be positive, got ${this.requestTimeoutMs}`);
     this.hooks = options.hooks ?? {};
+    this.wireFormat = options.wireFormat ?? (this.transport.binaryBodies ? 'binary' : 'json');
+    if (this.wireFormat !== 'binary' && this.wireFormat !== 'json') throw new RangeError(`wireFormat must be 'binary' or 'json', got ${JSON.stringify(this.wireFormat)}`);
   }
 
   /** `GET /health`: resolves when the service answers. */
@@ -200,6 +223,7 @@ export class Eddy implements EddyApi {
    * `UNKNOWN_OUTCOME` only when it carries idempotence fields.
    */
   async putRecords(input: PutRecordsInput, options?: CallOptions): Promise<PutRecordsOutput> {
+    if ((input.wireFormat ?? this.wireFormat) === 'binary' && input.records.length > 0 && input.records.every((r) => r.partition !== undefined)) return this.putRecordsBinary(input, options);
     const encoding = input.encoding ?? 'base64';
     const body = {
       ...(input.encoding ? { encoding: input.encoding } : {}),
@@ -212,17 +236,46 @@ export class Eddy implements EddyApi {
     );
   }
 
-  /** `GET /v1/topics/{topic}/partitions/{p}/records`: reads records from an offset, optionally long-polling. */
-  async getRecords(input: GetRecordsInput, options?: CallOptions): Promise<GetRecordsOutput> {
+  /** The binary form of {@link Eddy.putRecords} (every record names its partition): one RecordBatch v2 per partition. */
+  private async putRecordsBinary(input: PutRecordsInput, options?: CallOptions): Promise<PutRecordsOutput> {
+    const { body, indexes } = encodeBinaryProduce(input, Date.now());
+    const answer = await this.call<WireProduceAnswer>(
+      { method: 'POST', path: `/v1/topics/${enc(input.topic)}/records`, body, contentType: BATCHES_MEDIA_TYPE },
+      { ...options, idempotent: input.producerId !== undefined },
+    );
+    const results = new Array<PutRecordResult>(input.records.length);
+    for (const { partition, baseOffset } of answer.partitions ?? []) {
+      indexes.get(partition)?.forEach((recordIndex, i) => (results[recordIndex] = { partition, offset: baseOffset + i }));
+    }
+    if (results.some((r) => r === undefined) || results.length !== input.records.length) {
+      throw new EddyError('INTERNAL', `produce answered ${JSON.stringify(answer).slice(0, 200)}, which does not place every record`);
+    }
+    return { results };
+  }
+
+  /**
+   * `GET /v1/topics/{topic}/partitions/{p}/records`: reads records from an
+   * offset, optionally long-polling. With `wireFormat: 'binary'` the
+   * records arrive as batches and are shaped here; the answer is the same.
+   */
+  getRecords(input: GetRecordsBytesInput, options?: CallOptions): Promise<GetRecordsBytesOutput>;
+  getRecords(input: GetRecordsInput, options?: CallOptions): Promise<GetRecordsOutput>;
+  /** @param input - with `encoding: 'bytes'`, records come as bytes (views into the binary answer: what the consumer reads). */
+  async getRecords(input: GetRecordsInput | GetRecordsBytesInput, options?: CallOptions): Promise<GetRecordsOutput | GetRecordsBytesOutput> {
+    const bytes = input.encoding === 'bytes';
     const query: Record<string, string> = { offset: String(input.offset) };
     if (input.maxRecords !== undefined) query.maxRecords = String(input.maxRecords);
     if (input.maxBytes !== undefined) query.maxBytes = String(input.maxBytes);
     if (input.waitMs !== undefined) query.waitMs = String(input.waitMs);
-    if (input.encoding !== undefined) query.encoding = input.encoding;
-    return this.call(
-      { method: 'GET', path: `/v1/topics/${enc(input.topic)}/partitions/${input.partition}/records`, query },
+    if (input.encoding !== undefined) query.encoding = bytes ? 'base64' : input.encoding;
+    const binary = this.wireFormat === 'binary';
+    const answer = await this.call<GetRecordsOutput | Uint8Array>(
+      { method: 'GET', path: `/v1/topics/${enc(input.topic)}/partitions/${input.partition}/records`, query, ...(binary ? { accept: SDK_ACCEPT } : {}) },
       { ...options, idempotent: true, extraTimeMs: input.waitMs ?? 0 },
     );
+    // A server that does not speak the binary format answers JSON: that is the same answer.
+    if (answer instanceof Uint8Array) return bytes ? decodeBinaryFetchBytes(answer, input.offset) : decodeBinaryFetch(answer, input.offset, (input.encoding as Encoding | undefined) ?? 'base64');
+    return bytes ? jsonFetchToBytes(answer) : answer;
   }
 
   /** `GET /v1/topics/{topic}/partitions/{p}/offsets`: the earliest, latest or first-at-time offset. */
@@ -304,7 +357,7 @@ export class Eddy implements EddyApi {
 
   /** Creates a batching, idempotent producer (kafkajs shape); its defaults follow {@link Eddy.profile} unless `options.profile` says otherwise. */
   producer(options?: ProducerOptions): Producer {
-    return new Producer(this, { profile: this.profile, ...options });
+    return new Producer(this, { profile: this.profile, wireFormat: this.wireFormat, ...options });
   }
 
   /** Creates a consumer: a group member with `groupId`, a standalone reader without; its defaults follow {@link Eddy.profile} unless `options.profile` says otherwise. */

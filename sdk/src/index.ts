@@ -4,6 +4,7 @@
  * (SigV4 when credentials exist) or direct Lambda invoke.
  */
 export { Eddy, DEFAULT_ENDPOINT, type CallOptions, type EddyOptions } from './client.js';
+export { BATCHES_MEDIA_TYPE, type WireFormat } from './wire.js';
 export type { EddyApi } from './types.js';
 export { EddyError, ERROR_CODES, isEddyError, isErrorCode, shouldRetry, errorFromResponse, type ErrorCode, type ErrorOutcome, type ErrorPolicy, type EddyErrorOptions } from './errors.js';
 export { DEFAULT_RETRY, NO_RETRY, RetryPolicy, type RetryOptions } from './retry.js';

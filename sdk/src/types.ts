@@ -113,6 +113,8 @@ export interface PutRecordsInput {
   readonly producerEpoch?: number;
   /** Partition → sequence number of its first record in this request. */
   readonly sequences?: Readonly<Record<string, number>>;
+  /** Carries this request in `binary` or `json`, overriding the client's `wireFormat`. @default the client's */
+  readonly wireFormat?: 'binary' | 'json';
 }
 
 /** Where one produced record landed. */
@@ -159,6 +161,40 @@ export interface FetchedRecord {
   readonly value: unknown;
   /** Headers. */
   readonly headers: Readonly<Record<string, string>>;
+  /** `base64` when the record's fields could not be shown in the asked encoding (not UTF-8, or not JSON) and came whole in base64 instead. */
+  readonly encoding?: 'base64';
+}
+
+/** Input of {@link Eddy.getRecords} asking for bytes: records come as {@link FetchedBytesRecord}s. */
+export interface GetRecordsBytesInput extends Omit<GetRecordsInput, 'encoding'> {
+  /** Keys, values and header values as bytes (views into the answer with the binary format; decoded from base64 with JSON). */
+  readonly encoding: 'bytes';
+}
+
+/** A record fetched with `encoding: 'bytes'`. */
+export interface FetchedBytesRecord {
+  /** Offset in the partition. */
+  readonly offset: number;
+  /** Timestamp in ms. */
+  readonly timestamp: number;
+  /** Key, or null. */
+  readonly key: Uint8Array | null;
+  /** Value, or null (a tombstone). */
+  readonly value: Uint8Array | null;
+  /** Headers in order; a value may be null. */
+  readonly headers: ReadonlyArray<readonly [string, Uint8Array | null]>;
+}
+
+/** Output of {@link Eddy.getRecords} with `encoding: 'bytes'`. */
+export interface GetRecordsBytesOutput {
+  /** Records, in offset order. */
+  readonly records: FetchedBytesRecord[];
+  /** Offset to fetch next. */
+  readonly nextOffset: number;
+  /** Offset the next produced record will get. */
+  readonly highWatermark: number;
+  /** First readable offset. */
+  readonly logStartOffset: number;
 }
 
 /** Output of {@link Eddy.getRecords}. */
@@ -365,6 +401,8 @@ export interface CallOptions {
 export interface EddyApi {
   /** See `Eddy.putRecords`. */
   putRecords(input: PutRecordsInput, options?: CallOptions): Promise<PutRecordsOutput>;
+  /** See `Eddy.getRecords`. */
+  getRecords(input: GetRecordsBytesInput, options?: CallOptions): Promise<GetRecordsBytesOutput>;
   /** See `Eddy.getRecords`. */
   getRecords(input: GetRecordsInput, options?: CallOptions): Promise<GetRecordsOutput>;
   /** See `Eddy.listOffsets`. */

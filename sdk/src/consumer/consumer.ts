@@ -16,7 +16,7 @@
 import type { EddyApi } from '../types.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { RetryPolicy } from '../retry.js';
-import type { FetchedRecord, GetRecordsOutput, OffsetCommit, TopicPartitions } from '../types.js';
+import type { FetchedBytesRecord, GetRecordsBytesOutput, OffsetCommit, TopicPartitions } from '../types.js';
 import { Semaphore } from '../util/async.js';
 import { Emitter, type Unsubscribe } from '../util/events.js';
 import { GroupMembership } from './membership.js';
@@ -427,7 +427,7 @@ export class Consumer {
   }
 
   /** Delivers a fetched batch to the handler, tracking processed offsets. */
-  private async process(runner: PartitionRunner, fetched: GetRecordsOutput, generation: number): Promise<void> {
+  private async process(runner: PartitionRunner, fetched: GetRecordsBytesOutput, generation: number): Promise<void> {
     const run = this.runConfig!;
     await this.concurrency.run(async () => {
       const stale = (): boolean => runner.stopped || runner.paused || runner.generation !== generation;
@@ -544,17 +544,18 @@ function toOffset(offset: string | number): number {
   return n;
 }
 
-function fromBase64(s: string): Buffer {
-  return Buffer.from(s, 'base64');
+/** A Buffer over the same memory (no copy). */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Converts a base64-encoded fetched record into a kafkajs message. */
-function toKafkaMessage(r: FetchedRecord): KafkaMessage {
+/** Converts a fetched record (bytes) into a kafkajs message; a null header value is left out, a tombstone's value is empty. */
+function toKafkaMessage(r: FetchedBytesRecord): KafkaMessage {
   const headers: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = fromBase64(v);
+  for (const [k, v] of r.headers) if (v !== null) headers[k] = asBuffer(v);
   return {
-    key: r.key === null || r.key === undefined ? null : fromBase64(r.key),
-    value: typeof r.value === 'string' ? fromBase64(r.value) : Buffer.alloc(0),
+    key: r.key === null ? null : asBuffer(r.key),
+    value: r.value === null ? Buffer.alloc(0) : asBuffer(r.value),
     headers,
     timestamp: String(r.timestamp),
     offset: String(r.offset),

@@ -12,7 +12,7 @@
 import type { EddyApi } from '../types.js';
 import { isEddyError } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
-import type { GetRecordsOutput } from '../types.js';
+import type { GetRecordsBytesOutput } from '../types.js';
 import { deferred, isAbortError, sleep, type Deferred } from '../util/async.js';
 import { IdleBackoff, type IdleBackoffOptions } from './idle-backoff.js';
 
@@ -35,7 +35,7 @@ export interface RunnerContext {
   /** The reset target after `OFFSET_OUT_OF_RANGE`. */
   resetPosition(runner: PartitionRunner, signal: AbortSignal): Promise<number>;
   /** Hands a fetched batch to the handler; updates the runner's offsets. */
-  process(runner: PartitionRunner, fetched: GetRecordsOutput, generation: number): Promise<void>;
+  process(runner: PartitionRunner, fetched: GetRecordsBytesOutput, generation: number): Promise<void>;
   /** Reports a failure the runner recovers from. */
   reportError(error: unknown, runner: PartitionRunner): void;
   /** Called after each successful fetch (failures reported before are over). */
@@ -160,7 +160,7 @@ export class PartitionRunner {
             waitMs: this.idle?.waitMs(this.ctx.waitMs) ?? this.ctx.waitMs,
             maxBytes: this.ctx.maxBytes,
             ...(this.ctx.maxRecords !== undefined ? { maxRecords: this.ctx.maxRecords } : {}),
-            encoding: 'base64',
+            encoding: 'bytes',
           },
           { signal, retry: this.ctx.retry },
         );

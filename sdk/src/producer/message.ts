@@ -5,6 +5,7 @@
  * accounting, batching and the request limit count.
  */
 import { EddyError } from '../errors.js';
+import type { WireFormat } from '../wire.js';
 
 /** A message value: text, bytes, or anything else serialized by the producer's `serializer` (JSON by default). */
 export type MessageValue = string | Uint8Array | number | boolean | object;
@@ -36,11 +37,11 @@ export type ProducerEncoding = 'base64' | 'utf8';
 export interface EncodedMessage {
   /** Key bytes for the partitioner, or null. */
   readonly keyBytes: Uint8Array | null;
-  /** The wire record, without its partition. */
+  /** The wire record, without its partition: fields as text in the producer's encoding (JSON), or as bytes (binary). */
   readonly wire: {
-    readonly key?: string;
-    readonly value: string;
-    readonly headers?: Record<string, string>;
+    readonly key?: string | Uint8Array;
+    readonly value: string | Uint8Array;
+    readonly headers?: Record<string, string | Uint8Array>;
     readonly timestamp?: number;
   };
   /** Bytes of key, value and headers (what the topic's `maxMessageBytes` limits). */
@@ -69,7 +70,7 @@ function toWire(bytes: Uint8Array, encoding: ProducerEncoding, field: string): s
  * Encodes a message, failing with `INVALID_REQUEST` on a value or header the
  * wire cannot carry.
  */
-export function encodeMessage(message: Message, encoding: ProducerEncoding, serializer: Serializer): EncodedMessage {
+export function encodeMessage(message: Message, encoding: ProducerEncoding, serializer: Serializer, wireFormat: WireFormat = 'json'): EncodedMessage {
   if (message === null || typeof message !== 'object') throw new EddyError('INVALID_REQUEST', 'a message must be an object');
   const { key, value, headers, timestamp } = message;
   if (value === null || value === undefined) {
@@ -78,6 +79,8 @@ export function encodeMessage(message: Message, encoding: ProducerEncoding, seri
   const valueBytes = typeof value === 'string' || value instanceof Uint8Array ? toBytes(value) : toBytes(serializer(value));
   const keyBytes = key === null || key === undefined ? null : toBytes(key);
   let payloadBytes = valueBytes.length + (keyBytes?.length ?? 0);
+  const ts = timestampOf(timestamp);
+  if (wireFormat === 'binary') return binaryMessage(keyBytes, valueBytes, headers, ts, payloadBytes);
   let wireHeaders: Record<string, string> | undefined;
   if (headers) {
     wireHeaders = {};
@@ -90,11 +93,6 @@ export function encodeMessage(message: Message, encoding: ProducerEncoding, seri
       wireHeaders[name] = toWire(bytes, encoding, `header ${JSON.stringify(name)}`);
     }
   }
-  let ts: number | undefined;
-  if (timestamp !== undefined) {
-    ts = timestamp instanceof Date ? timestamp.getTime() : Number(timestamp);
-    if (!Number.isSafeInteger(ts) || ts < 0) throw new EddyError('INVALID_REQUEST', `invalid timestamp ${String(timestamp)}`);
-  }
   const wire = {
     ...(keyBytes ? { key: toWire(keyBytes, encoding, 'key') } : {}),
     value: toWire(valueBytes, encoding, 'value'),
@@ -102,6 +100,42 @@ export function encodeMessage(message: Message, encoding: ProducerEncoding, seri
     ...(ts !== undefined ? { timestamp: ts } : {}),
   };
   return { keyBytes, wire, payloadBytes, wireBytes: jsonWireBytes(wire) + PARTITION_FIELD_BYTES };
+}
+
+function timestampOf(timestamp: Message['timestamp']): number | undefined {
+  if (timestamp === undefined) return undefined;
+  const ts = timestamp instanceof Date ? timestamp.getTime() : Number(timestamp);
+  if (!Number.isSafeInteger(ts) || ts < 0) throw new EddyError('INVALID_REQUEST', `invalid timestamp ${String(timestamp)}`);
+  return ts;
+}
+
+/**
+ * A message for the binary wire format: its bytes as they are (no base64).
+ * Its wire size is its size in a RecordBatch v2 (length fields and deltas
+ * included), times 4/3: API Gateway and Lambda invoke carry a binary body in
+ * base64, and their 6 MB limit counts that.
+ */
+function binaryMessage(keyBytes: Uint8Array | null, valueBytes: Uint8Array, headers: Message['headers'], ts: number | undefined, payloadBytes: number): EncodedMessage {
+  let wireHeaders: Record<string, Uint8Array> | undefined;
+  let batchBytes = 24 + valueBytes.length + (keyBytes?.length ?? 0);
+  if (headers) {
+    wireHeaders = {};
+    for (const [name, v] of Object.entries(headers)) {
+      if (typeof v !== 'string' && !(v instanceof Uint8Array)) {
+        throw new EddyError('INVALID_REQUEST', `header ${JSON.stringify(name)} must be a string or bytes`);
+      }
+      const bytes = toBytes(v);
+      const nameBytes = utf8.encode(name).length;
+      payloadBytes += nameBytes + bytes.length;
+      batchBytes += 10 + nameBytes + bytes.length;
+      wireHeaders[name] = bytes;
+    }
+  }
+  // Stamped now, so every attempt of the request carries the same bytes. Built without spreads: this runs per record.
+  const wire: { key?: Uint8Array; value: Uint8Array; headers?: Record<string, Uint8Array>; timestamp: number } = { value: valueBytes, timestamp: ts ?? Date.now() };
+  if (keyBytes) wire.key = keyBytes;
+  if (wireHeaders) wire.headers = wireHeaders;
+  return { keyBytes, wire, payloadBytes, wireBytes: Math.ceil((batchBytes * 4) / 3) };
 }
 
 /** `,"partition":1000` plus the separating comma. */

@@ -26,6 +26,7 @@ import { MetadataCache } from './metadata.js';
 import { MAX_REQUEST_BYTES } from './limits.js';
 import { AdaptiveLinger, AWS_PRODUCER_DEFAULTS, FILL_RATIO, LOCAL_PRODUCER_DEFAULTS } from './linger.js';
 import type { TransportProfile } from '../transport/profile.js';
+import type { WireFormat } from '../wire.js';
 
 export { MAX_REQUEST_BYTES };
 
@@ -60,8 +61,15 @@ export interface ProducerOptions {
   readonly idempotent?: boolean;
   /** Retries of retryable failures (`UNKNOWN_OUTCOME` only when idempotent). @default {@link DEFAULT_RETRY} */
   readonly retry?: RetryOptions;
-  /** Wire encoding of keys, values and header values. @default 'base64' */
+  /** Wire encoding of keys, values and header values in JSON requests. @default 'base64' */
   readonly encoding?: ProducerEncoding;
+  /**
+   * How requests carry records: `binary` (one RecordBatch v2 per partition,
+   * `application/vnd.eddy.batches`) or `json`. A record without a timestamp
+   * gets this process's clock in binary, the server's in JSON.
+   * @default the client's `wireFormat` with `eddy.producer()`, else 'binary'
+   */
+  readonly wireFormat?: WireFormat;
   /** Serializes values that are neither strings nor bytes. @default {@link jsonSerializer} */
   readonly serializer?: Serializer;
   /** Picks partitions of records without an explicit one. @default Kafka's murmur2 partitioner, round-robin without key */
@@ -182,6 +190,7 @@ export class Producer {
   private readonly adaptiveMaxMs: number | undefined;
   private readonly batchBytes: number;
   private readonly encoding: ProducerEncoding;
+  private readonly wireFormat: WireFormat;
   private readonly serializer: Serializer;
   private readonly partitioner: Partitioner;
   private readonly retry: RetryPolicy;
@@ -215,6 +224,8 @@ export class Producer {
     this.idempotent = options.idempotent ?? true;
     this.encoding = options.encoding ?? 'base64';
     if (this.encoding !== 'base64' && this.encoding !== 'utf8') throw new RangeError(`encoding must be 'base64' or 'utf8', got ${String(this.encoding)}`);
+    this.wireFormat = options.wireFormat ?? 'binary';
+    if (this.wireFormat !== 'binary' && this.wireFormat !== 'json') throw new RangeError(`wireFormat must be 'binary' or 'json', got ${String(this.wireFormat)}`);
     this.serializer = options.serializer ?? jsonSerializer;
     this.partitioner = options.partitioner ?? createDefaultPartitioner();
     this.retry = new RetryPolicy(options.retry);
@@ -254,7 +265,7 @@ export class Producer {
     if (messages.length === 0) return [];
 
     // Encode everything before buffering anything: a bad message fails this call alone.
-    const encoded = messages.map((m) => encodeMessage(m, this.encoding, this.serializer));
+    const encoded = messages.map((m) => encodeMessage(m, this.encoding, this.serializer, this.wireFormat));
     // The cache hit path has no await, so calls that are not awaited keep their call order.
     const meta = this.metadata.peek(topic) ?? (await this.metadata.get(topic));
     let count = meta.partitions;
@@ -465,6 +476,7 @@ export class Producer {
     const input = (): PutRecordsInput => ({
       topic: t.topic,
       encoding: this.encoding,
+      wireFormat: this.wireFormat,
       records: wire,
       ...(this.idempotent ? { producerId: this.producerId, producerEpoch: batch.epoch, sequences: batch.sequences } : {}),
     });

@@ -7,6 +7,7 @@
  * when a request is signed: an unsigned client, the local host's case, never
  * pays for loading them.
  */
+import { isBatchesMediaType } from '@eddy/api';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import { EddyError } from '../errors.js';
 import { parseBody } from './body.js';
@@ -50,6 +51,8 @@ export function describeForeignBody(text: string, contentType: string | null): s
 
 /** Sends API requests over HTTP(S) with `fetch`. */
 export class HttpTransport implements Transport {
+  /** Carries binary bodies (`application/vnd.eddy.batches`) as they are. */
+  readonly binaryBodies = true;
   private readonly base: URL;
   private readonly fetchImpl: typeof fetch;
   private readonly signing: SigningMode;
@@ -88,9 +91,10 @@ export class HttpTransport implements Transport {
   async request(req: TransportRequest, options: TransportRequestOptions): Promise<TransportResponse> {
     const url = new URL(req.path.replace(/^\//, ''), this.base);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    let headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const binary = req.body instanceof Uint8Array;
+    const body = req.body === undefined ? undefined : binary ? (req.body as Uint8Array) : JSON.stringify(req.body);
+    let headers: Record<string, string> = { accept: req.accept ?? 'application/json' };
+    if (body !== undefined) headers['content-type'] = binary ? (req.contentType ?? 'application/octet-stream') : 'application/json';
 
     const signer = await this.getSigner();
     if (signer) {
@@ -115,7 +119,12 @@ export class HttpTransport implements Transport {
     let res: Response;
     let text: string;
     try {
-      res = await this.fetchImpl(url, { method: req.method, headers, ...(body !== undefined ? { body } : {}), signal });
+      res = await this.fetchImpl(url, { method: req.method, headers, ...(body !== undefined ? { body: body as NonNullable<RequestInit['body']> } : {}), signal });
+      const type = res.headers.get('content-type');
+      if (isBatchesMediaType(type)) {
+        // A binary answer (application/vnd.eddy.batches, asked for with `accept`): the bytes as they came.
+        return { status: res.status, body: new Uint8Array(await res.arrayBuffer()), contentType: type! };
+      }
       text = await res.text();
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;

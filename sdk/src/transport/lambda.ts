@@ -81,8 +81,34 @@ function lambdaApiError(err: unknown, what: string): EddyError | undefined {
   return new EddyError('INVALID_REQUEST', message, { status, cause: err });
 }
 
+/**
+ * The direct-invoke payload of a request (docs/api.md): `{method, path,
+ * query, body}`; a bytes body travels base64 with `bodyEncoding: 'base64'`,
+ * and `headers` carry its type and the Accept value.
+ */
+export function invokePayload(req: TransportRequest): Record<string, unknown> {
+  const headers = { ...(req.contentType && req.body instanceof Uint8Array ? { 'content-type': req.contentType } : {}), ...(req.accept ? { accept: req.accept } : {}) };
+  const base = { method: req.method, path: req.path, query: req.query ?? {}, ...(Object.keys(headers).length > 0 ? { headers } : {}) };
+  if (req.body instanceof Uint8Array) return { ...base, body: Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength).toString('base64'), bodyEncoding: 'base64' };
+  return { ...base, body: req.body ?? null };
+}
+
+/** Reads a direct-invoke answer (`{statusCode, body}`, a binary one with `bodyEncoding: 'base64'` and its `content-type`). */
+export function invokeResponse(payload: unknown, text: string, what: string): TransportResponse {
+  const { statusCode, body, bodyEncoding, headers } = (payload ?? {}) as { statusCode?: unknown; body?: unknown; bodyEncoding?: unknown; headers?: Record<string, string> };
+  if (typeof statusCode !== 'number') {
+    throw new EddyError('INTERNAL', `${what}: malformed invoke response ${text.slice(0, 200)}`);
+  }
+  if (bodyEncoding === 'base64' && typeof body === 'string') {
+    return { status: statusCode, body: new Uint8Array(Buffer.from(body, 'base64')), contentType: headers?.['content-type'] ?? 'application/octet-stream' };
+  }
+  return { status: statusCode, body: typeof body === 'string' ? parseBody(body) : (body ?? null) };
+}
+
 /** Sends API requests as direct Lambda invocations. */
 export class LambdaTransport implements Transport {
+  /** Carries binary bodies base64 in the payload (`bodyEncoding: 'base64'`). */
+  readonly binaryBodies = true;
   private client: LambdaInvoker | undefined;
   private clientLoading: Promise<LambdaInvoker> | undefined;
   private readonly clientConfig: LambdaClientConfig | undefined;
@@ -131,14 +157,9 @@ export class LambdaTransport implements Transport {
   /** @inheritdoc */
   async request(req: TransportRequest, options: TransportRequestOptions): Promise<TransportResponse> {
     const functionName = this.functionName(req.method, req.path);
-    const payload = { method: req.method, path: req.path, query: req.query ?? {}, body: req.body ?? null };
     const what = `${req.method} ${req.path} (${functionName})`;
-    const result = await this.invokeFunction(functionName, payload, options, what);
-    const { statusCode, body } = (result.payload ?? {}) as { statusCode?: unknown; body?: unknown };
-    if (typeof statusCode !== 'number') {
-      throw new EddyError('INTERNAL', `${what}: malformed invoke response ${result.text.slice(0, 200)}`);
-    }
-    return { status: statusCode, body: typeof body === 'string' ? parseBody(body) : (body ?? null) };
+    const result = await this.invokeFunction(functionName, invokePayload(req), options, what);
+    return invokeResponse(result.payload, result.text, what);
   }
 
   /**

@@ -23,16 +23,22 @@ export interface TransportRequest {
   readonly path: string;
   /** Query parameters. */
   readonly query?: Readonly<Record<string, string>>;
-  /** JSON body. */
+  /** JSON body, or bytes (a `Uint8Array`) of the type `contentType` names. */
   readonly body?: unknown;
+  /** The type of a bytes body, e.g. `application/vnd.eddy.batches`. @default application/json */
+  readonly contentType?: string;
+  /** The answer types asked for (the Accept header). @default application/json */
+  readonly accept?: string;
 }
 
 /** The API's answer. */
 export interface TransportResponse {
   /** HTTP status. */
   readonly status: number;
-  /** Parsed JSON body; null when empty (204). */
+  /** Parsed JSON body, null when empty (204), or bytes (a `Uint8Array`) when `contentType` is not JSON. */
   readonly body: unknown;
+  /** The answer's type when it is not JSON (e.g. `application/vnd.eddy.batches`). */
+  readonly contentType?: string;
 }
 
 /** Per-request options. */
@@ -45,6 +51,13 @@ export interface TransportRequestOptions {
 
 /** Carries API requests to Eddy. */
 export interface Transport {
+  /**
+   * True when the transport carries `Uint8Array` bodies with their
+   * `contentType` and `accept` (the binary wire format). The client uses
+   * `wireFormat: 'binary'` by default only with such a transport; a custom
+   * transport without it gets JSON, as before. Both built-in transports do.
+   */
+  readonly binaryBodies?: boolean;
   /** Sends one request; rejects with an {@link EddyError} only when no API answer exists. */
   request(request: TransportRequest, options: TransportRequestOptions): Promise<TransportResponse>;
   /** Releases connections. */

@@ -39,6 +39,11 @@ export class KillableTransport implements Transport {
 
   constructor(private readonly inner: Transport) {}
 
+  /** As the wrapped transport: the binary wire format passes through. */
+  get binaryBodies(): boolean {
+    return this.inner.binaryBodies === true;
+  }
+
   kill(): void {
     this.killed = true;
     for (const abort of this.pending) abort();

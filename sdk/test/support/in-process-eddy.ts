@@ -25,7 +25,35 @@ import { createLogger } from '../../../lambdas/http/log.js';
 import { matchRoute } from '../../../lambdas/http/routes.js';
 import { createRuntime, type Runtime } from '../../../lambdas/http/runtime.js';
 import { EddyError, type ErrorCode } from '../../src/errors.js';
+import { invokePayload, invokeResponse } from '../../src/transport/lambda.js';
 import type { Transport, TransportRequest, TransportRequestOptions, TransportResponse } from '../../src/transport/types.js';
+import { decodeBatch, decodeProduceRequest, isBatchesMediaType } from '@eddy/api';
+
+/** A produce request's body in the JSON route's shape (keys, values and header values base64), whichever format it was sent in. */
+export interface ProduceBodyView {
+  readonly records: { key?: string | null; value: string | null; partition: number; headers?: Record<string, string | null>; timestamp?: number }[];
+  readonly producerId?: string;
+  readonly producerEpoch?: number;
+  readonly sequences?: Record<string, number>;
+  /** Which format the request was sent in. */
+  readonly format: 'binary' | 'json';
+}
+
+/** Reads a logged produce request, binary (decoded with `@eddy/api`) or JSON, as {@link ProduceBodyView}. */
+export function produceBodyOf(request: TransportRequest): ProduceBodyView {
+  if (!(request.body instanceof Uint8Array)) return { ...(request.body as Omit<ProduceBodyView, 'format'>), format: 'json' };
+  if (!isBatchesMediaType(request.contentType)) throw new Error(`a bytes body of type ${request.contentType}`);
+  const b64 = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString('base64'));
+  const wire = decodeProduceRequest(request.body);
+  const records = wire.partitions.flatMap(({ partition, batch }) =>
+    decodeBatch(batch).records.map((r) => ({ partition, key: b64(r.key), value: b64(r.value), timestamp: r.timestamp, ...(r.headers.length ? { headers: Object.fromEntries(r.headers.map(([k, v]) => [k, b64(v)])) } : {}) })),
+  );
+  return {
+    records,
+    ...(wire.producerId !== undefined ? { producerId: wire.producerId, producerEpoch: wire.producerEpoch!, sequences: Object.fromEntries(wire.partitions.map((p) => [String(p.partition), p.sequence!])) } : {}),
+    format: 'binary',
+  };
+}
 
 /** A logged request with its outcome. */
 export interface LoggedRequest {
@@ -58,6 +86,8 @@ export interface InProcessEddyOptions {
 
 /** Eddy's handlers over memory stores, as an SDK transport. */
 export class InProcessEddy implements Transport {
+  /** Carries binary bodies the way the Lambda transport does (base64 in the invoke payload). */
+  readonly binaryBodies = true;
   readonly runtime: Runtime;
   readonly log: LoggedRequest[] = [];
   /** Faults consulted in order before each request. */
@@ -88,7 +118,7 @@ export class InProcessEddy implements Transport {
 
   async request(req: TransportRequest, options: TransportRequestOptions): Promise<TransportResponse> {
     // Like the wire: the server only ever sees a copy of the request.
-    const request = JSON.parse(JSON.stringify(req)) as TransportRequest;
+    const request = req.body instanceof Uint8Array ? { ...(JSON.parse(JSON.stringify({ ...req, body: undefined })) as TransportRequest), body: new Uint8Array(req.body) } : (JSON.parse(JSON.stringify(req)) as TransportRequest);
     const apply = async (): Promise<TransportResponse> => {
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       return this.handle(request, options.signal);
@@ -175,10 +205,13 @@ export class InProcessEddy implements Transport {
     let kind: FunctionKind = 'admin';
     const m = matchRoute(request.method, request.path);
     if (m && 'route' in m) kind = m.route.kind;
-    const answer = dispatch(this.runtime, kind, { method: request.method, path: request.path, query: request.query ?? {}, body: request.body }) as Promise<DirectInvokeResult>;
-    const result = await (signal ? abortable(answer, signal) : answer);
+    // The payload the Lambda transport sends: a binary body (application/vnd.eddy.batches) travels base64.
+    const payload = request.body instanceof Uint8Array || request.accept ? invokePayload(request) : { method: request.method, path: request.path, query: request.query ?? {}, body: request.body };
+    const answer = dispatch(this.runtime, kind, payload) as Promise<DirectInvokeResult>;
     // Like the wire: the client only ever sees a copy of the answer.
-    let body = result.body === undefined || result.body === null ? null : (JSON.parse(JSON.stringify(result.body)) as unknown);
+    const result = JSON.parse(JSON.stringify(await (signal ? abortable(answer, signal) : answer))) as DirectInvokeResult;
+    if (result.bodyEncoding === 'base64') return invokeResponse(result, '', `${request.method} ${request.path}`);
+    let body = result.body === undefined || result.body === null ? null : result.body;
     if (this.heartbeatIntervalMs !== undefined && result.statusCode === 200 && request.path.endsWith('/heartbeat') && body && typeof body === 'object') {
       body = { ...(body as object), heartbeatIntervalMs: this.heartbeatIntervalMs };
     }

@@ -121,3 +121,68 @@ describe('Eddy endpoint (issue: new Eddy() with EDDY_ENDPOINT unset threw a Rang
     }
   });
 });
+
+describe('binary wire format', () => {
+  it('putRecords goes binary when every record names its partition, JSON otherwise; results are in request order either way', async () => {
+    const { server, eddy, seen } = setup();
+    await server.createTopic('t', 2);
+    const records = [
+      { value: Buffer.from('a').toString('base64'), partition: 1 },
+      { value: Buffer.from('b').toString('base64'), partition: 0 },
+      { value: Buffer.from('c').toString('base64'), partition: 1 },
+    ];
+    expect((await eddy.putRecords({ topic: 't', records })).results).toEqual([
+      { partition: 1, offset: 0 },
+      { partition: 0, offset: 0 },
+      { partition: 1, offset: 1 },
+    ]);
+    expect(seen.at(-1)!.contentType).toBe('application/vnd.eddy.batches');
+    await eddy.putRecords({ topic: 't', records: [{ key: Buffer.from('k').toString('base64'), value: 'eA==' }] });
+    expect(seen.at(-1)!.body).toMatchObject({ records: [{ key: 'aw==', value: 'eA==' }] });
+    // Bad base64 is refused before anything is sent, with the server's words.
+    await expect(eddy.putRecords({ topic: 't', records: [{ value: 'not base64!', partition: 0 }] })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/records\[0\]\.value is not valid base64/) });
+    expect((await eddy.describeTopic({ topic: 't' })).partitionOffsets.map((p) => p.highWatermark).reduce((a, b) => a + b)).toBe(4);
+  });
+
+  it("getRecords with encoding 'bytes' answers views of the records, over binary and JSON alike", async () => {
+    const { server, eddy } = setup();
+    await server.createTopic('t', 1);
+    await eddy.putRecords({ topic: 't', records: [{ key: null, value: null, partition: 0, timestamp: 7 }, { key: new Uint8Array([1]), value: new Uint8Array([2, 3]), headers: { h: new Uint8Array([4]) }, partition: 0, timestamp: 8 }] });
+    const json = new Eddy({ transport: server, wireFormat: 'json' });
+    const [viaBinary, viaJson] = await Promise.all([eddy, json].map((c) => c.getRecords({ topic: 't', partition: 0, offset: 0, encoding: 'bytes' })));
+    for (const got of [viaBinary!, viaJson!]) {
+      expect(got.records.map((r) => [r.offset, r.timestamp, r.key && [...r.key], r.value && [...r.value], r.headers.map(([k, v]) => [k, v && [...v]])])).toEqual([
+        [0, 7, null, null, []],
+        [1, 8, [1], [2, 3], [['h', [4]]]],
+      ]);
+      expect(got).toMatchObject({ nextOffset: 2, highWatermark: 2, logStartOffset: 0 });
+    }
+  });
+
+  it("wireFormat: 'json' sends JSON bodies and asks for JSON answers", async () => {
+    const { server } = setup();
+    const seen: TransportRequest[] = [];
+    const eddy = new Eddy({ transport: server, wireFormat: 'json', hooks: { onRequest: (r) => seen.push(r) } });
+    await server.createTopic('t', 1);
+    await eddy.putRecords({ topic: 't', records: [{ value: 'eA==', partition: 0 }] });
+    await eddy.getRecords({ topic: 't', partition: 0, offset: 0 });
+    expect(seen.map((r) => [r.contentType, r.accept])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    expect(() => new Eddy({ transport: server, wireFormat: 'xml' as never })).toThrow(/wireFormat/);
+  });
+
+  it('a custom transport that does not declare binaryBodies keeps JSON, as before', async () => {
+    const { server } = setup();
+    const seen: TransportRequest[] = [];
+    const plain = { request: (r: TransportRequest, o: { timeoutMs: number }) => (seen.push(r), server.request(r, o)) };
+    const eddy = new Eddy({ transport: plain });
+    expect(eddy.wireFormat).toBe('json');
+    expect(new Eddy({ transport: server }).wireFormat).toBe('binary');
+    expect(new Eddy({ endpoint: 'http://127.0.0.1:1' }).wireFormat).toBe('binary');
+    await server.createTopic('t', 1);
+    await eddy.putRecords({ topic: 't', records: [{ value: 'eA==', partition: 0 }] });
+    expect(seen[0]!.body).toEqual({ records: [{ value: 'eA==', partition: 0 }] });
+  });
+});

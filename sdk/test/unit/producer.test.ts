@@ -3,7 +3,7 @@ import { Eddy } from '../../src/client.js';
 import { partitionForKey } from '../../src/partitioner.js';
 import { MAX_REQUEST_BYTES } from '../../src/producer/producer.js';
 import type { TransportRequest } from '../../src/transport/types.js';
-import { failWith, InProcessEddy, loseResponse } from '../support/in-process-eddy.js';
+import { failWith, InProcessEddy, loseResponse, produceBodyOf } from '../support/in-process-eddy.js';
 
 const fastRetry = { retries: 3, initialRetryTimeMs: 1, maxRetryTimeMs: 5 };
 const isProduce = (r: TransportRequest): boolean => r.method === 'POST' && r.path.endsWith('/records');
@@ -21,8 +21,13 @@ function setup(latencyMs = 2): { server: InProcessEddy; eddy: Eddy } {
   return { server, eddy: new Eddy({ transport: server, retry: fastRetry }) };
 }
 
+/** Bytes a produce request takes where the 6 MB limit counts them: JSON text, or a binary body once base64-encoded (API Gateway, Lambda invoke). */
+function wireSizes(server: InProcessEddy): number[] {
+  return server.log.filter((l) => isProduce(l.request)).map(({ request }) => (request.body instanceof Uint8Array ? Math.ceil(request.body.length / 3) * 4 : Buffer.byteLength(JSON.stringify(request.body))));
+}
+
 function produceBodies(server: InProcessEddy): ProduceBody[] {
-  return server.log.filter((l) => isProduce(l.request)).map((l) => l.request.body as ProduceBody);
+  return server.log.filter((l) => isProduce(l.request)).map((l) => produceBodyOf(l.request) as ProduceBody);
 }
 
 describe('Producer batching', () => {
@@ -58,7 +63,7 @@ describe('Producer batching', () => {
     let maxSeen = 0;
     server.faults.push((req, apply) => {
       if (!isProduce(req)) return undefined;
-      const parts = [...new Set((req.body as ProduceBody).records.map((r) => r.partition))];
+      const parts = [...new Set(produceBodyOf(req).records.map((r) => r.partition))];
       for (const p of parts) {
         inFlight.set(p, (inFlight.get(p) ?? 0) + 1);
         maxSeen = Math.max(maxSeen, inFlight.get(p)!);
@@ -79,7 +84,7 @@ describe('Producer batching', () => {
     const producer = eddy.producer({ batchBytes: 4000 });
     await Promise.all(Array.from({ length: 120 }, (_, i) => producer.send({ topic: 't', messages: [{ key: `key-${i}`, value: 'v'.repeat(100) }] })));
     const bodies = produceBodies(server);
-    for (const b of bodies) expect(JSON.stringify(b).length).toBeLessThanOrEqual(4000);
+    for (const size of wireSizes(server)) expect(size).toBeLessThanOrEqual(4000);
     expect(Math.max(...bodies.map((b) => new Set(b.records.map((r) => r.partition)).size))).toBeGreaterThan(1);
     expect(bodies.reduce((n, b) => n + b.records.length, 0)).toBe(120);
   });
@@ -91,7 +96,7 @@ describe('Producer batching', () => {
     const big = 'x'.repeat(900_000); // 1.2 MB once base64-encoded
     await Promise.all(Array.from({ length: 12 }, (_, i) => producer.send({ topic: 't', messages: [{ value: big, partition: i % 2 }] })));
     const bodies = produceBodies(server);
-    for (const b of bodies) expect(Buffer.byteLength(JSON.stringify(b))).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+    for (const size of wireSizes(server)) expect(size).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
     expect(bodies.reduce((n, b) => n + b.records.length, 0)).toBe(12);
     expect(Math.max(...bodies.map((b) => b.records.length))).toBeGreaterThan(1); // still batched
     expect(await server.values('t', 0)).toHaveLength(6);
@@ -145,8 +150,26 @@ describe('Producer batching', () => {
 });
 
 describe('Producer values', () => {
-  it('serializes objects as JSON, keeps bytes and headers, base64 on the wire', async () => {
+  it('serializes objects as JSON, keeps bytes and headers, a record batch on the wire (binary, the default)', async () => {
     const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
+    const producer = eddy.producer();
+    const before = Date.now();
+    await producer.send({ topic: 't', messages: [{ key: 'u1', value: { type: 'user_registered', id: 1 }, headers: { h: 'v', b: new Uint8Array([0xff]) } }, { value: new Uint8Array([0, 1, 2]) }] });
+    const body = produceBodies(server)[0]!;
+    expect(server.log[server.log.length - 1]!.request.contentType).toBe('application/vnd.eddy.batches');
+    expect(JSON.parse(Buffer.from(body.records[0]!.value, 'base64').toString())).toEqual({ type: 'user_registered', id: 1 });
+    const stored = await server.records('t', 0);
+    expect(Buffer.from(stored[0]!.headers.b!, 'base64')).toEqual(Buffer.from([0xff]));
+    expect(Buffer.from(stored[1]!.value, 'base64')).toEqual(Buffer.from([0, 1, 2]));
+    // Without a timestamp a record gets the producer's clock, stamped at send (a retry repeats it).
+    const timestamps = (await eddy.getRecords({ topic: 't', partition: 0, offset: 0 })).records.map((r) => r.timestamp);
+    for (const ts of timestamps) expect(ts).toBeGreaterThanOrEqual(before);
+  });
+
+  it("serializes objects as JSON, keeps bytes and headers, base64 on the wire (wireFormat: 'json')", async () => {
+    const { server } = setup(0);
+    const eddy = new Eddy({ transport: server, retry: fastRetry, wireFormat: 'json' });
     await server.createTopic('t', 1);
     const producer = eddy.producer();
     await producer.send({ topic: 't', messages: [{ key: 'u1', value: { type: 'user_registered', id: 1 }, headers: { h: 'v', b: new Uint8Array([0xff]) } }, { value: new Uint8Array([0, 1, 2]) }] });
@@ -158,10 +181,10 @@ describe('Producer values', () => {
     expect(Buffer.from(stored[1]!.value, 'base64')).toEqual(Buffer.from([0, 1, 2]));
   });
 
-  it('uses a custom serializer and the utf8 encoding', async () => {
+  it("uses a custom serializer and the utf8 encoding (wireFormat: 'json')", async () => {
     const { server, eddy } = setup(0);
     await server.createTopic('t', 1);
-    const producer = eddy.producer({ encoding: 'utf8', serializer: (v) => `custom:${JSON.stringify(v)}` });
+    const producer = eddy.producer({ wireFormat: 'json', encoding: 'utf8', serializer: (v) => `custom:${JSON.stringify(v)}` });
     await producer.send({ topic: 't', messages: [{ value: { a: 1 } }] });
     expect(produceBodies(server)[0]!.records[0]!.value).toBe('custom:{"a":1}');
     expect(await server.values('t', 0)).toEqual(['custom:{"a":1}']);
