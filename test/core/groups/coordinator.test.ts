@@ -258,6 +258,31 @@ describe('group coordinator', () => {
     expect(deletes).toBe(4);
   });
 
+  it('removes a member that keeps heartbeating but never acknowledges a revocation, after the rebalance timeout (300 s unless set)', async () => {
+    for (const rebalanceTimeoutMs of [undefined, 20_000]) {
+      const e = memoryEddy(rebalanceTimeoutMs === undefined ? {} : { settings: { groups: { rebalanceTimeoutMs } } });
+      await e.log.createTopic({ name: 't', partitions: 2 });
+      const a = await stableMember(e, 'g', ['t']);
+      let b = await e.groups.heartbeat('g', { memberEpoch: 0, topics: ['t'], sessionTimeoutMs: SESSION });
+      const beatB = async () => (b = await e.groups.heartbeat('g', { memberId: b.memberId, memberEpoch: b.memberEpoch, topics: ['t'], sessionTimeoutMs: SESSION }));
+      const revoking = await e.groups.heartbeat('g', { memberId: a.memberId, memberEpoch: a.memberEpoch, topics: ['t'], sessionTimeoutMs: SESSION });
+      expect(revoking.assignment).toEqual([{ topic: 't', partitions: [0] }]);
+      const timeout = rebalanceTimeoutMs ?? 300_000;
+      // a answers every heartbeat in time, but always with the epoch it acknowledged before the revocation.
+      const beat = () => e.groups.heartbeat('g', { memberId: a.memberId, memberEpoch: a.memberEpoch, topics: ['t'], sessionTimeoutMs: SESSION });
+      for (let waited = 0; waited + 5_000 <= timeout; waited += 5_000) {
+        expect((await beat()).memberEpoch).toBe(revoking.memberEpoch);
+        expect((await beatB()).assignment).toEqual([]); // partition 1 waits for a
+        e.clock.advance(5_000);
+      }
+      expect((await e.groups.describeGroup('g')).members).toHaveLength(2);
+      await beatB();
+      e.clock.advance(1);
+      await expectCode(beat(), 'UNKNOWN_MEMBER_ID');
+      expect((await beatB()).assignment).toEqual([{ topic: 't', partitions: [0, 1] }]);
+    }
+  });
+
   it('refuses a heartbeat that would grow the group’s state past its bound, and writes nothing', async () => {
     const e = memoryEddy();
     // Topic rows are stored in the state: 1200 subscribed topics with long names make it about 360 kB.
