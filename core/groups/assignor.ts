@@ -62,7 +62,7 @@ export function assignUniform(members: readonly AssignorMember[], partitionCount
       const mine: number[] = [];
       // Stryker disable next-line ArrayDeclaration: a fall-back element is not a number, so `p < n` keeps nothing of it
       for (const p of sorted[mi]!.current.get(topicId) ?? []) {
-        // Stryker disable next-line EqualityOperator: `p <= n` keeps nothing more: owner[n] is past the end of the Int32Array (undefined, not -1)
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: `p <= n` or `true` for `p < n` keeps nothing more: owner[p] past the end of the Int32Array is undefined, not -1 (this also takes out the whole condition as `true` or `false` and `owner[p] === -1` as `true`, which the tests kill)
         if (p < n && owner[p] === -1) {
           owner[p] = j;
           mine.push(p);
@@ -73,6 +73,7 @@ export function assignUniform(members: readonly AssignorMember[], partitionCount
 
     // Who gets ⌈n/k⌉: members already holding that many first (so nothing moves).
     const held = kept.map((mine) => Math.min(mine.length, base + 1));
+    // Stryker disable next-line ArithmeticOperator: `a + b` for the last tie-break `a - b` is always above 0, and V8's Array.prototype.sort then keeps the order it was given, which is already by index (this also takes out the `held` and `load` differences as sums, which the tests kill)
     const ranked = subs.map((_, j) => j).sort((a, b) => held[b]! - held[a]! || load[subs[a]!]! - load[subs[b]!]! || a - b);
     const quota = new Array<number>(subs.length).fill(base);
     for (let i = 0; i < extra; i++) quota[ranked[i]!]!++;
