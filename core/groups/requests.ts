@@ -39,6 +39,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function isInt(v: unknown): v is number {
+  // Stryker disable next-line ConditionalExpression: Number.isSafeInteger is false for anything but a number, so the typeof test only narrows the type
   return typeof v === 'number' && Number.isSafeInteger(v);
 }
 

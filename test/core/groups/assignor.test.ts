@@ -140,4 +140,70 @@ describe('uniform sticky assignor', () => {
     const r = assignUniform(members, counts);
     expect([...r.values()].map((a) => a.size)).toEqual([2, 2]);
   });
+
+  it('counts a topic listed twice in a subscription once', () => {
+    const counts = new Map([['t', 4]]);
+    const twice = assignUniform([{ memberId: 'a', topicIds: ['t', 't'], current: new Map() }, { memberId: 'b', topicIds: ['t'], current: new Map() }], counts);
+    expect([twice.get('a')!.get('t'), twice.get('b')!.get('t')]).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+  });
+
+  it('ignores subscriptions to topics it has no partition count for', () => {
+    const r = assignUniform([{ memberId: 'a', topicIds: ['gone', 't'], current: one('gone', [0]) }], new Map([['t', 1]]));
+    expect([...r.get('a')!]).toEqual([['t', [0]]]);
+  });
+
+  it('gives a member no entry for a topic of which it gets nothing', () => {
+    const r = assignUniform(['a', 'b', 'c'].map((memberId) => ({ memberId, topicIds: ['t'], current: new Map() as Assignment })), new Map([['t', 2]]));
+    expect(r.get('c')!.size).toBe(0);
+    expect([...r.values()].map((a) => a.get('t'))).toEqual([[0], [1], undefined]);
+  });
+
+  it('keeps a member’s partitions sorted when it keeps high ones and takes low ones', () => {
+    const counts = new Map([['t', 4]]);
+    const r = assignUniform([{ memberId: 'a', topicIds: ['t'], current: one('t', [3]) }, { memberId: 'b', topicIds: ['t'], current: one('t', [2]) }], counts);
+    expect(r.get('a')!.get('t')).toEqual([0, 3]);
+    expect(r.get('b')!.get('t')).toEqual([1, 2]);
+  });
+
+  it('never keeps partitions a topic does not have', () => {
+    const r = assignUniform([{ memberId: 'a', topicIds: ['t'], current: one('t', [1, 2, 7]) }], new Map([['t', 2]]));
+    expect(r.get('a')!.get('t')).toEqual([0, 1]);
+  });
+
+  it('gives the bigger shares to the members already holding that many, so nothing moves', () => {
+    // 5 partitions, 2 members: shares 3 and 2. b holds 3 already: it keeps them, though a sorts first.
+    const r = assignUniform([{ memberId: 'a', topicIds: ['t'], current: one('t', [0, 1]) }, { memberId: 'b', topicIds: ['t'], current: one('t', [2, 3, 4]) }], new Map([['t', 5]]));
+    expect([r.get('a')!.get('t'), r.get('b')!.get('t')]).toEqual([
+      [0, 1],
+      [2, 3, 4],
+    ]);
+    // b holds 4 of 5: it keeps its 3 lowest and gives up the highest.
+    const over = assignUniform([{ memberId: 'a', topicIds: ['t'], current: new Map() }, { memberId: 'b', topicIds: ['t'], current: one('t', [0, 1, 3, 4]) }], new Map([['t', 5]]));
+    expect([over.get('a')!.get('t'), over.get('b')!.get('t')]).toEqual([
+      [2, 4],
+      [0, 1, 3],
+    ]);
+  });
+
+  it('gives a topic’s bigger shares to the members with the fewest partitions so far, then by member id', () => {
+    // Topics are placed in id order: t1's 3 partitions give a 2 and b 1, so t2's bigger share goes to b.
+    const members = ['a', 'b'].map((memberId) => ({ memberId, topicIds: ['t1', 't2'], current: new Map() as Assignment }));
+    const r = assignUniform(members, new Map([['t2', 3], ['t1', 3]]));
+    expect([...r.get('a')!]).toEqual([['t1', [0, 1]], ['t2', [0]]]);
+    expect([...r.get('b')!]).toEqual([['t1', [2]], ['t2', [1, 2]]]);
+    // The same whatever order the partition counts come in.
+    expect(assignUniform(members, new Map([['t1', 3], ['t2', 3]]))).toEqual(r);
+    // Three topics placed a, b, a: the fourth goes to b.
+    const four = assignUniform(
+      members.map((m) => ({ ...m, topicIds: ['d', 'c', 'b', 'a'] })),
+      new Map([['d', 1], ['c', 1], ['b', 1], ['a', 1]]),
+    );
+    expect([[...four.get('a')!.keys()], [...four.get('b')!.keys()]]).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
+  });
 });

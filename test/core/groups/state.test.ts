@@ -7,7 +7,8 @@ import { assignmentOf } from '../../../core/groups/assignment.js';
 import { MAX_GROUP_STATE_BYTES } from '../../../core/groups/coordinator.js';
 import { assignUniform } from '../../../core/groups/assignor.js';
 import { groupStatus } from '../../../core/groups/protocol.js';
-import { decodeGroupState, encodeGroupState, type GroupState, type MemberState, type TopicMeta } from '../../../core/groups/state.js';
+import { decodeGroupState, emptyGroup, encodeGroupState, stateOf, type GroupState, type MemberState, type TopicMeta } from '../../../core/groups/state.js';
+import { EddyError } from '../../../core/errors.js';
 
 const size = (s: GroupState) => JSON.stringify(encodeGroupState(s)).length;
 const hexId = (i: number) => i.toString(16).padStart(32, '0');
@@ -83,6 +84,63 @@ describe('persisted group state', () => {
   it('refuses documents of an unknown format as INTERNAL', () => {
     expect(() => decodeGroupState({ v: 2, e: 0, t: [], m: [] })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
     expect(() => decodeGroupState(null)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  });
+
+  it('says why a stored document is unreadable, keeping the cause', () => {
+    const unreadable = (doc: unknown): EddyError => {
+      try {
+        decodeGroupState(doc);
+      } catch (err) {
+        expect(err).toBeInstanceOf(EddyError);
+        expect((err as EddyError).code).toBe('INTERNAL');
+        return err as EddyError;
+      }
+      throw new Error('decoded');
+    };
+    expect(unreadable({ v: 2, e: 0, t: [], m: [] }).message).toBe('stored group state is unreadable: unknown format 2');
+    expect(unreadable(undefined).message).toBe('stored group state is unreadable: unknown format undefined');
+    const member = { i: 'm', e: 3, s: [0], to: 45_000, hb: 1, a: '0:0' };
+    const badIndex = unreadable({ v: 1, e: 3, t: [['t', 'tid', 1, 1]], m: [{ ...member, a: '1:0' }] });
+    expect(badIndex.message).toBe('stored group state is unreadable: topic index 1 out of range');
+    expect(badIndex.cause).toBeInstanceOf(Error);
+    expect(unreadable({ v: 1, e: 3, t: [['t', 'tid', 1, 1]], m: [{ ...member, s: [2] }] }).message).toContain('topic index 2 out of range');
+    expect(unreadable({ v: 1, e: 3, t: [['t', 'tid', 1, 1]], m: [{ ...member, a: '0:x' }] }).message).toContain('malformed partition range "x"');
+  });
+
+  it('reads a member with nothing assigned, and a pending one whose acknowledged assignment was empty', () => {
+    const t = [['t', 'tid', 2, 1]];
+    const idle = decodeGroupState({ v: 1, e: 5, t, m: [{ i: 'm', e: 5, s: [0], to: 45_000, hb: 9, a: '' }] }).members[0]!;
+    expect(idle).toEqual({ memberId: 'm', epoch: 5, ackedEpoch: 5, assigned: new Map(), owned: new Map(), topics: ['t'], sessionTimeoutMs: 45_000, lastHeartbeatMs: 9 });
+    expect('pendingSinceMs' in idle).toBe(false);
+    const joining = decodeGroupState({ v: 1, e: 5, t, m: [{ i: 'm', e: 5, k: 0, s: [0], to: 45_000, hb: 9, a: '0:0-1', ps: 8 }] }).members[0]!;
+    expect(joining).toEqual({ memberId: 'm', epoch: 5, ackedEpoch: 0, assigned: new Map([['tid', [0, 1]]]), owned: new Map(), topics: ['t'], sessionTimeoutMs: 45_000, lastHeartbeatMs: 9, pendingSinceMs: 8 });
+    // "ps" means nothing without a pending assignment
+    const settled = decodeGroupState({ v: 1, e: 5, t, m: [{ i: 'm', e: 5, s: [0], to: 45_000, hb: 9, a: '0:0', ps: 8 }] }).members[0]!;
+    expect('pendingSinceMs' in settled).toBe(false);
+    expect(stateOf({ group: 'g', version: 1, state: { v: 1, e: 5, t, m: [] } })).toEqual({ ...emptyGroup(5), current: new Map([['t', 'tid']]), topics: new Map([['tid', { topicId: 'tid', name: 't', partitions: 2 }]]) });
+    expect(emptyGroup()).toEqual({ epoch: 0, topics: new Map(), current: new Map(), members: [] });
+  });
+
+  it('stores an acknowledged member without its pending fields, and a joining member whose acknowledged set is empty', () => {
+    const base: MemberState = { memberId: 'm', epoch: 4, ackedEpoch: 4, assigned: assignmentOf([['tid', [0]]]), owned: assignmentOf([['tid', [0]]]), topics: ['t'], sessionTimeoutMs: 45_000, lastHeartbeatMs: 9, pendingSinceMs: 3 };
+    const state = (m: MemberState): GroupState => ({ epoch: 4, topics: new Map([['tid', { topicId: 'tid', name: 't', partitions: 1 }]]), current: new Map([['t', 'tid']]), members: [m] });
+    expect(encodeGroupState(state(base)).m).toEqual([{ i: 'm', e: 4, s: [0], to: 45_000, hb: 9, a: '0:0' }]);
+    const joining = { ...base, ackedEpoch: 0, owned: new Map() };
+    expect(encodeGroupState(state(joining)).m).toEqual([{ i: 'm', e: 4, k: 0, s: [0], to: 45_000, hb: 9, a: '0:0', o: '', ps: 3 }]);
+    expect(decodeGroupState(JSON.parse(JSON.stringify(encodeGroupState(state(joining))))).members[0]).toEqual(joining);
+    const { pendingSinceMs: _, ...noSince } = joining;
+    expect(encodeGroupState(state(noSince)).m[0]).not.toHaveProperty('ps');
+  });
+
+  it('refuses to store a state that names a topic it does not describe (a bug), as INTERNAL', () => {
+    const member: MemberState = { memberId: 'm', epoch: 4, ackedEpoch: 4, assigned: assignmentOf([['ghost', [0]]]), owned: assignmentOf([['ghost', [0]]]), topics: ['t'], sessionTimeoutMs: 45_000, lastHeartbeatMs: 9 };
+    const topics = new Map([['tid', { topicId: 'tid', name: 't', partitions: 1 }]]);
+    expect(() => encodeGroupState({ epoch: 4, topics, current: new Map([['t', 'tid']]), members: [member] })).toThrow(
+      expect.objectContaining({ code: 'INTERNAL', message: 'group state refers to unknown topic id ghost' }),
+    );
+    expect(() => encodeGroupState({ epoch: 4, topics, current: new Map(), members: [{ ...member, assigned: new Map(), owned: new Map() }] })).toThrow(
+      expect.objectContaining({ code: 'INTERNAL', message: 'group state has no topic id for subscribed topic t' }),
+    );
   });
 
   it('stays far below 400 KB for 500 members on 5000 partitions', () => {
