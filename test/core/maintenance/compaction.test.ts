@@ -122,19 +122,19 @@ describe('compaction', () => {
     const crashing = intercept(w.metadataStore, { deleteEntry: () => Promise.reject(new Error('crash')) });
     await w.runWith({ metadataStore: crashing }); // [0..6] written, [1]..[6] left over
     for (let i = 8; i < 30; i++) await w.log.produce({ topic: 'c', records: [{ key: enc(`k${i}`), value: enc(`v${i}`), headers: [['h', enc(`${i}`)]] }] });
-    // Another writer touches leftover [3] just as this run tries to remove it, so the removal loses.
-    let raced = false;
+    // Another writer touches leftovers [3] and [4] just as this run tries to remove them, so the removals lose.
+    const raced = new Set<number>();
     const racing = intercept(w.metadataStore, {
       deleteEntry: async (original, e: IndexEntry) => {
-        if (e.baseOffset === 3 && !raced) {
-          raced = true;
+        if ((e.baseOffset === 3 || e.baseOffset === 4) && !raced.has(e.baseOffset)) {
+          raced.add(e.baseOffset);
           expect(await w.metadataStore.replaceEntry(e, { ...e, appendedAt: e.appendedAt - 1 })).toBe(true);
         }
         return original(e);
       },
     });
     const report = await w.runWith({ metadataStore: racing });
-    // Five removed up front, the touched one by the merge that covers it.
+    // Four removed up front, the two touched ones by the merge that covers them.
     expect(report).toMatchObject({ leftoversRemoved: 6, segmentsWritten: 1, entriesCompacted: 23, errors: [] });
     expect(await w.ranges()).toEqual([
       [0, 28],
