@@ -102,19 +102,19 @@ describe('garbage collection', () => {
     const other = `ingest/${w.topicId}/other.eddy`;
     await w.objectStore.put(other, new Uint8Array(10));
     // Two runs at once each wrote a marks object; one saw the orphan earlier.
-    w.clock.time = t0 + 3 * GRACE;
+    w.clock.time = t0 + 3 * GRACE - 1;
     const file = (markedAt: number, objects: Record<string, unknown>) => enc(JSON.stringify({ v: GC_MARKS_VERSION, markedAt, objects }));
     await w.objectStore.put('gc/a.json', file(t0 + 2 * GRACE, { [orphan]: t0 + 2 * GRACE, [other]: 'not a time' }));
     await w.objectStore.put('gc/b.json', file(t0 + GRACE, { [orphan]: t0 + GRACE }));
     await w.objectStore.put('gc/c.json', file(t0 + 2 * GRACE, { [orphan]: t0 + 2 * GRACE + 1 }));
-    // A later run reads all three: the earliest mark (t0 + GRACE) is a grace period old, so the orphan goes.
+    // A later run reads all three: only the earliest mark (t0 + GRACE) is a grace period old, and it decides.
     const report = await w.run();
     expect(report).toMatchObject({ objectsDeleted: 1, objectsMarked: 1, errors: [] });
     const keys = await objectKeys(w.objectStore, 'ingest/');
     expect(keys).not.toContain(orphan);
     // `other` had no usable mark: it is marked now, not deleted.
     expect(keys).toContain(other);
-    expect((await marks(w.objectStore)).map((m) => m.file.objects)).toEqual([{ [other]: t0 + 3 * GRACE }]);
+    expect((await marks(w.objectStore)).map((m) => m.file.objects)).toEqual([{ [other]: t0 + 3 * GRACE - 1 }]);
   });
 
   it('reports a marks object it cannot read, deletes it, and goes on', async () => {
@@ -196,6 +196,18 @@ describe('garbage collection', () => {
     expect(report).toMatchObject({ entriesExpired: 1, objectsMarked: 0 });
     expect(report.errors).toEqual(['gc: list objects: UNAVAILABLE cannot list']);
     expect(await objectKeys(w.objectStore, 'gc/')).toEqual([]);
+  });
+
+  it('collects what is left under a topic that no longer exists at all (its tombstone already gone)', async () => {
+    const w = await world();
+    // Written under a reclaimed topic's prefix by a produce that outlived the grace period.
+    const stray = 'ingest/0000-reclaimed-topic/late.eddy';
+    await w.objectStore.put(stray, new Uint8Array(9));
+    w.clock.advance(GRACE);
+    expect(await w.run()).toMatchObject({ objectsMarked: 1, errors: [] });
+    w.clock.advance(GRACE);
+    expect(await w.run()).toMatchObject({ objectsDeleted: 1, bytesReclaimed: 9, errors: [] });
+    expect(await objectKeys(w.objectStore, 'ingest/0000')).toEqual([]);
   });
 
   it('leaves the objects of a deleted topic to the topic reclaim, and collects orphans of a topic whose deletion did not complete', async () => {
