@@ -203,6 +203,16 @@ describe('compaction', () => {
     expect(segment!.producers.p1799).toEqual(state(1799));
   });
 
+  it('re-reads a merge\'s range with a single index query', async () => {
+    const w = await world(12);
+    const queries: string[] = [];
+    const counted = intercept(w.metadataStore, {
+      entriesFrom: (original, topicId, partition, offset, limit) => (queries.push(`entriesFrom ${offset}`), original(topicId, partition, offset, limit)),
+    });
+    expect(await w.runWith({ metadataStore: counted })).toMatchObject({ segmentsWritten: 1, entriesCompacted: 11 });
+    expect(queries).toEqual(['entriesFrom 0']);
+  });
+
   it('tells a direct caller whether the merge became visible', async () => {
     const w = await world(4);
     const group = (await w.entries()).slice(0, 3);
