@@ -51,6 +51,22 @@ describe('reclaiming deleted topics', () => {
     expect(await w.run()).toMatchObject({ topicsReclaimed: 0, objectsDeleted: 0 });
   });
 
+  it('reads each partition\'s index once and deletes each index item with one request', async () => {
+    const w = world();
+    const gone = await w.log.createTopic({ name: 'gone', partitions: 3 });
+    for (let i = 0; i < 2; i++) await w.log.produce({ topic: 'gone', records: [0, 1, 2].map((p) => ({ key: null, value: enc(`x${i}`), partition: p })) });
+    await w.log.deleteTopic('gone');
+    w.clock.advance(GRACE);
+    const calls: string[] = [];
+    const counted = intercept(w.metadataStore, {
+      listEntries: (original, topicId, partition) => (calls.push(`list ${partition}`), original(topicId, partition)),
+      deleteEntry: (original, e) => (calls.push(`delete ${e.partition}@${e.baseOffset}`), original(e)),
+    });
+    expect(await w.runWith({ metadataStore: counted })).toMatchObject({ topicsReclaimed: 1, errors: [] });
+    expect(calls).toEqual(['list 0', 'delete 0@0', 'delete 0@1', 'list 1', 'delete 1@0', 'delete 1@1', 'list 2', 'delete 2@0', 'delete 2@1']);
+    for (let p = 0; p < 3; p++) expect(await indexEntries(w.metadataStore, gone.topicId, p)).toEqual([]);
+  });
+
   it('deletes a large topic in requests of at most 1000 objects, every object counted', async () => {
     const w = world();
     const gone = await w.log.createTopic({ name: 'big', partitions: 1 });
