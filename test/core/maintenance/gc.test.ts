@@ -145,7 +145,9 @@ describe('garbage collection', () => {
     w.clock.advance(GRACE);
     await w.run(); // marked
     w.clock.advance(GRACE);
-    const [{ key }] = (await marks(w.objectStore)) as [{ key: string }];
+    const listed = await marks(w.objectStore);
+    expect(listed).toHaveLength(1);
+    const { key } = listed[0]!;
     // Listed, then deleted by a concurrent run before this one reads it (the store answers as for any missing object).
     const gone = intercept(w.objectStore, { get: (original, k) => (k === key ? Promise.reject(new EddyError('DATA_CORRUPT', `object ${k} not found`)) : original(k)) });
     // Its mark is lost with it, so the orphan is marked again rather than deleted; no error.
