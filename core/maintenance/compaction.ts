@@ -74,6 +74,7 @@ function groupRun(run: readonly IndexEntry[], sizing: Sizing): IndexEntry[][] {
     let bytes = run[i]!.bytes;
     let j = i + 1;
     while (j < run.length && j - i < sizing.compactionMaxEntries && bytes + run[j]!.bytes <= sizing.compactionTargetBytes) bytes += run[j++]!.bytes;
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: equivalent — a lone entry (j - i === 1) would merge only if its bytes were ≤ 0, and an entry with records has bytes > 0
     if (j - i >= 2 && run[i]!.bytes <= bytes - run[i]!.bytes) {
       out.push(run.slice(i, j));
       i = j;
@@ -95,6 +96,7 @@ export function planCompaction(entries: readonly IndexEntry[], now: number, sizi
   const skipBytes = sizing.compactionSkipBytes ?? Number.POSITIVE_INFINITY;
   const leftovers: IndexEntry[] = [];
   const groups: IndexEntry[][] = [];
+  // Stryker disable next-line ArrayDeclaration: equivalent — an item that is not an entry, first in a run, never joins a group (its size is not a number, so every size comparison with it is false)
   let run: IndexEntry[] = [];
   for (let i = 0; i < n - 1; i++) {
     const e = entries[i]!;
@@ -109,6 +111,7 @@ export function planCompaction(entries: readonly IndexEntry[], now: number, sizi
       run.push(e);
     } else {
       groups.push(...groupRun(run, sizing));
+      // Stryker disable next-line ArrayDeclaration: equivalent — see the declaration of `run`
       run = [];
     }
   }
@@ -147,7 +150,9 @@ function mergeChunks(group: readonly IndexEntry[], lists: readonly ChunkBatches[
   const last = group[group.length - 1]!;
   const out: ChunkBatches[] = [];
   let next = first.baseOffset;
+  // Stryker disable next-line MethodExpression,ArrowFunction,ArithmeticOperator: equivalent — the group is ascending and disjoint and each entry's chunks are ascending, so the flat list is already in offset order
   for (const c of lists.flat().sort((a, b) => a.first - b.first)) {
+    // Stryker disable next-line ConditionalExpression: equivalent — a group's members are never covered (planCompaction skips covered entries) and entries never partly overlap, so no chunk ends before `next`
     if (c.last < next) continue; // overlap: already taken from an earlier entry
     if (c.first !== next) throw new EddyError('DATA_CORRUPT', `stored data is corrupt: offsets jump from ${next} to ${c.first} in ${first.topicId}/${first.partition}`);
     out.push(c);
@@ -190,6 +195,7 @@ export async function compactGroup(ctx: MaintenanceContext, group: readonly Inde
   // 1. Read, and cut the batches (never rewritten) into runs.
   const lists = await mapLimit(group, READ_CONCURRENCY, (e) => readEntryBatches(ctx, e));
   const runs = cutChunks(mergeChunks(group, lists), ctx.options.compactionChunkBytes);
+  // Stryker disable next-line ConditionalExpression: equivalent — concatenating a single part copies it: the same bytes
   const { bytes, positions } = encodeBatchObject(runs.map((run) => (run.length === 1 ? run[0]!.bytes : concat(run.map((c) => c.bytes)))));
   const refs: ChunkRef[] = runs.map((run, i) => ({
     format: 2,
@@ -242,6 +248,7 @@ export async function compactGroup(ctx: MaintenanceContext, group: readonly Inde
   // means someone else removed or replaced it; either way it is not ours.
   const members = new Set(group.map((g) => g.baseOffset));
   for (const e of current) {
+    // Stryker disable next-line ConditionalExpression: `e.lastOffset > covering.lastOffset` as `false` is equivalent (the re-read holds only entries based at or below gk, and none of them ends after gk); this also takes out the other condition mutants of the line, which the tests kill
     if (e.baseOffset <= first.baseOffset || e.lastOffset > covering.lastOffset) continue;
     if ((await ctx.meta.deleteEntry(e)) && !members.has(e.baseOffset)) ctx.report.leftoversRemoved++;
   }
@@ -279,10 +286,12 @@ function mergedProducers(group: readonly IndexEntry[]): IndexEntry['producers'] 
   for (const e of group) {
     for (const [id, state] of Object.entries(e.producers)) {
       const known = merged[id];
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent — the group is ascending and a producer's state only moves forward with the log, so a later entry's state is never older than an earlier one's
       if (!known || state.baseOffset > known.baseOffset) merged[id] = state;
     }
   }
   const ids = Object.keys(merged);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: `false` and `<` are equivalent (sorting and slicing 1000 or fewer producers keeps them all); `true` and `>` are killed by the producer-cap test
   if (ids.length <= MAX_COMPACTED_PRODUCERS) return merged;
   ids.sort((a, b) => merged[b]!.baseOffset - merged[a]!.baseOffset);
   return Object.fromEntries(ids.slice(0, MAX_COMPACTED_PRODUCERS).map((id) => [id, merged[id]!]));

@@ -108,6 +108,7 @@ async function readMarks(ctx: MaintenanceContext): Promise<{ keys: string[]; mar
       for (const [key, at] of Object.entries(file.objects)) {
         if (typeof at !== 'number') continue;
         const prev = marks.get(key);
+        // Stryker disable next-line EqualityOperator: `at <= prev` is equivalent (it sets the same time again); this also takes out `prev !== undefined`, which the earliest-mark test kills
         if (prev === undefined || at < prev) marks.set(key, at);
       }
     } catch (err) {
@@ -126,10 +127,12 @@ export async function collectGarbage(ctx: MaintenanceContext, input: GcInput): P
   const keep: Record<string, number> = {};
   for (const o of input.listed) {
     const topicId = objectTopicId(o.key);
+    // Stryker disable next-line ConditionalExpression: `topicId !== undefined` as `true` is equivalent (no tombstone has an undefined topic id); this also takes out the line's other condition mutants, which the GC tests kill
     if (topicId !== undefined && input.tombstonedTopicIds.has(topicId) && !input.liveTopicIds.has(topicId)) continue;
     if (input.referenced.has(o.key)) continue;
     if (o.lastModified > input.listedAt - grace) continue; // its writer may still be about to reference it
     const markedAt = marks.get(o.key);
+    // Stryker disable next-line ConditionalExpression: `markedAt !== undefined` as `true` is equivalent (`undefined <= n` is false); this also takes out the whole condition as `true` or `false`, which the GC tests kill
     if (markedAt !== undefined && markedAt <= now - grace) due.push(o);
     else keep[o.key] = markedAt ?? input.readAt;
   }

@@ -45,18 +45,21 @@ export function planRetention(config: TopicConfig, entries: readonly IndexEntry[
   // Bytes stored from entry i on, counting overlapping leftovers once.
   const remaining = new Array<number>(n + 1).fill(0);
   for (let i = n - 1; i >= 0; i--) remaining[i] = remaining[i + 1]! + (covering[i]! >= 0 ? 0 : entries[i]!.bytes);
+  // Stryker disable next-line EqualityOperator: equivalent — retentionMs is -1 or at least 1 (topics.ts validates it), never 0
   const timeCutoff = config.retentionMs >= 0 ? now - config.retentionMs : -Infinity;
   const expired = (i: number): boolean => {
     const e = entries[i]!;
     if (e.objectKey === null) return true; // a marker holds no records
     if (e.appendedAt > now - minAgeMs) return false;
     if (e.maxTimestamp < timeCutoff) return true;
+    // Stryker disable next-line EqualityOperator: equivalent — retentionBytes is -1 or at least 1 (topics.ts validates it), never 0
     return config.retentionBytes >= 0 && remaining[i]! > config.retentionBytes;
   };
   let k = 0;
   while (k < n && expired(k)) k++;
   // Never stop inside a dropped entry's range: leftovers it covers go with it,
   // or they would be left as a first entry followed by a hole.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: equivalent — the head is never covered (a merge never includes it) and a covering entry is always an earlier one, so the bound and `< k` never decide
   while (k < n - 1 && covering[k]! >= 0 && covering[k]! < k) k++;
   const last = Math.min(k, n - 1);
   // Oldest first, but each entry's covered leftovers before the entry itself,
@@ -65,6 +68,7 @@ export function planRetention(config: TopicConfig, entries: readonly IndexEntry[
   for (let i = 0; i < last; i++) {
     if (covering[i]! >= 0) continue;
     let j = i + 1;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent — the entry at `last` is never covered (the loop above stops only at an uncovered entry or the head), so `j < last` never decides
     while (j < last && covering[j] === i) drop.push(entries[j++]!);
     drop.push(entries[i]!);
   }
@@ -89,6 +93,7 @@ export async function applyRetention(ctx: MaintenanceContext, entries: readonly 
   for (const e of plan.drop) {
     // Conditional on the entry being unchanged: if a compaction replaced it
     // by a covering entry meanwhile, we must not delete the covering entry.
+    // Stryker disable next-line ObjectLiteral: equivalent — on `complete: false` the caller leaves the partition and never reads `entries` (a missing `complete` reads as false too)
     if (!(await ctx.meta.deleteEntry(e))) return { entries: rest(), complete: false };
     gone.add(e);
     if (e.objectKey !== null) {
@@ -100,8 +105,10 @@ export async function applyRetention(ctx: MaintenanceContext, entries: readonly 
   const marker = headMarker(plan.head, ctx.clock.now());
   // Conditional on the head being unchanged. An append after it does not
   // change it, so the marker may end up just below a fresh head: still fine.
+  // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent — the head expires only when every other entry was dropped, so what is left is the head alone, which compaction never touches: going on or stopping is the same
   if (!(await ctx.meta.replaceEntry(plan.head, marker))) return { entries: rest(), complete: false };
   ctx.report.entriesExpired++;
   ctx.report.bytesExpired += plan.head.bytes;
+  // Stryker disable next-line ObjectLiteral,ArrowFunction,ConditionalExpression,EqualityOperator,BooleanLiteral: equivalent — what is left is the head (now a marker) alone, which compaction never touches (see above)
   return { entries: rest().map((e) => (e === plan.head ? marker : e)), complete: true };
 }

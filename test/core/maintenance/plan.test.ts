@@ -74,6 +74,8 @@ describe('planRetention', () => {
     const es = [covering, entry(3, 4, { bytes: 20 }), entry(5, 6, { bytes: 20 }), entry(7, 9, { bytes: 30 }), entry(10, 10, { bytes: 10 }), entry(11, 11, { bytes: 10 })];
     expect(coveredBy(es)).toEqual([-1, 0, 0, 0, -1, -1]);
     // 120 bytes are stored (leftovers counted once); 25 fit: [0..9] goes, and every leftover with it.
+    // Exactly the 120 bytes stored fit in 120: nothing goes.
+    expect(planRetention(config({ retentionBytes: 120 }), es, NOW, 0)).toEqual({ drop: [] });
     const plan = planRetention(config({ retentionBytes: 25 }), es, NOW, 0);
     expect(plan.drop.map((e) => [e.baseOffset, e.lastOffset])).toEqual([
       [3, 4],
