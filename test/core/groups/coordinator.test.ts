@@ -199,11 +199,11 @@ describe('group coordinator', () => {
       wrapMeta: (meta) =>
         intercept(meta, {
           // the reset reads the partition bounds after its first check: a member joins right then
-          headEntry: async (topicId: string, partition: number) => {
+          entriesBefore: async (topicId: string, partition: number, before: number, limit: number) => {
             const join = joinNow;
             joinNow = undefined;
             if (join) await join();
-            return meta.headEntry(topicId, partition);
+            return meta.entriesBefore(topicId, partition, before, limit);
           },
         }),
     });
