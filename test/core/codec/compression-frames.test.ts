@@ -6,6 +6,7 @@
  * it, nothing at the bound itself), and each malformed frame refused by name
  * instead of decoding to garbage.
  */
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { compress, decompress, type CompressionCodec } from '../../../core/codec/compression.js';
 import { EddyError } from '../../../core/errors.js';
@@ -142,6 +143,11 @@ describe('lz4 frames', () => {
     expect(decoded('lz4', frame([{ data: lit('x') }], { bd: 0x70 }))).toBe(hex(text('x')));
   });
 
+  it('decodes a block of one empty sequence as nothing', () => {
+    expect(decoded('lz4', frame([{ data: [0x00] }]))).toBe('');
+    expect(decoded('lz4', frame([{ data: [0x00] }, { data: lit('z') }]))).toBe(hex(text('z')));
+  });
+
   it('decodes concatenated frames one after the other', () => {
     const both = new Uint8Array([...compress('lz4', text('first ')), ...compress('lz4', text('second'))]);
     expect(decoded('lz4', both)).toBe(hex(text('first second')));
@@ -250,6 +256,8 @@ describe('lz4 frames', () => {
     const ext = [...Array(Math.floor(n / 255)).fill(255), n % 255];
     const block = [0x1f, 0x61, 1, 0, ...ext];
     expect(failureOf(() => decompress('lz4', new Uint8Array(frame([{ data: block }])), 10 * MB))).toBe('Error: lz4: block expands beyond its maximum size');
+    // With a bound of exactly the frame's block size, it is still the block that is wrong, not the bound.
+    expect(failureOf(() => decompress('lz4', new Uint8Array(frame([{ data: block }])), 65536))).toBe('Error: lz4: block expands beyond its maximum size');
     // One byte fewer: exactly 64 KiB.
     const fits = [0x1f, 0x61, 1, 0, ...ext.slice(0, -1), (n % 255) - 1];
     expect(decompress('lz4', new Uint8Array(frame([{ data: fits }])), 10 * MB)).toHaveLength(65536);
@@ -301,7 +309,26 @@ describe('zstd frames', () => {
     expect(failureOf(() => decompress('zstd', stream(), 2047))).toBe('MESSAGE_TOO_LARGE: zstd batch decompresses to more than 2047 bytes');
   });
 
+  it('refuses a frame by the content size its header claims, before decoding what it holds', () => {
+    // Each claims 1026 bytes (in a 1-, 2-, 4- or 8-byte field; 1 byte claims 200) but holds one RLE byte.
+    const one = [...block(1, 1, true), 0x61];
+    const claims: Array<[number[], number]> = [
+      [[0x20, 200], 100],
+      [[0x60, 0x02, 0x03], 1000],
+      [[0xa0, 0x02, 0x04, 0, 0], 1000],
+      [[0xe0, 0x02, 0x04, 0, 0, 0, 0, 0, 0], 1000],
+    ];
+    for (const [header, max] of claims) {
+      expect(failureOf(() => decompress('zstd', new Uint8Array([...MAGIC, ...header, ...one]), max))).toBe(`MESSAGE_TOO_LARGE: zstd batch decompresses to more than ${max} bytes`);
+    }
+  });
+
   it('accepts windows up to 8 MiB whatever the bound, and refuses larger ones', () => {
+    // A single-segment frame claiming exactly 8 MiB: its window is allowed, its size is not.
+    const eight = [...MAGIC, 0xa0, 0, 0, 0x80, 0, ...rle300];
+    expect(failureOf(() => decompress('zstd', new Uint8Array(eight), MB))).toBe(`MESSAGE_TOO_LARGE: zstd batch decompresses to more than ${MB} bytes`);
+    // 9 MiB in an 8-byte content size field.
+    expect(failureOf(() => decompress('zstd', new Uint8Array([...MAGIC, 0xe0, 0, 0, 0x90, 0, 0, 0, 0, 0, ...rle300]), MB))).toBe('Error: zstd: window of 9437184 bytes is larger than allowed');
     // Window descriptor (13 << 3): 2^23 = 8 MiB.
     expect(decoded('zstd', [...MAGIC, 0x00, 13 << 3, ...rle300], 1000)).toBe(a300);
     // 8 MiB + 1/8: too large for a 1 MiB bound, fine for a 16 MiB one.
@@ -316,6 +343,26 @@ describe('zstd frames', () => {
     for (const nibble of [0x0, 0xf]) {
       const skippable = [0x50 | nibble, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9];
       expect(decoded('zstd', [...skippable, ...MAGIC, 0x20, 5, ...hello, ...skippable])).toBe(hex(text('hello')));
+    }
+  });
+
+  it('decodes and encodes through libzstd on a Node without zstd in node:zlib (before 22.15)', () => {
+    const zlib = createRequire(import.meta.url)('node:zlib') as Record<string, unknown>;
+    const saved = { zstdCompressSync: zlib.zstdCompressSync, zstdDecompressSync: zlib.zstdDecompressSync };
+    delete zlib.zstdCompressSync;
+    delete zlib.zstdDecompressSync;
+    syncBuiltinESMExports();
+    try {
+      const data = text('zstd without node:zlib '.repeat(50));
+      const frame = compress('zstd', data);
+      expect(hex(decompress('zstd', frame, MB))).toBe(hex(data));
+      expect(hex(compress('zstd', data))).toBe(hex(frame));
+      expect(hex(decompress('zstd', stream(), 2048))).toBe(hex(text(STREAM_TEXT)));
+      expect(decoded('zstd', [...MAGIC, 0x60, 300 - 256, 0, ...rle300, ...MAGIC, 0x20, 5, ...hello])).toBe(a300 + hex(text('hello')));
+      expect(failureOf(() => decompress('zstd', stream(), 2047))).toBe('MESSAGE_TOO_LARGE: zstd batch decompresses to more than 2047 bytes');
+    } finally {
+      Object.assign(zlib, saved);
+      syncBuiltinESMExports();
     }
   });
 
