@@ -98,6 +98,8 @@ describe('snappy', () => {
     expect(failureOf(() => decompress('snappy', new Uint8Array([...one, 0, 0, 0]), MB))).toBe('Error: snappy (xerial): truncated block length');
     expect(failureOf(() => decompress('snappy', new Uint8Array([...XERIAL, 0xff, 0xff, 0xff, 0xfe, 1, 2]), MB))).toBe('Error: snappy (xerial): block of -2 bytes overruns its input');
     expect(failureOf(() => decompress('snappy', new Uint8Array([...XERIAL, 0, 0, 0, 3, 1, 2]), MB))).toBe('Error: snappy (xerial): block of 3 bytes overruns its input');
+    // A length of 0 with nothing after it: an empty raw block, which has no length of its own.
+    expect(failureOf(() => decompress('snappy', new Uint8Array([...one, 0, 0, 0, 0]), MB))).toBe('Error: snappy: bad uncompressed length');
     // Exactly as long as the input: decodes.
     expect(decoded('snappy', [...XERIAL, 0, 0, 0, 3, 1, 0, 0x61])).toBe(hex(text('a')));
   });
@@ -199,6 +201,11 @@ describe('lz4 frames', () => {
     const checksummed = frame([{ data: lit('x') }], { contentChecksum: true });
     expect(failureOf(() => decompress('lz4', new Uint8Array(checksummed.slice(0, -1)), MB))).toBe('Error: lz4: truncated content checksum');
     expect(decoded('lz4', checksummed)).toBe(hex(text('x')));
+    // A frame cut right after a whole block (and its checksum): the next block size is missing.
+    expect(failureOf(() => decompress('lz4', new Uint8Array(withChecksum.slice(0, -4)), MB))).toBe('Error: lz4: truncated block size');
+    // A stored block of exactly the frame's 64 KiB is allowed.
+    const full = new Uint8Array(0x10000).map((_, i) => i & 0xff);
+    expect(hex(decompress('lz4', new Uint8Array(frame([{ data: [...full], stored: true }])), MB))).toBe(hex(full));
   });
 
   it('decodes long literal runs and long matches (length bytes of 255 and beyond)', () => {
@@ -258,6 +265,9 @@ describe('lz4 frames', () => {
     expect(failureOf(() => decompress('lz4', new Uint8Array(frame([{ data: block }])), 10 * MB))).toBe('Error: lz4: block expands beyond its maximum size');
     // With a bound of exactly the frame's block size, it is still the block that is wrong, not the bound.
     expect(failureOf(() => decompress('lz4', new Uint8Array(frame([{ data: block }])), 65536))).toBe('Error: lz4: block expands beyond its maximum size');
+    // Followed by a stored block that takes the frame past the bound: still the block's own error.
+    const two = frame([{ data: block }, { data: Array(1000).fill(1), stored: true }]);
+    expect(failureOf(() => decompress('lz4', new Uint8Array(two), 66_000))).toBe('Error: lz4: block expands beyond its maximum size');
     // One byte fewer: exactly 64 KiB.
     const fits = [0x1f, 0x61, 1, 0, ...ext.slice(0, -1), (n % 255) - 1];
     expect(decompress('lz4', new Uint8Array(frame([{ data: fits }])), 10 * MB)).toHaveLength(65536);
@@ -374,6 +384,7 @@ describe('zstd frames', () => {
       [[0x51, 0x2a, 0x4d, 0x17, 0x20, 5, ...hello], 'zstd: bad frame magic'],
       [[...MAGIC, 0x28, 5, ...hello], 'zstd: reserved frame header bit set'],
       [[...MAGIC, 0xe0, 5, 0, 0, 0, 0], 'zstd: truncated frame header'],
+      [[...MAGIC, 0xe0, 5, 0, 0, 0, 0, 0, 0, 0], 'zstd: truncated block header'],
       [[...MAGIC, 0x20, 5, ...block(5, 3, true), ...text('hello')], 'zstd: reserved block type'],
       [[...MAGIC, 0x20, 5, ...block(128 * 1024 + 1, 0, true)], 'zstd: block of 131073 bytes exceeds 128 KiB'],
       [[...MAGIC, 0x20, 5, 0x29, 0], 'zstd: truncated block header'],
