@@ -152,6 +152,7 @@ export function readBatchHeaders(
   while (pos < bytes.length) {
     const left = bytes.length - pos;
     if (left > 16) checkMagic(view.getInt8(pos + 16), stored, pos);
+    // Stryker disable next-line UnaryOperator: the -1 is read only when fewer than 12 bytes are left, and then only to be ignored (the prefix is truncated either way)
     const batchLength = left >= BATCH_PREFIX_BYTES ? view.getInt32(pos + 8) : -1;
     if (left >= BATCH_PREFIX_BYTES && batchLength < BATCH_HEADER_BYTES - BATCH_PREFIX_BYTES) {
       throw failure(stored, pos, `batchLength ${batchLength} is below the ${BATCH_HEADER_BYTES - BATCH_PREFIX_BYTES}-byte minimum`);

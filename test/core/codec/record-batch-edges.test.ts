@@ -248,6 +248,12 @@ describe('records behind a valid CRC', () => {
     expect(codeOf(() => decodeBatch(both, { stored: true }))).toBe(`DATA_CORRUPT: stored data is corrupt: record batch at byte ${a.length}: expected one record batch, found 2`);
   });
 
+  it('bounds only what decompresses: an uncompressed batch larger than maxUncompressedBytes decodes', () => {
+    const records = [{ timestamp: 1, key: null, value: new Uint8Array(2000) }];
+    expect(decodeBatch(encodeBatch({ records }), { maxUncompressedBytes: 1000 }).records[0]!.value).toHaveLength(2000);
+    expect(codeOf(() => decodeBatch(encodeBatch({ records, compression: 'gzip' }), { maxUncompressedBytes: 1000 }))).toBe('MESSAGE_TOO_LARGE: gzip batch decompresses to more than 1000 bytes');
+  });
+
   it('refuses compressed records that are too few bytes for their count, or do not decompress', () => {
     const gz = encodeBatch({ records: [{ timestamp: 1, key: null, value: null }], compression: 'gzip' });
     const view = new DataView(gz.buffer);
