@@ -352,7 +352,11 @@ class RecordReader {
     return failure(this.stored, this.batchAt, what, this.hooks);
   }
 
-  /** A zigzag varint of at most `maxBytes` bytes (5 for varint, 10 for varlong), exact up to 2^53. */
+  /**
+   * A zigzag varint of at most `maxBytes` bytes (5 for varint, 10 for varlong),
+   * exact from -2^52 to 2^53 - 1 (any timestamp delta of two safe timestamps
+   * of 0 or more); beyond that, `varlong out of range`.
+   */
   varint(maxBytes: number): number {
     const buf = this.buf;
     let pos = this.pos;
@@ -363,6 +367,8 @@ class RecordReader {
       return (b >>> 1) ^ -(b & 1);
     }
     let result = b & 0x7f;
+    // Zigzag: the low bit of the first byte is the sign.
+    const negative = (b & 1) === 1;
     let scale = 0x80;
     for (let i = 1; ; i++) {
       if (i >= maxBytes) throw this.fail('varint too long');
@@ -373,8 +379,10 @@ class RecordReader {
       scale *= 0x80;
     }
     this.pos = pos;
-    if (result > Number.MAX_SAFE_INTEGER) throw this.fail('varlong out of range');
-    return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+    // A zigzag value of n >= 0 is even, and so is every partial sum above, so it is exact
+    // below 2^54 (n up to 2^53 - 1); an odd one (n < 0) only up to 2^53 - 1.
+    if (negative ? result > Number.MAX_SAFE_INTEGER : result / 2 > Number.MAX_SAFE_INTEGER) throw this.fail('varlong out of range');
+    return negative ? -(result + 1) / 2 : result / 2;
   }
 
   /** Varint length then that many bytes (a view); -1 is null. */

@@ -141,6 +141,7 @@ function snappyDeclaredLength(bytes: Uint8Array): number {
   let result = 0;
   for (let i = 0, shift = 1; i < 5; i++, shift *= 128) {
     const b = bytes[i];
+    // Stryker disable next-line ConditionalExpression: without the break, a missing byte adds 0 and is not below 0x80, so the loop ends in the same 'bad uncompressed length' error
     if (b === undefined) break;
     result += (b & 0x7f) * shift;
     if (b < 0x80) return result;
@@ -170,6 +171,7 @@ function xerialDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
     blocks.push(block);
     pos += length;
   }
+  // Stryker disable next-line ConditionalExpression: false copies the one block into a new array of the same bytes
   if (blocks.length === 1) return blocks[0]!;
   const out = new Uint8Array(total);
   let at = 0;
@@ -224,6 +226,7 @@ interface Lz4Block {
 function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
   // First pass: walk every frame's framing and bound the output, so nothing
   // is allocated from a size the input merely claims.
+  // Stryker disable next-line ArrayDeclaration: a stray non-block entry has no start or size, so the decode loop writes nothing for it
   const blocks: Lz4Block[] = [];
   let bound = 0;
   let pos = 0;
@@ -243,6 +246,7 @@ function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
       const word = readU32LE(bytes, pos);
       pos += 4;
       if (word === 0) break;
+      // Stryker disable next-line EqualityOperator: word 0x80000000 is a stored block of 0 bytes, and a compressed block of 0 bytes decodes to nothing as well
       const stored = word >= 0x80000000;
       const size = word & 0x7fffffff;
       if (size > maxBlock) throw new Error(`lz4: block of ${size} bytes exceeds the frame's ${maxBlock}`);
@@ -270,6 +274,7 @@ function lz4FrameDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
       at = end;
     }
   }
+  // Stryker disable next-line ConditionalExpression: out.subarray(0, out.length) holds the same bytes
   return at === out.length ? out : out.subarray(0, at);
 }
 
@@ -295,6 +300,7 @@ function lz4DecodeBlock(src: Uint8Array, s: number, sEnd: number, dst: Uint8Arra
     }
     if (s + literals > sEnd) throw new Error('lz4: literals overrun the block');
     if (d + literals > dEnd) return -1;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the byte loop and dst.set copy the same literals (the split is for speed); one byte more is written at d + literals, which the next sequence overwrites or which lies past the returned output
     if (literals < 16) for (let i = 0; i < literals; i++) dst[d + i] = src[s + i]!;
     else dst.set(src.subarray(s, s + literals), d);
     s += literals;
@@ -316,6 +322,7 @@ function lz4DecodeBlock(src: Uint8Array, s: number, sEnd: number, dst: Uint8Arra
     length += 4;
     if (d + length > dEnd) return -1;
     let from = d - offset;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: for a copy that does not overlap (offset >= length) copyWithin and the byte loop give the same bytes; the byte loop is right for any copy (the 'true' mutant of offset >= length, which copies overlapping runs wrongly, is killed by the overlapping-copy test but shares this line)
     if (offset >= length && length > 32) {
       dst.copyWithin(d, from, from + length);
       d += length;
@@ -342,6 +349,7 @@ function lz4FrameEncode(bytes: Uint8Array): Uint8Array {
     const block = bytes.subarray(start, Math.min(bytes.length, start + LZ4_WRITE_BLOCK));
     hashTable.fill(0); // a fresh table per block keeps blocks independent
     const size = lz4.compressBlock(block, scratch, 0, block.length, hashTable);
+    // Stryker disable next-line EqualityOperator: a compressed block exactly as long as its input decodes as well as the stored one
     if (size === 0 || size >= block.length) {
       writeU32LE(out, pos, (0x80000000 | block.length) >>> 0);
       out.set(block, pos + 4);
@@ -456,6 +464,7 @@ let nativeZstd: NativeZstd | undefined;
 
 /** libzstd through @toondepauw/node-zstd, for hosts whose Node has no zstd. */
 function fallbackZstd(): NativeZstd {
+  // Stryker disable next-line ConditionalExpression: requiring the module again returns Node's cached copy, the same module
   if (!nativeZstd) {
     // Loaded by name at run time (not imported) so that bundles for Lambda,
     // whose Node has zstd, never try to include a platform binary.
@@ -469,6 +478,7 @@ function fallbackZstd(): NativeZstd {
   return nativeZstd;
 }
 
+// Stryker disable next-line ArrowFunction: killed by the libzstd fallback test when run by hand (decodeSync(undefined) throws), but a module-level mutant the Stryker vitest runner reports as surviving
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 function zstdDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
@@ -477,18 +487,21 @@ function zstdDecode(bytes: Uint8Array, maxBytes: number): Uint8Array {
   // Both decoders stop after one frame, so each frame (skippable ones left
   // out) is decoded on its own. The frame walk bounded the output already.
   let decodeFrame: (frame: Uint8Array) => Uint8Array;
+  // Stryker disable next-line ConditionalExpression,ObjectLiteral,StringLiteral: node:zlib and libzstd decode the same frames alike (the fallback has its own test); maxOutputLength is a second line of defence behind checkZstdFrames, which has already refused every frame that could give more than maxBytes
   if (native) decodeFrame = (frame) => zlibBounded(() => native(frame, { maxOutputLength: Math.max(1, maxBytes) }), 'zstd', maxBytes);
   else {
     const decoder = new (fallbackZstd().Decoder)();
     decodeFrame = (frame) => new Uint8Array(decoder.decodeSync(asBuffer(frame)));
   }
   const parts = frames.map(([start, end]) => decodeFrame(bytes.subarray(start, end)));
+  // Stryker disable next-line ConditionalExpression: concatenating one part gives the same bytes
   return parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts));
 }
 
 let fallbackEncoder: { encodeSync(data: Buffer): Buffer } | undefined;
 
 function zstdEncode(bytes: Uint8Array): Uint8Array {
+  // Stryker disable next-line ConditionalExpression: node:zlib and the libzstd fallback both write valid Zstandard frames (the fallback has its own test); which one writes changes only the compressed bytes
   if (nodeZstd.zstdCompressSync) return nodeZstd.zstdCompressSync(bytes);
   fallbackEncoder ??= new (fallbackZstd().Encoder)(3);
   // A copy: the reused native encoder may hand back memory its next call overwrites.

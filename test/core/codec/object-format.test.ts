@@ -222,6 +222,16 @@ describe('decodeChunk', () => {
     expect(corruption(() => decodeChunk(trailing))).toBe('stored data is corrupt: trailing bytes in chunk');
   });
 
+  it('reads a header name that is not UTF-8 (behind a valid checksum) with U+FFFD instead of failing the read', () => {
+    // The name "h" of the one record's header sits after ts(8) keylen(4) "key" vallen(4) "value" hcount(4) namelen(4).
+    const nameAt = CHUNK_HEADER_BYTES + 8 + 4 + 3 + 4 + 5 + 4 + 4;
+    const bad = resealed(one(), (_view, bytes) => {
+      bytes[nameAt] = 0xff;
+    });
+    const [r] = decodeChunk(bad).records;
+    expect(r!.headers.map(([name, value]) => [name, new TextDecoder().decode(value)])).toEqual([['\ufffd', 'v']]);
+  });
+
   it('decodes a header name as UTF-8 and keeps empty keys, values and header values apart from null', () => {
     const c = chunkBytes([{ partition: 0, records: [{ timestamp: 0, key: new Uint8Array(), value: null, headers: [['ключ', new Uint8Array()]] }] }]);
     const [r] = decodeChunk(c).records;
