@@ -5,12 +5,12 @@
  * CLI exits with its exit code once it has shut down (within about two
  * seconds; a second Ctrl-C exits at once).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { examples } from '../command.js';
 import { describeFailure } from '../errors.js';
+import { runTsxChild } from '../io/child.js';
 import { parseNonNegativeInt } from '../parse.js';
 
 /** The local host's entry point in this checkout. */
@@ -50,26 +50,6 @@ async function runHost(opts: DevOptions): Promise<number> {
   if (opts.port !== undefined) env.PORT = String(opts.port);
   if (opts.dataDir !== undefined) env.EDDY_DATA_DIR = opts.dataDir;
   if (opts.maintenanceInterval !== undefined) env.EDDY_MAINTENANCE_INTERVAL_MS = String(opts.maintenanceInterval);
-  // tsx resolved from this checkout, so `eddy dev` works from any working directory.
-  const tsx = import.meta.resolve('tsx');
   // The IPC channel is only a lifeline: if this process dies without passing a signal on, the host notices and stops.
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', tsx, HOST_MAIN], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env });
-  const forward = (signal: NodeJS.Signals): void => {
-    // The terminal sends Ctrl-C to the whole process group, so the host may get it twice within
-    // milliseconds; it treats that as one. A second Ctrl-C later makes it exit at once.
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
-  const onSigint = (): void => forward('SIGINT');
-  const onSigterm = (): void => forward('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1)));
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
-  }
+  return runTsxChild(HOST_MAIN, env, { nodeFlags: ['--openssl-legacy-provider'], stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
 }

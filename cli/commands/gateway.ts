@@ -4,12 +4,12 @@
  * gateway reads the stack's tables and bucket with the caller's AWS
  * credentials; Ctrl-C and SIGTERM are passed on to it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { examples } from '../command.js';
 import { describeFailure, UsageError } from '../errors.js';
+import { runTsxChild } from '../io/child.js';
 import { parseNonNegativeInt } from '../parse.js';
 
 /** The gateway's entry point in this checkout. */
@@ -82,22 +82,5 @@ async function runGateway(opts: GatewayOptions): Promise<number> {
     const outputs: Record<string, string> = { EDDY_TOPICS_TABLE: 'TopicsTableName', EDDY_LOG_TABLE: 'LogTableName', EDDY_GROUPS_TABLE: 'GroupsTableName', EDDY_BUCKET: 'BucketName' };
     throw new UsageError(`gateway: missing ${missing.map((n) => `${n} (stack output ${outputs[n]})`).join(', ')}; pass them as flags or environment variables`);
   }
-  const tsx = import.meta.resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, GATEWAY_MAIN], { stdio: 'inherit', env });
-  const forward = (signal: NodeJS.Signals): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
-  const onSigint = (): void => forward('SIGINT');
-  const onSigterm = (): void => forward('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1)));
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
-  }
+  return runTsxChild(GATEWAY_MAIN, env);
 }
