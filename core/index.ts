@@ -69,3 +69,4 @@ export type { CompressionCodec } from '@eddy/api';
 export type { TopicRecord, TopicConfig } from './model.js';
 export { createNotifier } from './notifier.js';
 export { EddyError } from './errors.js';
+export { useNativeCrc32c } from './native-crc32c.js';

@@ -12,13 +12,15 @@
  */
 import { awsComponents } from '../core/adapters/aws/index.js';
 import { groupSettings, logSettings, readSettings } from '../core/config.js';
-import { createEddy } from '../core/index.js';
+import { createEddy, useNativeCrc32c } from '../core/index.js';
 import { readKafkaSettings } from './config.js';
 import type { KafkaLogger } from './context.js';
 import { startKafkaServer } from './server.js';
 
 const env = process.env;
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Hardware CRC32C when @node-rs/crc32 is installed (`eddy gateway`); the gateway image's bundle keeps the JavaScript one.
+useNativeCrc32c();
 
 function logger(): KafkaLogger {
   const line = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields })}\n`);

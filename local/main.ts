@@ -12,6 +12,8 @@ import { DEFAULTS, ENV, intSetting, readSettings } from '../core/config.js';
 const env = process.env;
 // Node 20 is supported here; the AWS SDK's advance notice about Node 22 is noise for a local run.
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Hardware CRC32C for the handlers of this process (the Lambda functions run the JavaScript one).
+(await import('../core/index.js')).useNativeCrc32c();
 const { startLocalHost } = await import('./host.js');
 const { readKafkaSettings } = await import('../kafka/config.js');
 const { DataDirLockedError } = await import('./lock.js');

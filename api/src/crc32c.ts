@@ -3,6 +3,11 @@
  * S3 use. Slicing-by-16 over one flat table (16 × 256 entries): 16 bytes per
  * step, about 0.6 ms/MB on Node 20 — it is on every produce and fetch path
  * (chunks and Kafka record batches), so it is worth the 16 KiB table.
+ *
+ * This package has no dependencies, so a hardware CRC32C (SSE4.2 / ARMv8
+ * CRC instructions, e.g. `@node-rs/crc32`) is plugged in from outside with
+ * {@link useCrc32cAccelerator}: the SDK and the Node hosts (local host,
+ * `eddy gateway`) do; the Lambda bundles do not and run this JavaScript.
  */
 
 const POLY = 0x82f63b78;
@@ -20,8 +25,8 @@ for (let t = 1; t < 16; t++) {
   }
 }
 
-/** CRC32C of `bytes[start, end)`, as an unsigned 32-bit integer. */
-export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
+/** CRC32C of `bytes[start, end)` in JavaScript, whatever accelerator is plugged in: the reference the accelerator is checked against. */
+export function crc32cJs(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = ~0;
   let i = start;
   const end16 = end - ((end - start) & 15);
@@ -48,4 +53,68 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number
   }
   while (i < end) crc = (crc >>> 8) ^ T[(crc ^ bytes[i++]!) & 0xff]!;
   return (crc ^ ~0) >>> 0;
+}
+
+/** A CRC32C of a whole byte array (standard CRC32C: initial state 0). */
+export type Crc32cFunction = (bytes: Uint8Array) => number;
+
+/** Below this many bytes the JavaScript table is as fast as a native call. */
+const ACCELERATE_FROM_BYTES = 64;
+
+let accelerated: Crc32cFunction | undefined;
+
+/** CRC32C of `bytes[start, end)`, as an unsigned 32-bit integer: the accelerator when one is plugged in, else {@link crc32cJs}. */
+export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (accelerated !== undefined && end - start >= ACCELERATE_FROM_BYTES) {
+    return accelerated(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end)) >>> 0;
+  }
+  return crc32cJs(bytes, start, end);
+}
+
+/** Deterministic test bytes (xorshift32), so the check needs no randomness source. */
+function sampleBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/**
+ * Whether `fn` computes CRC32C as {@link crc32cJs} does: the standard check
+ * value ("123456789" → 0xE3069283), the empty input, and deterministic inputs
+ * of several lengths (1 byte to 64 KiB, views at odd offsets included);
+ * plus `extra` inputs when given. A throwing `fn` fails the check.
+ */
+export function checkCrc32cAccelerator(fn: Crc32cFunction, extra: readonly Uint8Array[] = []): boolean {
+  const vectors: Uint8Array[] = [new Uint8Array(0), new TextEncoder().encode('123456789'), new Uint8Array(32), new Uint8Array(32).fill(0xff)];
+  for (const [i, length] of [1, 15, 16, 63, 64, 65, 1000, 4099, 65_536].entries()) vectors.push(sampleBytes(length, 0x9e3779b9 + i));
+  const wide = sampleBytes(5003, 7);
+  vectors.push(wide.subarray(3, 4998), wide.subarray(1, 2));
+  try {
+    if ((fn(vectors[1]!) >>> 0) !== 0xe3069283) return false;
+    return [...vectors, ...extra].every((v) => fn(v) >>> 0 === crc32cJs(v));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Plugs in a faster CRC32C (a native one), after checking it with
+ * {@link checkCrc32cAccelerator}: one that fails the check is not used and
+ * the JavaScript implementation stays. `null` goes back to JavaScript.
+ * @returns whether the accelerator is now in use
+ */
+export function useCrc32cAccelerator(fn: Crc32cFunction | null | undefined): boolean {
+  accelerated = fn && checkCrc32cAccelerator(fn) ? fn : undefined;
+  return accelerated !== undefined;
+}
+
+/** Whether {@link crc32c} runs an accelerator (plugged in with {@link useCrc32cAccelerator}). */
+export function crc32cAccelerated(): boolean {
+  return accelerated !== undefined;
 }

@@ -21,6 +21,7 @@ import {
   type WirePartitionBatch,
 } from '@eddy/api';
 import { EddyError } from './errors.js';
+import { useNativeCrc32c } from './util/native-crc32c.js';
 import type { Encoding, FetchedBytesRecord, FetchedRecord, GetRecordsBytesOutput, GetRecordsOutput, PutRecord, PutRecordsInput } from './types.js';
 
 /**
@@ -33,6 +34,9 @@ export type WireFormat = 'binary' | 'json';
 
 /** The media type of the binary wire format. */
 export { BATCHES_MEDIA_TYPE };
+
+// The SDK checksums every batch it sends and every batch it reads: native CRC32C where it loads.
+useNativeCrc32c();
 
 /** The Accept value the SDK sends on a binary fetch: gzip batches come as stored, any other codec converted by the server. */
 export const SDK_ACCEPT = batchesAccept(['gzip']);

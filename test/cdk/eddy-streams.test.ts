@@ -552,6 +552,14 @@ describe('bundles', () => {
     }
   });
 
+  it('carry no native CRC32C: the functions run the JavaScript one (only the SDK and the Node hosts plug in @node-rs/crc32)', () => {
+    for (const kind of KINDS) {
+      const code = readFileSync(bundleOf(kind), 'utf8');
+      expect(code, kind).not.toContain('@node-rs/crc32');
+      expect(code, kind).not.toMatch(/crc32-linux-(x64|arm64)-gnu/);
+    }
+  });
+
   it('fit the cold-start budget: each under 1 MiB', () => {
     for (const kind of KINDS) {
       expect(statSync(bundleOf(kind)).size, kind).toBeLessThan(1024 * 1024);
