@@ -152,6 +152,14 @@ export interface ReadOptions {
    * @default false
    */
   readonly stored?: boolean;
+  /**
+   * Whether {@link readBatchHeaders} checks each batch's CRC32C. Framing,
+   * magic, attributes and counts are checked either way. Only for stored
+   * batches served to a reader that checks the CRC itself (the SDK's binary
+   * fetch), as Kafka brokers do not re-check batches on fetch.
+   * @default true
+   */
+  readonly checkCrc?: boolean;
 }
 
 /** Batches read by {@link readBatchHeaders} with `allowPartialTail`. */
@@ -192,6 +200,7 @@ export function readBatchHeaders(
   options: ReadOptions & { readonly allowPartialTail?: boolean } = {},
 ): BatchHeader[] | BatchHeadersWithTail {
   const { stored, allowPartialTail, hooks } = options;
+  const checkCrc = options.checkCrc ?? true;
   const view = viewOf(bytes);
   const batches: BatchHeader[] = [];
   let pos = 0;
@@ -219,7 +228,7 @@ export function readBatchHeaders(
       );
     }
     const end = pos + BATCH_PREFIX_BYTES + batchLength;
-    batches.push(readHeaderAt(bytes, view, pos, end, stored, hooks));
+    batches.push(readHeaderAt(bytes, view, pos, end, stored, hooks, checkCrc));
     pos = end;
   }
   return allowPartialTail ? { batches, partialTailBytes } : batches;
@@ -237,10 +246,12 @@ function readInt64(view: DataView, pos: number): number {
   return Number(view.getBigInt64(pos));
 }
 
-function readHeaderAt(bytes: Uint8Array, view: DataView, pos: number, end: number, stored: boolean | undefined, hooks: BatchHooks | undefined): BatchHeader {
-  const crc = view.getUint32(pos + 17);
-  const actual = crc32c(bytes, pos + CRC_START, end);
-  if (crc !== actual) throw failure(stored, pos, `CRC32C mismatch (batch says ${crc.toString(16)}, bytes give ${actual.toString(16)})`, hooks);
+function readHeaderAt(bytes: Uint8Array, view: DataView, pos: number, end: number, stored: boolean | undefined, hooks: BatchHooks | undefined, checkCrc: boolean): BatchHeader {
+  if (checkCrc) {
+    const crc = view.getUint32(pos + 17);
+    const actual = crc32c(bytes, pos + CRC_START, end);
+    if (crc !== actual) throw failure(stored, pos, `CRC32C mismatch (batch says ${crc.toString(16)}, bytes give ${actual.toString(16)})`, hooks);
+  }
   const attributes = view.getInt16(pos + 21);
   const compression = COMPRESSION_CODECS[attributes & 0x07];
   if (compression === undefined) throw failure(stored, pos, `unknown compression id ${attributes & 0x07}`, hooks);

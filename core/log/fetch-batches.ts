@@ -70,7 +70,7 @@ export function shapeBatches(read: ReadBatchesResult, request: FetchBatchesReque
   let bytes = 0;
   let next = request.offset;
   outer: for (const chunk of read.batches) {
-    // Framing and CRC32C were checked when the chunk was read (storedChunkBatches).
+    // Framing was checked when the chunk was read (storedChunkBatches; CRC32C is the reader's to check on this route).
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     for (let pos = 0; pos < chunk.length; ) {
       const length = BATCH_PREFIX_BYTES + view.getInt32(pos + 8);

@@ -224,28 +224,38 @@ export async function readChunk(objects: ObjectStore, entry: IndexEntry, chunk: 
   return records.map((r, i) => ({ offset: base + i, ...r }));
 }
 
+/** Whether a read of stored batches checks their CRC32C (see {@link storedChunkBatches}). */
+export interface CrcOptions {
+  /** @default true */
+  readonly checkCrc?: boolean;
+}
+
 /**
  * Reads one chunk as Kafka record batches with their offsets written in:
- * format 2 as stored (CRC32C checked, counts checked), format 1 converted.
+ * format 2 as stored (CRC32C checked unless `checkCrc` is false, counts
+ * checked), format 1 converted.
  */
-export async function readChunkBatches(objects: ObjectStore, entry: IndexEntry, chunk: ChunkRef): Promise<Uint8Array> {
+export async function readChunkBatches(objects: ObjectStore, entry: IndexEntry, chunk: ChunkRef, options: CrcOptions = {}): Promise<Uint8Array> {
   const bytes = await objects.getRange(entry.objectKey!, chunk.position, chunk.length);
   const base = entry.baseOffset + chunk.offsetDelta;
-  const batches = storedChunkBatches(bytes, entry.partition, chunk);
+  const batches = storedChunkBatches(bytes, entry.partition, chunk, options);
   // A converted format 1 chunk is a fresh buffer; a format 2 one is the bytes just read: both are ours to write into.
   return withBaseOffset(batches, base, { inPlace: true });
 }
 
 /**
- * A stored chunk's bytes as record batches: format 2 as stored (CRC32C and
- * record count checked), format 1 converted to one uncompressed batch. The
- * base offset is not written (the caller knows it, or stores the batches).
+ * A stored chunk's bytes as record batches: format 2 as stored (framing and
+ * record count checked, and CRC32C unless `checkCrc` is false: the binary
+ * HTTP route's reader, the SDK, checks every batch's CRC32C itself), format 1
+ * converted to one uncompressed batch (its chunk CRC32C always checked, since
+ * the new batch gets a new one). The base offset is not written (the caller
+ * knows it, or stores the batches).
  */
-export function storedChunkBatches(bytes: Uint8Array, partition: number, chunk: ChunkRef): Uint8Array {
+export function storedChunkBatches(bytes: Uint8Array, partition: number, chunk: ChunkRef, options: CrcOptions = {}): Uint8Array {
   let found: number;
   let batches: Uint8Array;
   if (chunk.format === 2) {
-    found = readBatchHeaders(bytes, { stored: true }).reduce((n, h) => n + h.recordCount, 0);
+    found = readBatchHeaders(bytes, { stored: true, checkCrc: options.checkCrc ?? true }).reduce((n, h) => n + h.recordCount, 0);
     batches = bytes;
   } else {
     const { records } = decodeChunk(bytes, partition);
@@ -316,6 +326,8 @@ export interface ReadBatchesRequest {
   readonly maxBytes?: number;
   /** How long an empty answer may wait for records. @default 0, at most 20000 */
   readonly waitMs?: number;
+  /** Check each stored batch's CRC32C (false only for a reader that checks it, see {@link storedChunkBatches}). @default true */
+  readonly checkCrc?: boolean;
 }
 
 /** Stored batches from an offset, each with its base offset written in. */
@@ -350,7 +362,7 @@ export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: R
       if (moved && !above && entries.length > 0) continue;
       break;
     }
-    for (const b of await Promise.all(plan.map((p) => readChunkBatches(deps.objects, p.entry, p.chunk)))) {
+    for (const b of await Promise.all(plan.map((p) => readChunkBatches(deps.objects, p.entry, p.chunk, request)))) {
       batches.push(b);
       bytes += b.length;
     }

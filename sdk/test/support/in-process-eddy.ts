@@ -16,6 +16,7 @@
  * core's public API, never around it.
  */
 import { memoryComponents } from '../../../core/adapters/memory/index.js';
+import type { MemoryObjectStore } from '../../../core/adapters/memory/object-store.js';
 import { readSettings } from '../../../core/config.js';
 import { EddyError as CoreError, errorEnvelope } from '../../../core/errors.js';
 import { systemIds } from '../../../core/ids.js';
@@ -89,6 +90,8 @@ export class InProcessEddy implements Transport {
   /** Carries binary bodies the way the Lambda transport does (base64 in the invoke payload). */
   readonly binaryBodies = true;
   readonly runtime: Runtime;
+  /** The memory object store under core (its `tamper` hook simulates corrupt stored data). */
+  readonly objects: MemoryObjectStore;
   readonly log: LoggedRequest[] = [];
   /** Faults consulted in order before each request. */
   faults: Fault[] = [];
@@ -103,9 +106,11 @@ export class InProcessEddy implements Transport {
     this.latencyMs = options.latencyMs ?? 0;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs;
     const clock = { now: () => Date.now() + this.skewMs, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+    const components = memoryComponents(clock, systemIds);
+    this.objects = components.objectStore;
     this.runtime = createRuntime({
       settings: readSettings({}),
-      components: memoryComponents(clock, systemIds),
+      components,
       logger: createLogger('error', () => undefined),
       pollIntervalMs: 25,
     });
