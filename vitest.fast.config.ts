@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -6,6 +7,13 @@ import { defineConfig } from 'vitest/config';
  * mutant of `core/`, so nothing here may start a server or touch the disk.
  */
 export default defineConfig({
+  resolve: {
+    // @eddy/api is a workspace symlink (node_modules/@eddy/api -> api/), which
+    // resolves to the real api/src outside Stryker's sandbox: tests would never
+    // load a mutated api/src/record-batch.ts or crc32c.ts. Resolve it to this
+    // directory's copy instead (the sandbox's, under Stryker).
+    alias: { '@eddy/api': fileURLToPath(new URL('./api/src/index.ts', import.meta.url)) },
+  },
   test: {
     include: ['test/core/**/*.test.ts'],
     // Starts a Python process per case: an interoperability check, not a fast suite.

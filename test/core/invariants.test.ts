@@ -7,7 +7,7 @@ import { memoryComponents } from '../../core/adapters/memory/index.js';
 import { EddyError } from '../../core/errors.js';
 import { seededIds } from '../../core/ids.js';
 import { createEddy } from '../../core/index.js';
-import { checkAppend, checkCovering, checkGroupSave } from '../../core/invariants.js';
+import { checkAbandon, checkAppend, checkCovering, checkGroupSave, checkReserved } from '../../core/invariants.js';
 import type { IndexEntry } from '../../core/model.js';
 import { emptyGroup, type MemberState } from '../../core/groups/state.js';
 import { systemClock } from '../../core/ports.js';
@@ -102,6 +102,52 @@ describe('compaction invariants', () => {
     internal(() => checkCovering([entry(2, [5])], entry(3, [4])));
     expect(() => checkCovering([entry(2, [2]), entry(4, [3]), entry(7, [1])], entry(2, [6]))).not.toThrow();
     expect(() => checkCovering([entry(2, [5])], entry(2, [1, 4]))).not.toThrow();
+  });
+});
+
+describe('reserve protocol invariants', () => {
+  /** An abandoned-range marker over one offset, as a reader writes it. */
+  const abandonedAt = (offset: number, extra: Partial<IndexEntry> = {}): IndexEntry => ({ ...entry(offset, [1]), objectKey: null, chunks: [], abandoned: true, ...extra });
+
+  it('accepts an append that lands exactly on the range it reserved', () => {
+    expect(() => checkReserved(entry(5, [2, 3]), 5, 5)).not.toThrow();
+    expect(() => checkReserved(entry(0, [1]), 0, 1)).not.toThrow();
+  });
+
+  it('refuses an append that starts or ends elsewhere than its reservation, naming both ranges', () => {
+    expect(internal(() => checkReserved(entry(6, [4]), 5, 4)).message).toBe('invariant violated: append to t1/0 covers 6..9, but reserved 5..8');
+    expect(internal(() => checkReserved(entry(5, [3]), 5, 4)).message).toBe('invariant violated: append to t1/0 covers 5..7, but reserved 5..8');
+    expect(internal(() => checkReserved(entry(5, [5]), 5, 4)).message).toBe('invariant violated: append to t1/0 covers 5..9, but reserved 5..8');
+    internal(() => checkReserved(entry(4, [4]), 5, 4));
+  });
+
+  it('refuses a reserved append whose own chunks do not fill its range', () => {
+    expect(internal(() => checkReserved({ ...entry(5, [2]), lastOffset: 7 }, 5, 3)).message).toBe('invariant violated: entry t1/0@5: chunks hold 2 records, range 5..7 needs 3');
+  });
+
+  it('accepts a one-offset abandoned marker in a hole between two entries, or with nothing before it', () => {
+    expect(() => checkAbandon(entry(0, [3]), abandonedAt(3), entry(5, [1]))).not.toThrow();
+    expect(() => checkAbandon(entry(0, [3]), abandonedAt(4), entry(5, [1]))).not.toThrow();
+    expect(() => checkAbandon(undefined, abandonedAt(0), entry(1, [2]))).not.toThrow();
+  });
+
+  it('refuses a marker that holds an object, is not marked abandoned, or covers more than one offset', () => {
+    const message = 'invariant violated: abandoned marker t1/0@3 must cover one offset and hold no object';
+    expect(internal(() => checkAbandon(entry(0, [3]), { ...entry(3, [1]), abandoned: true }, entry(5, [1]))).message).toBe(message);
+    expect(internal(() => checkAbandon(entry(0, [3]), abandonedAt(3, { abandoned: undefined }), entry(5, [1]))).message).toBe(message);
+    expect(internal(() => checkAbandon(entry(0, [3]), abandonedAt(3, { abandoned: false }), entry(5, [1]))).message).toBe(message);
+    expect(internal(() => checkAbandon(entry(0, [3]), abandonedAt(3, { lastOffset: 4 }), entry(5, [1]))).message).toBe(message);
+  });
+
+  it('refuses a marker with a broken range before anything else', () => {
+    expect(internal(() => checkAbandon(undefined, abandonedAt(3, { lastOffset: 2 }), entry(5, [1]))).message).toBe('invariant violated: entry t1/0@3 has range 3..2');
+  });
+
+  it('refuses a marker inside the entry before it, or not below the entry above it, naming where', () => {
+    expect(internal(() => checkAbandon(entry(0, [4]), abandonedAt(3), entry(5, [1]))).message).toBe('invariant violated: abandoned marker at 3 of t1/0 lies inside entry 0..3');
+    internal(() => checkAbandon(entry(0, [5]), abandonedAt(3), entry(5, [1])));
+    expect(internal(() => checkAbandon(entry(0, [3]), abandonedAt(5), entry(5, [1]))).message).toBe('invariant violated: abandoned marker at 5 of t1/0 is not below the later entry 5');
+    internal(() => checkAbandon(undefined, abandonedAt(6), entry(5, [1])));
   });
 });
 
