@@ -619,6 +619,13 @@ export function abandonedMarker(topicId: string, partition: number, base: number
   return { topicId, partition, baseOffset: base, lastOffset: last, objectKey: null, chunks: [], bytes: 0, maxTimestamp: -1, appendedAt: now, producers: {}, abandoned: true };
 }
 
+/**
+ * What a writer that gave up does with its range: `mark` it abandoned,
+ * `release` it to the counter if still the last (else mark it), or, for a
+ * partition's `first` entry, nothing (no range was reserved).
+ */
+type GiveBack = 'mark' | 'release' | 'first';
+
 class PutState {
   /** An attempt may have applied: no later failure may say "nothing applied". */
   ambiguous: EddyError | undefined;
@@ -631,9 +638,11 @@ class PutState {
  * retryable failures at the same base; an ambiguous or lost put is resolved
  * by reading the base (the object key is unique to this request). When it
  * gives up, it abandons its own range with one marker, so readers need not
- * wait for it; if even that fails, the range is a hole readers abandon later.
+ * wait for it — never past what it still owns: after a give-back whose
+ * outcome is unknown, only its base; if even that fails, the range is a hole
+ * readers abandon later (see {@link GiveBack}).
  */
-async function putOwned(deps: ProduceDeps, entry: IndexEntry, put: PutState, releasable = false): Promise<boolean> {
+async function putOwned(deps: ProduceDeps, entry: IndexEntry, put: PutState, giveBack: GiveBack = 'mark'): Promise<boolean> {
   const ours = async (): Promise<boolean> => {
     const [at] = await deps.meta.entriesFrom(entry.topicId, entry.partition, entry.baseOffset, 1);
     return at?.baseOffset === entry.baseOffset && at.objectKey === entry.objectKey && at.chunks[0]?.position === entry.chunks[0]?.position;
@@ -662,16 +671,24 @@ async function putOwned(deps: ProduceDeps, entry: IndexEntry, put: PutState, rel
   // hole is left at all. Never after a put that may have landed (a later
   // reservation would overlap it), nor for an idempotent producer's (the
   // counter records its batch there).
-  if (releasable && !mayHaveLanded) {
+  // A partition's first entry is no reservation: nothing of ours is there,
+  // and the next first appender writes offset 0 itself.
+  if (giveBack === 'first' && !mayHaveLanded) throw last;
+  let markUpTo = entry.lastOffset;
+  if (giveBack === 'release' && !mayHaveLanded) {
     try {
       if (await deps.meta.releaseOffsets(entry.topicId, entry.partition, entry.baseOffset, entry.lastOffset - entry.baseOffset + 1)) throw last;
     } catch (err) {
       if (err === last) throw err;
+      // The give-back may have applied: offsets past our base may now be
+      // reserved by others, who may have written and acknowledged them. Only
+      // our base stays safe to mark (its put and ours race for one key).
+      markUpTo = entry.baseOffset;
     }
   }
   try {
-    // Give the range up ourselves: exactly one of this marker and our entry is stored.
-    if (await deps.meta.appendEntry(abandonedMarker(entry.topicId, entry.partition, entry.baseOffset, entry.lastOffset, deps.clock.now()))) put.ambiguous = undefined;
+    // Give the range up ourselves (never past what we reserved): exactly one of this marker and our entry is stored.
+    if (await deps.meta.appendEntry(abandonedMarker(entry.topicId, entry.partition, entry.baseOffset, markUpTo, deps.clock.now()))) put.ambiguous = undefined;
     else if (await ours()) return true;
     else put.ambiguous = undefined; // a reader's marker holds the base: ours can never land
   } catch {
@@ -695,7 +712,7 @@ async function startCounter(deps: ProduceDeps, topic: TopicRecord, batch: Partit
     if (batch.producer && batch.producer.firstSequence !== 0) checkState(batch, undefined); // throws UNKNOWN_PRODUCER_ID
     const first = entryAt(topic, batch, objectKey, chunk, 0, deps.clock.now());
     checkReserved(first, 0, batch.count);
-    won = await putOwned(deps, first, put);
+    won = await putOwned(deps, first, put, 'first');
     head = won ? first : await deps.meta.headEntry(topic.topicId, batch.partition);
   }
   if (head) await deps.meta.createCounter(topic.topicId, batch.partition, { next: head.lastOffset + 1, producers: head.producers });
@@ -756,7 +773,7 @@ async function appendReserved(deps: ProduceDeps, topic: TopicRecord, batch: Part
       }
       const entry = entryAt(topic, batch, objectKey, chunk, base, deps.clock.now());
       checkReserved(entry, base, batch.count);
-      if (await putOwned(deps, entry, put, !batch.producer)) return base;
+      if (await putOwned(deps, entry, put, batch.producer ? 'mark' : 'release')) return base;
       // A reader abandoned our range before we wrote it: nothing of ours is there; reserve again.
     }
     throw new EddyError('UNAVAILABLE', `partition ${batch.partition}: could not write a reserved range, retry`);

@@ -7,7 +7,9 @@
  * safety must not depend on the timeout, only liveness does.
  *
  * Writers: plain appends; appends whose process dies right after reserving
- * (every later store call fails, so the range stays a hole); idempotent
+ * (every later store call fails, so the range stays a hole); appends whose
+ * entry puts all fail cleanly and whose give-back of the range applies but
+ * answers an unknown outcome (others may reserve inside it); idempotent
  * batches sent twice at once; idempotent batches whose first attempt dies
  * after reserving and whose retry runs on a live process.
  *
@@ -25,7 +27,7 @@ import type { IndexEntry } from '../../../core/model.js';
 import type { Clock, MetadataStore } from '../../../core/ports.js';
 import { seededIds } from '../../../core/ids.js';
 
-type WriterKind = 'plain' | 'dying' | 'idem' | 'idem-dying';
+type WriterKind = 'plain' | 'dying' | 'failing' | 'idem' | 'idem-dying';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | null): string => (b ? new TextDecoder().decode(b) : '');
@@ -61,6 +63,22 @@ function dyingAfterReserve(meta: MetadataStore): MetadataStore {
   });
 }
 
+/** Entry puts with data fail cleanly; a give-back of offsets applies, then its answer is lost. */
+function failingPuts(meta: MetadataStore): MetadataStore {
+  return new Proxy(meta, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        if (prop === 'appendEntry' && (args[0] as IndexEntry).objectKey !== null) throw new EddyError('UNAVAILABLE', 'injected: the put failed');
+        const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (prop === 'releaseOffsets') throw new EddyError('UNKNOWN_OUTCOME', 'injected: the give-back applied, its answer was lost');
+        return out;
+      };
+    },
+  });
+}
+
 function scheduledClock(s: fc.Scheduler): Clock {
   let time = 1_700_000_000_000;
   return {
@@ -73,7 +91,7 @@ function scheduledClock(s: fc.Scheduler): Clock {
 }
 
 const scenario = fc.record({
-  writers: fc.array(fc.record({ kind: fc.constantFrom<WriterKind>('plain', 'plain', 'plain', 'dying', 'dying', 'idem', 'idem-dying'), records: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 10 }),
+  writers: fc.array(fc.record({ kind: fc.constantFrom<WriterKind>('plain', 'plain', 'plain', 'dying', 'dying', 'failing', 'idem', 'idem-dying'), records: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 10 }),
   readers: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
 });
 
@@ -111,6 +129,9 @@ describe('reserve protocol: model of concurrent reservers, dying writers, filler
               });
             if (out) ack(w, n, out);
             else for (let i = 0; i < n; i++) dead.add(`w${w}r${i}`);
+          } else if (kind === 'failing') {
+            await expect(createEddy({ components: { ...stores, metadataStore: failingPuts(meta) }, settings }).log.produce({ topic: 't', records: records(w, n) })).rejects.toBeInstanceOf(EddyError);
+            for (let i = 0; i < n; i++) dead.add(`w${w}r${i}`);
           } else if (kind === 'idem') {
             const [a, b] = await Promise.all([live.produce({ topic: 't', records: records(w, n), producer }), live.produce({ topic: 't', records: records(w, n), producer })]);
             expect(a).toEqual(b);

@@ -108,6 +108,43 @@ describe('reserve protocol: holes', () => {
     ]);
   });
 
+  it('a failed append whose give-back may have applied never marks past its base: a later acknowledged record stays readable', async () => {
+    // Offsets 1..3 are reserved by an append whose puts all fail cleanly. If
+    // it tries to give the range back and that answer is lost after it applied,
+    // the range is no longer its own: others reserve inside it. A marker over
+    // all of 1..3 would then cover their acknowledged records.
+    let acked: Array<{ partition: number; offset: number }> | undefined;
+    const eddy = memoryEddy({
+      settings: RESERVE,
+      wrapMeta: (meta) =>
+        intercept(meta, {
+          appendEntry: async (entry) => {
+            if (entry.objectKey !== null && entry.baseOffset === 1 && entry.lastOffset === 3) throw new EddyError('UNAVAILABLE', 'injected');
+            if (entry.abandoned && entry.baseOffset === 1 && acked === undefined) {
+              // Just before the failed append marks its range: one writer reserves and is slow, another is acknowledged.
+              await meta.reserveOffsets(entry.topicId, 0, 1);
+              acked = await eddy.log.produce({ topic: 't', records: [rec('acked')] });
+            }
+            return meta.appendEntry(entry);
+          },
+          releaseOffsets: async (topicId, partition, base, count) => {
+            await meta.releaseOffsets(topicId, partition, base, count);
+            throw new EddyError('UNKNOWN_OUTCOME', 'injected: the give-back applied, its answer was lost');
+          },
+        }),
+    });
+    const { topicId } = await eddy.log.createTopic({ name: 't' });
+    await eddy.log.produce({ topic: 't', records: [rec('a')] });
+    await expect(eddy.log.produce({ topic: 't', records: [rec('x1'), rec('x2'), rec('x3')] })).rejects.toBeInstanceOf(EddyError);
+    expect(acked).toBeDefined();
+    const stored = await entries(eddy.metadataStore, topicId);
+    for (let i = 1; i < stored.length; i++) expect(stored[i]!.baseOffset, 'index ranges overlap').toBeGreaterThan(stored[i - 1]!.lastOffset);
+    eddy.clock.advance(10_000);
+    const out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0, maxRecords: 10 });
+    const read = new Map(out.records.map((r) => [r.offset, dec(r.value)]));
+    expect(read.get(acked![0]!.offset)).toBe('acked');
+  });
+
   it('an idempotent retry writes the batch its dead first attempt reserved, at the reserved offset', async () => {
     const eddy = memoryEddy({ settings: RESERVE });
     const { topicId } = await eddy.log.createTopic({ name: 't' });
