@@ -1,5 +1,6 @@
 /**
- * HTTPS transport: `fetch` against the API's endpoint, SigV4-signed for the
+ * HTTPS transport: `node:http(s)` with keep-alive agents (or a given
+ * `fetch`) against the API's endpoint, SigV4-signed for the
  * `execute-api` service when AWS credentials are available (API Gateway
  * with IAM authorization), unsigned for the local host.
  *
@@ -14,6 +15,7 @@ import { parseBody } from './body.js';
 import { defaultRegion, isLocalEndpoint, regionFromHost, type AwsCredentials, type AwsCredentialsInput } from './credentials.js';
 import { importCommonJs } from '../util/import.js';
 import { networkError } from './network-errors.js';
+import { NodeHttpClient } from './node-http.js';
 import type { Transport, TransportRequest, TransportRequestOptions, TransportResponse } from './types.js';
 
 /**
@@ -34,7 +36,10 @@ export interface HttpTransportOptions {
   readonly region?: string;
   /** Credentials for signing. @default the AWS SDK's standard provider chain */
   readonly credentials?: AwsCredentialsInput;
-  /** The fetch implementation (tests inject one). @default globalThis.fetch */
+  /**
+   * A fetch implementation to send requests with (tests, proxies, custom
+   * dispatchers). @default none: `node:http`/`node:https` with keep-alive agents, released by `close()`
+   */
   readonly fetch?: typeof fetch;
 }
 
@@ -49,12 +54,15 @@ export function describeForeignBody(text: string, contentType: string | null): s
   return `${type || 'a non-JSON body'} ${JSON.stringify(start.length > 60 ? `${start.slice(0, 60)}…` : start)}`;
 }
 
-/** Sends API requests over HTTP(S) with `fetch`. */
+/** Sends API requests over HTTP(S): `node:http(s)` with keep-alive agents, or the `fetch` given in the options. */
 export class HttpTransport implements Transport {
   /** Carries binary bodies (`application/vnd.eddy.batches`) as they are. */
   readonly binaryBodies = true;
   private readonly base: URL;
-  private readonly fetchImpl: typeof fetch;
+  /** The given `fetch`, when one was given. */
+  private readonly fetchImpl: typeof fetch | undefined;
+  /** Otherwise requests go over node:http(s) with keep-alive agents. */
+  private readonly node: NodeHttpClient | undefined;
   private readonly signing: SigningMode;
   private readonly region: string;
   private readonly credentialsOption: AwsCredentialsInput | undefined;
@@ -68,7 +76,8 @@ export class HttpTransport implements Transport {
     }
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.base = base;
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.fetchImpl = options.fetch;
+    this.node = options.fetch ? undefined : new NodeHttpClient();
     this.signing = options.signing ?? 'auto';
     if (!['auto', 'always', 'never'].includes(this.signing)) {
       throw new RangeError(`signing must be 'auto', 'always' or 'never', got ${JSON.stringify(this.signing)}`);
@@ -108,7 +117,7 @@ export class HttpTransport implements Transport {
         headers: { ...headers, host: url.host },
         ...(body !== undefined ? { body } : {}),
       });
-      // fetch sets Host itself, from the same URL that was signed.
+      // node:http and fetch set Host themselves, from the same URL that was signed.
       const { host: _host, ...rest } = signed.headers;
       headers = rest;
     }
@@ -116,16 +125,24 @@ export class HttpTransport implements Transport {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const what = `${req.method} ${req.path}`;
-    let res: Response;
+    let status: number;
+    let contentType: string | null;
     let text: string;
     try {
-      res = await this.fetchImpl(url, { method: req.method, headers, ...(body !== undefined ? { body: body as NonNullable<RequestInit['body']> } : {}), signal });
-      const type = res.headers.get('content-type');
-      if (isBatchesMediaType(type)) {
+      if (this.node) {
+        const res = await this.node.send(url, { method: req.method, headers, ...(body !== undefined ? { body } : {}), signal });
+        status = res.status;
+        contentType = res.contentType;
         // A binary answer (application/vnd.eddy.batches, asked for with `accept`): the bytes as they came.
-        return { status: res.status, body: new Uint8Array(await res.arrayBuffer()), contentType: type! };
+        if (isBatchesMediaType(contentType)) return { status, body: new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength), contentType: contentType! };
+        text = res.body.toString('utf8');
+      } else {
+        const res = await this.fetchImpl!(url, { method: req.method, headers, ...(body !== undefined ? { body: body as NonNullable<RequestInit['body']> } : {}), signal });
+        status = res.status;
+        contentType = res.headers.get('content-type');
+        if (isBatchesMediaType(contentType)) return { status, body: new Uint8Array(await res.arrayBuffer()), contentType: contentType! };
+        text = await res.text();
       }
-      text = await res.text();
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;
       throw networkError(err, what);
@@ -135,15 +152,19 @@ export class HttpTransport implements Transport {
       // Not JSON. Eddy always answers JSON, so a success that is not JSON, or an HTML page, comes from
       // some other server (a web server on the port, a login proxy): say so in one line rather than
       // hand its page to the caller. A short text error (a proxy's "Bad Gateway") stays as it is.
-      const contentType = res.headers.get('content-type');
       const page = /^text\/html\b/i.test(contentType ?? '') || /^\s*<(!doctype html|html)/i.test(text);
-      if (res.status < 400 || page) {
-        const foreign = `${this.base.origin} answered HTTP ${res.status} with ${describeForeignBody(text, contentType)}, not Eddy's JSON API: is the endpoint (EDDY_ENDPOINT) an Eddy API?`;
-        if (res.status < 400) throw new EddyError('INVALID_REQUEST', `${what}: ${foreign}`, { status: res.status });
-        return { status: res.status, body: foreign };
+      if (status < 400 || page) {
+        const foreign = `${this.base.origin} answered HTTP ${status} with ${describeForeignBody(text, contentType)}, not Eddy's JSON API: is the endpoint (EDDY_ENDPOINT) an Eddy API?`;
+        if (status < 400) throw new EddyError('INVALID_REQUEST', `${what}: ${foreign}`, { status });
+        return { status, body: foreign };
       }
     }
-    return { status: res.status, body: parsed };
+    return { status, body: parsed };
+  }
+
+  /** Releases the keep-alive connections (the built-in client's; a given `fetch` manages its own). */
+  close(): void {
+    this.node?.close();
   }
 
   private getSigner(): Promise<SignatureV4 | null> {

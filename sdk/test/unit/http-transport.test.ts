@@ -1,5 +1,12 @@
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EddyError } from '../../src/errors.js';
 import { HttpTransport } from '../../src/transport/http.js';
@@ -174,5 +181,104 @@ describe('HttpTransport network failures', () => {
     const err = await new HttpTransport({ endpoint }).request(post, { timeoutMs: 5000, signal: controller.signal }).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(EddyError);
     expect((err as Error).name).toBe('AbortError');
+  });
+});
+
+describe('HttpTransport connections (node:http keep-alive, no fetch given)', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((c) => c()));
+  });
+
+  /** A JSON server that records every connection it accepts and when each closes. */
+  async function countingServer(make: (handler: RequestListener) => HttpServer = (h) => createHttpServer(h)): Promise<{ port: number; opened: number; closed: Promise<void>[] }> {
+    const stats = { port: 0, opened: 0, closed: [] as Promise<void>[] };
+    const server = make((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ method: req.method, url: req.url }));
+      });
+    });
+    server.on(server instanceof HttpsServer ? 'secureConnection' : 'connection', (socket: Socket) => {
+      stats.opened++;
+      stats.closed.push(new Promise((r) => socket.once('close', () => r())));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    stats.port = (server.address() as AddressInfo).port;
+    closers.push(async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+    return stats;
+  }
+
+  const produce = { method: 'POST', path: '/v1/topics/t/records', body: { records: [{ value: 'eA==' }] } } as const;
+
+  it('reuses one connection for requests one after another', async () => {
+    const server = await countingServer();
+    const t = new HttpTransport({ endpoint: `http://127.0.0.1:${server.port}` });
+    for (let i = 0; i < 5; i++) {
+      expect(await t.request(produce, { timeoutMs: 2000 })).toEqual({ status: 200, body: { method: 'POST', url: '/v1/topics/t/records' } });
+    }
+    expect(server.opened).toBe(1);
+    t.close();
+  });
+
+  it('close() releases the connections', async () => {
+    const server = await countingServer();
+    const t = new HttpTransport({ endpoint: `http://127.0.0.1:${server.port}` });
+    await Promise.all([t.request(produce, { timeoutMs: 2000 }), t.request(produce, { timeoutMs: 2000 })]);
+    expect(server.opened).toBe(2);
+    t.close();
+    // The server sees both sockets close (they would otherwise stay open for its keep-alive timeout, 5 s).
+    await Promise.all(server.closed);
+  });
+
+  it('uses the fetch it is given instead', async () => {
+    const server = await countingServer();
+    const { fetch, calls } = capturingFetch(200, '{"from":"fetch"}');
+    const t = new HttpTransport({ endpoint: `http://127.0.0.1:${server.port}`, fetch });
+    expect(await t.request(produce, { timeoutMs: 2000 })).toEqual({ status: 200, body: { from: 'fetch' } });
+    expect(calls).toHaveLength(1);
+    expect(server.opened).toBe(0);
+    t.close();
+  });
+
+  const openssl = spawnSync('openssl', ['version']).status === 0;
+
+  /** A self-signed certificate for 127.0.0.1 and localhost (Node's crypto makes keys, not certificates: the openssl CLI does). */
+  function selfSigned(dir: string): { key: string; cert: string; certFile: string } {
+    const keyFile = join(dir, 'key.pem');
+    const certFile = join(dir, 'cert.pem');
+    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost'];
+    const made = spawnSync('openssl', [...args, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+    return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
+  }
+
+  it.skipIf(!openssl)('HTTPS: refuses an untrusted certificate as not sent (UNAVAILABLE), and reuses the connection once trusted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eddy-https-'));
+    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const { key, cert, certFile } = selfSigned(dir);
+    const server = await countingServer((h) => createHttpsServer({ key, cert }, h));
+    const endpoint = `https://127.0.0.1:${server.port}`;
+
+    const err = await new HttpTransport({ endpoint }).request(produce, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('DEPTH_ZERO_SELF_SIGNED_CERT') });
+
+    // Trust is process-wide (NODE_EXTRA_CA_CERTS is read at start-up), so the trusted client runs in a child process.
+    const script = `
+      import { HttpTransport } from ${JSON.stringify(new URL('../../src/transport/http.ts', import.meta.url).pathname)};
+      const t = new HttpTransport({ endpoint: ${JSON.stringify(endpoint)} });
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(await t.request(${JSON.stringify(produce)}, { timeoutMs: 5000 }));
+      t.close();
+      console.log(JSON.stringify(answers));`;
+    // Asynchronously: the server answers from this process.
+    const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile }, timeout: 30_000 });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual(Array(3).fill({ status: 200, body: { method: 'POST', url: '/v1/topics/t/records' } }));
+    expect(server.opened).toBe(1); // one TLS session for the three requests (the refused handshake never completed)
   });
 });

@@ -1,0 +1,92 @@
+/**
+ * Requests over `node:http` / `node:https` with keep-alive agents: the HTTP
+ * transport's default when no `fetch` is given. Compared with the global
+ * `fetch` (undici behind WHATWG streams and Request/Response objects), a
+ * request body goes to the socket as it is and the answer comes back as one
+ * Buffer, which matters on the produce path (one ~1 MB body per request).
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** One request as {@link NodeHttpClient.send} takes it. */
+export interface NodeHttpRequest {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string | Uint8Array;
+  readonly signal: AbortSignal;
+}
+
+/** The answer: status, Content-Type and the whole body. */
+export interface NodeHttpResponse {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly body: Buffer;
+}
+
+/** Options of {@link NodeHttpClient}. */
+export interface NodeHttpClientOptions {
+  /** Sockets kept per origin (idle and busy). @default Infinity (Node's default) */
+  readonly maxSockets?: number;
+}
+
+/**
+ * Sends requests on keep-alive connections, one agent per protocol; `close()`
+ * releases their sockets. An idle socket does not keep the process alive, and
+ * is dropped a second before the server's announced `Keep-Alive: timeout`
+ * (Node's agent), so a request rarely meets a connection the server is closing.
+ */
+export class NodeHttpClient {
+  private readonly http: HttpAgent;
+  private readonly https: HttpsAgent;
+
+  /** @param options - agent limits. */
+  constructor(options: NodeHttpClientOptions = {}) {
+    const agent = { keepAlive: true, ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}) };
+    this.http = new HttpAgent(agent);
+    this.https = new HttpsAgent(agent);
+  }
+
+  /**
+   * Sends one request and reads the whole answer. Rejects with the socket's
+   * error (its `code` kept, for `networkError`) or with the signal's reason.
+   */
+  send(url: URL, req: NodeHttpRequest): Promise<NodeHttpResponse> {
+    const https = url.protocol === 'https:';
+    const headers: Record<string, string | number> = { ...req.headers };
+    if (req.body !== undefined) headers['content-length'] = typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.byteLength;
+    return new Promise<NodeHttpResponse>((resolve, reject) => {
+      if (req.signal.aborted) {
+        reject(req.signal.reason);
+        return;
+      }
+      const options = { method: req.method, headers, agent: https ? this.https : this.http, signal: req.signal };
+      const onResponse = (res: IncomingMessage): void => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('end', () => {
+          const type = res.headers['content-type'];
+          resolve({ status: res.statusCode ?? 0, contentType: type ?? null, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+        });
+        res.on('error', (err: Error) => reject(req.signal.aborted ? req.signal.reason : err));
+        // The connection closed before the whole answer came (a resolved promise ignores this).
+        res.on('close', () => {
+          if (!res.complete) reject(req.signal.aborted ? req.signal.reason : Object.assign(new Error('connection closed before the whole answer came'), { code: 'ECONNRESET' }));
+        });
+      };
+      const request = https ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
+      // An abort (caller or timeout) destroys the request with an AbortError whose cause is the reason.
+      request.on('error', (err: Error) => reject(req.signal.aborted ? req.signal.reason : err));
+      request.end(req.body);
+    });
+  }
+
+  /** Destroys the agents' sockets, idle and busy (a request still in flight fails): releases every connection. */
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
