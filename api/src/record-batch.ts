@@ -565,13 +565,23 @@ function headerNameBytes(name: string): Uint8Array {
 const NO_HEADERS: ReadonlyArray<readonly [string, Uint8Array | null]> = [];
 
 /**
- * Encodes records as one RecordBatch v2: baseTimestamp is the smallest
- * timestamp, maxTimestamp the largest, offset deltas 0..n-1, CreateTime,
- * CRC32C computed. Uncompressed batches are written straight into one
- * buffer of the exact size. An empty record list is `INVALID_REQUEST`, as is
- * a timestamp that is neither -1 nor a non-negative safe integer.
+ * A batch sized but not yet written ({@link planBatch}): write it straight
+ * into the buffer that carries it (a produce request body), with no copy.
  */
-export function encodeBatch(input: EncodeBatchInput): Uint8Array {
+export interface BatchPlan {
+  /** Bytes of the whole batch, prefix included. */
+  readonly size: number;
+  /** Writes the batch, CRC32C computed, into `out[at, at + size)`. */
+  write(out: Uint8Array, at: number): void;
+}
+
+/**
+ * Plans one RecordBatch v2 of `input` as {@link encodeBatch} encodes it:
+ * checks the records and computes the size (a compressed batch is
+ * compressed here), so that the caller can allocate the final buffer and
+ * `write` the batch into it. Same errors as {@link encodeBatch}.
+ */
+export function planBatch(input: EncodeBatchInput): BatchPlan {
   const { records } = input;
   const count = records.length;
   const hooks = input.hooks;
@@ -614,48 +624,69 @@ export function encodeBatch(input: EncodeBatchInput): Uint8Array {
     recordsSize += varintSize(size) + size;
   }
 
-  // Pass 2: write. Uncompressed records go straight after the header.
-  const plain = codec === 'none';
-  const out0 = new Uint8Array(plain ? BATCH_HEADER_BYTES + recordsSize : recordsSize);
-  let pos = plain ? BATCH_HEADER_BYTES : 0;
-  const buf = out0;
-  for (let i = 0; i < count; i++) {
-    const r = records[i]!;
-    pos = putVarint(buf, pos, bodySizes[i]!);
-    buf[pos++] = 0;
-    pos = putVarint(buf, pos, r.timestamp - minTs);
-    pos = putVarint(buf, pos, i);
-    pos = putBytes(buf, pos, r.key);
-    pos = putBytes(buf, pos, r.value);
-    const headers = r.headers ?? NO_HEADERS;
-    pos = putVarint(buf, pos, headers.length);
-    const keys = headerKeys[i];
-    for (let h = 0; h < headers.length; h++) {
-      pos = putBytes(buf, pos, keys![h]!);
-      pos = putBytes(buf, pos, headers[h]![1]);
+  /** Pass 2: the records from `pos` on. */
+  const writeRecords = (buf: Uint8Array, pos: number): void => {
+    for (let i = 0; i < count; i++) {
+      const r = records[i]!;
+      pos = putVarint(buf, pos, bodySizes[i]!);
+      buf[pos++] = 0;
+      pos = putVarint(buf, pos, r.timestamp - minTs);
+      pos = putVarint(buf, pos, i);
+      pos = putBytes(buf, pos, r.key);
+      pos = putBytes(buf, pos, r.value);
+      const headers = r.headers ?? NO_HEADERS;
+      pos = putVarint(buf, pos, headers.length);
+      const keys = headerKeys[i];
+      for (let h = 0; h < headers.length; h++) {
+        pos = putBytes(buf, pos, keys![h]!);
+        pos = putBytes(buf, pos, headers[h]![1]);
+      }
     }
-  }
+  };
 
-  let out = out0;
-  if (!plain) {
-    const compressed = hooks!.compress!(codec, out0);
-    out = new Uint8Array(BATCH_HEADER_BYTES + compressed.length);
-    out.set(compressed, BATCH_HEADER_BYTES);
+  // Uncompressed records are written in place by `write`; compressed ones now, to know their size.
+  let compressed: Uint8Array | undefined;
+  if (codec !== 'none') {
+    const plain = new Uint8Array(recordsSize);
+    writeRecords(plain, 0);
+    compressed = hooks!.compress!(codec, plain);
   }
-  const view = viewOf(out);
-  view.setBigInt64(0, BigInt(input.baseOffset ?? 0));
-  view.setInt32(8, out.length - BATCH_PREFIX_BYTES);
-  view.setInt32(12, input.partitionLeaderEpoch ?? -1);
-  view.setInt8(16, RECORD_BATCH_MAGIC);
-  view.setInt16(21, codecId);
-  view.setInt32(23, count - 1);
-  view.setBigInt64(27, BigInt(minTs));
-  view.setBigInt64(35, BigInt(maxTs));
-  view.setBigInt64(43, input.producerId ?? -1n);
-  view.setInt16(51, input.producerEpoch ?? -1);
-  view.setInt32(53, input.baseSequence ?? -1);
-  view.setInt32(57, count);
-  view.setUint32(17, crc32c(out, CRC_START, out.length));
+  const size = BATCH_HEADER_BYTES + (compressed ? compressed.length : recordsSize);
+  return {
+    size,
+    write(out: Uint8Array, at: number): void {
+      if (compressed) out.set(compressed, at + BATCH_HEADER_BYTES);
+      else writeRecords(out, at + BATCH_HEADER_BYTES);
+      const view = viewOf(out);
+      view.setBigInt64(at, BigInt(input.baseOffset ?? 0));
+      view.setInt32(at + 8, size - BATCH_PREFIX_BYTES);
+      view.setInt32(at + 12, input.partitionLeaderEpoch ?? -1);
+      view.setInt8(at + 16, RECORD_BATCH_MAGIC);
+      view.setInt16(at + 21, codecId);
+      view.setInt32(at + 23, count - 1);
+      view.setBigInt64(at + 27, BigInt(minTs));
+      view.setBigInt64(at + 35, BigInt(maxTs));
+      view.setBigInt64(at + 43, input.producerId ?? -1n);
+      view.setInt16(at + 51, input.producerEpoch ?? -1);
+      view.setInt32(at + 53, input.baseSequence ?? -1);
+      view.setInt32(at + 57, count);
+      view.setUint32(at + 17, crc32c(out, at + CRC_START, at + size));
+    },
+  };
+}
+
+/**
+ * Encodes records as one RecordBatch v2: baseTimestamp is the smallest
+ * timestamp, maxTimestamp the largest, offset deltas 0..n-1, CreateTime,
+ * CRC32C computed. Uncompressed batches are written straight into one
+ * buffer of the exact size ({@link planBatch}). An empty record list is
+ * `INVALID_REQUEST`, as is a timestamp that is neither -1 nor a
+ * non-negative safe integer.
+ */
+export function encodeBatch(input: EncodeBatchInput): Uint8Array {
+  const plan = planBatch(input);
+  const out = new Uint8Array(plan.size);
+  plan.write(out, 0);
   return out;
 }
 

@@ -45,7 +45,7 @@
  * any other.
  */
 import type { ErrorCode } from './errors.js';
-import { BatchError, COMPRESSION_CODECS, type BatchHooks, type CompressionCodec } from './record-batch.js';
+import { BatchError, COMPRESSION_CODECS, type BatchHooks, type BatchPlan, type CompressionCodec } from './record-batch.js';
 
 /** The media type of the binary wire format. */
 export const BATCHES_MEDIA_TYPE = 'application/vnd.eddy.batches';
@@ -113,11 +113,26 @@ function checkMagic(bytes: Uint8Array, kind: number, what: string, hooks: BatchH
   if (bytes[5] !== kind) throw wireError(hooks, 'INVALID_REQUEST', `${what}: kind 0x${bytes[5]!.toString(16)} is not ${kind === KIND_PRODUCE ? "a produce request ('P')" : "a fetch answer ('F')"}`);
 }
 
-/** Encodes a binary produce request (see the module comment). Batches are copied in, not re-encoded. */
-export function encodeProduceRequest(request: WireProduceRequest): Uint8Array {
+/** A binary produce request to encode: each partition's batch as bytes, or planned ({@link planBatch}) to be written straight into the body. */
+export interface WireProduceRequestInput {
+  /** As in {@link WireProduceRequest}. */
+  readonly producerId?: string;
+  /** As in {@link WireProduceRequest}. */
+  readonly producerEpoch?: number;
+  /** One entry per partition. */
+  readonly partitions: ReadonlyArray<Omit<WirePartitionBatch, 'batch'> & { readonly batch: Uint8Array | BatchPlan }>;
+}
+
+/**
+ * Encodes a binary produce request (see the module comment). Batches given
+ * as bytes are copied in; planned ones are written into the body, with no
+ * intermediate buffer.
+ */
+export function encodeProduceRequest(request: WireProduceRequestInput): Uint8Array {
   const id = request.producerId === undefined ? new Uint8Array(0) : utf8.encode(request.producerId);
+  const sizeOf = (b: Uint8Array | BatchPlan): number => (b instanceof Uint8Array ? b.length : b.size);
   let size = 6 + 2 + id.length + 4 + 4;
-  for (const p of request.partitions) size += 12 + p.batch.length;
+  for (const p of request.partitions) size += 12 + sizeOf(p.batch);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   writeMagic(out, KIND_PRODUCE);
@@ -128,11 +143,13 @@ export function encodeProduceRequest(request: WireProduceRequest): Uint8Array {
   view.setInt32(pos + 4, request.partitions.length);
   pos += 8;
   for (const p of request.partitions) {
+    const length = sizeOf(p.batch);
     view.setInt32(pos, p.partition);
     view.setInt32(pos + 4, p.sequence ?? -1);
-    view.setInt32(pos + 8, p.batch.length);
-    out.set(p.batch, pos + 12);
-    pos += 12 + p.batch.length;
+    view.setInt32(pos + 8, length);
+    if (p.batch instanceof Uint8Array) out.set(p.batch, pos + 12);
+    else p.batch.write(out, pos + 12);
+    pos += 12 + length;
   }
   return out;
 }

@@ -13,12 +13,12 @@ import {
   batchesAccept,
   decodeBatches,
   decodeFetchAnswer,
-  encodeBatch,
   encodeProduceRequest,
+  planBatch,
   type BatchHooks,
   type BatchRecord,
   type BatchRecordInput,
-  type WirePartitionBatch,
+  type WireProduceRequestInput,
 } from '@eddy/api';
 import { EddyError } from './errors.js';
 import { useNativeCrc32c } from './util/native-crc32c.js';
@@ -121,10 +121,11 @@ export function encodeBinaryProduce(input: PutRecordsInput, now: number): Binary
     group.indexes.push(i);
   });
   const idempotent = input.producerId !== undefined;
-  const partitions: WirePartitionBatch[] = [];
+  // Each batch is planned (sized), then written straight into the body: no copy of the records.
+  const partitions: Array<WireProduceRequestInput['partitions'][number]> = [];
   for (const [partition, g] of groups) {
     const sequence = input.sequences?.[String(partition)];
-    partitions.push({ partition, ...(idempotent && sequence !== undefined ? { sequence } : {}), batch: encodeBatch({ records: g.records, hooks: SDK_BATCH_HOOKS }) });
+    partitions.push({ partition, ...(idempotent && sequence !== undefined ? { sequence } : {}), batch: planBatch({ records: g.records, hooks: SDK_BATCH_HOOKS }) });
   }
   const body = encodeProduceRequest({ ...(idempotent ? { producerId: input.producerId, producerEpoch: input.producerEpoch ?? 0 } : {}), partitions });
   return { body, indexes: new Map([...groups].map(([p, g]) => [p, g.indexes])) };

@@ -5,6 +5,7 @@
  * accounting, batching and the request limit count.
  */
 import { EddyError } from '../errors.js';
+import type { PutRecord } from '../types.js';
 import type { WireFormat } from '../wire.js';
 
 /** A message value: text, bytes, or anything else serialized by the producer's `serializer` (JSON by default). */
@@ -136,6 +137,23 @@ function binaryMessage(keyBytes: Uint8Array | null, valueBytes: Uint8Array, head
   if (keyBytes) wire.key = keyBytes;
   if (wireHeaders) wire.headers = wireHeaders;
   return { keyBytes, wire, payloadBytes, wireBytes: Math.ceil((batchBytes * 4) / 3) };
+}
+
+/**
+ * The record a produce request carries for an encoded message sent to
+ * `partition`. Built field by field, without an object spread: this runs per
+ * record on every request. A binary record has every field (one shape for
+ * all, `undefined` where the message has none); a JSON one only those it
+ * has.
+ */
+export function wireRecord(message: EncodedMessage, partition: number): PutRecord {
+  const w = message.wire;
+  if (w.value instanceof Uint8Array) return { key: w.key, value: w.value, headers: w.headers, timestamp: w.timestamp, partition };
+  const record: { key?: string | Uint8Array; value: string | Uint8Array; headers?: Record<string, string | Uint8Array>; timestamp?: number; partition: number } = { value: w.value, partition };
+  if (w.key !== undefined) record.key = w.key;
+  if (w.headers !== undefined) record.headers = w.headers;
+  if (w.timestamp !== undefined) record.timestamp = w.timestamp;
+  return record;
 }
 
 /** `,"partition":1000` plus the separating comma. */

@@ -21,7 +21,7 @@ import { createDefaultPartitioner, type Partitioner } from '../partitioner.js';
 import { RetryPolicy, type RetryOptions } from '../retry.js';
 import type { PutRecordsInput, PutRecordsOutput } from '../types.js';
 import { Semaphore, sleep } from '../util/async.js';
-import { encodeMessage, jsonSerializer, type EncodedMessage, type Message, type ProducerEncoding, type Serializer } from './message.js';
+import { encodeMessage, jsonSerializer, wireRecord, type EncodedMessage, type Message, type ProducerEncoding, type Serializer } from './message.js';
 import { MetadataCache } from './metadata.js';
 import { MAX_REQUEST_BYTES } from './limits.js';
 import { AdaptiveLinger, AWS_PRODUCER_DEFAULTS, FILL_RATIO, LOCAL_PRODUCER_DEFAULTS } from './linger.js';
@@ -472,7 +472,7 @@ export class Producer {
   private async dispatch(batch: Batch): Promise<void> {
     const { topic: t, records } = batch;
     const ordered = [...records.values()].flat();
-    const wire = ordered.map((r) => ({ ...r.message.wire, partition: r.partition }));
+    const wire = ordered.map((r) => wireRecord(r.message, r.partition));
     const input = (): PutRecordsInput => ({
       topic: t.topic,
       encoding: this.encoding,
