@@ -86,6 +86,24 @@ describe('long poll', () => {
     }
     expect((await log.readBatches({ topic: 't', partition: 0, offset: 0, waitMs: 0 })).batches).toEqual([]);
   });
+
+  it('a binary-route read waiting on an empty partition is answered by the batch produced to it on that route', async () => {
+    const log = stoppedLog();
+    await log.createTopic({ name: 't', partitions: 2 });
+    const waiting = log.fetchBatches({ topic: 't', partition: 1, offset: 0, waitMs: 20_000 });
+    await settle();
+    await log.produceBatches({ topic: 't', partitions: [{ partition: 1, batch: batch('late') }] });
+    const answer = await answerOf(waiting);
+    expect(answer !== 'still waiting' && [answer.batches.length, answer.nextOffset]).toEqual([1, 1]);
+  });
+
+  it('a binary-route read refuses limits it cannot honour before waiting', async () => {
+    const log = stoppedLog();
+    await log.createTopic({ name: 't' });
+    const err = await expectCode(log.fetchBatches({ topic: 't', partition: 0, offset: 0, waitMs: 20_001 }), 'INVALID_REQUEST');
+    expect(err.message).toContain('waitMs must be from 0 to 20000, got 20001');
+    await expectCode(log.fetchBatches({ topic: 't', partition: 0, offset: 0, maxRecords: 10_001 }), 'INVALID_REQUEST');
+  });
 });
 
 describe('topic listing', () => {
