@@ -70,14 +70,10 @@ export interface MetadataStore {
    * new state in the same update, only if its stored state still equals
    * `producer.expected`. Undefined when there is no counter or the producer
    * condition failed. An ambiguous failure only skips offsets (a hole that
-   * readers abandon), so it is translated like a read.
+   * readers abandon), so it is translated like a read. The counter only ever
+   * moves forward: there is no way to give a reservation back.
    */
   reserveOffsets(topicId: string, partition: number, count: number, producer?: ReservationProducer): Promise<number | undefined>;
-  /**
-   * Gives back the reservation `[base, base + count)` if it is still the last
-   * one (the counter still stands at `base + count`); false otherwise.
-   */
-  releaseOffsets(topicId: string, partition: number, base: number, count: number): Promise<boolean>;
   /** Deletes a partition's counter (reclaiming a deleted topic). */
   deleteCounter(topicId: string, partition: number): Promise<void>;
   /**

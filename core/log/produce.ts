@@ -620,11 +620,11 @@ export function abandonedMarker(topicId: string, partition: number, base: number
 }
 
 /**
- * What a writer that gave up does with its range: `mark` it abandoned,
- * `release` it to the counter if still the last (else mark it), or, for a
- * partition's `first` entry, nothing (no range was reserved).
+ * What a writer that gave up does with its range: `mark` it abandoned, or,
+ * for a partition's `first` entry (no range was reserved), nothing when no
+ * attempt can have applied.
  */
-type GiveBack = 'mark' | 'release' | 'first';
+type GiveBack = 'mark' | 'first';
 
 class PutState {
   /** An attempt may have applied: no later failure may say "nothing applied". */
@@ -638,9 +638,10 @@ class PutState {
  * retryable failures at the same base; an ambiguous or lost put is resolved
  * by reading the base (the object key is unique to this request). When it
  * gives up, it abandons its own range with one marker, so readers need not
- * wait for it — never past what it still owns: after a give-back whose
- * outcome is unknown, only its base; if even that fails, the range is a hole
- * readers abandon later (see {@link GiveBack}).
+ * wait for it. It never gives the range back to the counter (the counter
+ * only moves forward: a give-back could move it under an entry that did land,
+ * or, answered ambiguously or resent by the SDK, under a later reservation);
+ * if even the marker fails, the range is a hole readers abandon later.
  */
 async function putOwned(deps: ProduceDeps, entry: IndexEntry, put: PutState, giveBack: GiveBack = 'mark'): Promise<boolean> {
   const ours = async (): Promise<boolean> => {
@@ -648,7 +649,8 @@ async function putOwned(deps: ProduceDeps, entry: IndexEntry, put: PutState, giv
     return at?.baseOffset === entry.baseOffset && at.objectKey === entry.objectKey && at.chunks[0]?.position === entry.chunks[0]?.position;
   };
   let last: unknown;
-  let mayHaveLanded = false;
+  /** Every failure so far promised that nothing was applied (outcome `none`). */
+  let clean = true;
   for (let attempt = 0; attempt < MAX_PUT_ATTEMPTS; attempt++) {
     let taken = false;
     try {
@@ -658,37 +660,21 @@ async function putOwned(deps: ProduceDeps, entry: IndexEntry, put: PutState, giv
       return await ours();
     } catch (err) {
       last = err;
-      if (taken) mayHaveLanded = true;
+      // A crash or a timeout after the put applied (INTERNAL, UNKNOWN_OUTCOME,
+      // anything untranslated) may have left our entry stored.
+      if (taken || !(err instanceof EddyError) || err.outcome !== 'none') clean = false;
+      if (err instanceof EddyError && err.code === 'UNKNOWN_OUTCOME') put.ambiguous = err;
       if (!(err instanceof EddyError) || !err.retryable) break;
-      if (err.code === 'UNKNOWN_OUTCOME') {
-        put.ambiguous = err;
-        mayHaveLanded = true;
-      }
     }
     await deps.clock.sleep(backoffMs(attempt, 10, 200, deps.ids.random));
   }
-  // Every attempt failed cleanly: give a still-last reservation back, so no
-  // hole is left at all. Never after a put that may have landed (a later
-  // reservation would overlap it), nor for an idempotent producer's (the
-  // counter records its batch there).
-  // A partition's first entry is no reservation: nothing of ours is there,
-  // and the next first appender writes offset 0 itself.
-  if (giveBack === 'first' && !mayHaveLanded) throw last;
-  let markUpTo = entry.lastOffset;
-  if (giveBack === 'release' && !mayHaveLanded) {
-    try {
-      if (await deps.meta.releaseOffsets(entry.topicId, entry.partition, entry.baseOffset, entry.lastOffset - entry.baseOffset + 1)) throw last;
-    } catch (err) {
-      if (err === last) throw err;
-      // The give-back may have applied: offsets past our base may now be
-      // reserved by others, who may have written and acknowledged them. Only
-      // our base stays safe to mark (its put and ours race for one key).
-      markUpTo = entry.baseOffset;
-    }
-  }
+  // A partition's first entry is no reservation: when nothing of ours can be
+  // there, the next first appender writes offset 0 itself.
+  if (giveBack === 'first' && clean) throw last;
   try {
-    // Give the range up ourselves (never past what we reserved): exactly one of this marker and our entry is stored.
-    if (await deps.meta.appendEntry(abandonedMarker(entry.topicId, entry.partition, entry.baseOffset, markUpTo, deps.clock.now()))) put.ambiguous = undefined;
+    // Give the range up ourselves, exactly the range we reserved (the counter
+    // never hands it out again): exactly one of this marker and our entry is stored.
+    if (await deps.meta.appendEntry(abandonedMarker(entry.topicId, entry.partition, entry.baseOffset, entry.lastOffset, deps.clock.now()))) put.ambiguous = undefined;
     else if (await ours()) return true;
     else put.ambiguous = undefined; // a reader's marker holds the base: ours can never land
   } catch {
@@ -773,7 +759,7 @@ async function appendReserved(deps: ProduceDeps, topic: TopicRecord, batch: Part
       }
       const entry = entryAt(topic, batch, objectKey, chunk, base, deps.clock.now());
       checkReserved(entry, base, batch.count);
-      if (await putOwned(deps, entry, put, batch.producer ? 'mark' : 'release')) return base;
+      if (await putOwned(deps, entry, put)) return base;
       // A reader abandoned our range before we wrote it: nothing of ours is there; reserve again.
     }
     throw new EddyError('UNAVAILABLE', `partition ${batch.partition}: could not write a reserved range, retry`);

@@ -355,20 +355,6 @@ export class DynamoMetadataStore implements MetadataStore {
     }
   }
 
-  releaseOffsets(topicId: string, partition: number, base: number, count: number): Promise<boolean> {
-    return this.conditional(`release offsets ${topicId}/${partition}`, () =>
-      this.db.send(
-        new UpdateItemCommand({
-          TableName: this.topics,
-          Key: { pk: S(counterPk(topicId, partition)) },
-          UpdateExpression: 'SET n = :base',
-          ConditionExpression: 'n = :end',
-          ExpressionAttributeValues: { ':base': N(base), ':end': N(base + count) },
-        }),
-      ),
-    );
-  }
-
   async deleteCounter(topicId: string, partition: number): Promise<void> {
     await this.conditional(`delete offset counter ${topicId}/${partition}`, () =>
       this.db.send(new DeleteItemCommand({ TableName: this.topics, Key: { pk: S(counterPk(topicId, partition)) } })),

@@ -51,14 +51,6 @@ export class MemoryMetadataStore implements MetadataStore {
     return base;
   }
 
-  async releaseOffsets(topicId: string, partition: number, base: number, count: number): Promise<boolean> {
-    const k = `${topicId}#${partition}`;
-    const c = this.counters.get(k);
-    if (c?.next !== base + count) return false;
-    this.counters.set(k, { ...c, next: base });
-    return true;
-  }
-
   async deleteCounter(topicId: string, partition: number): Promise<void> {
     this.counters.delete(`${topicId}#${partition}`);
   }

@@ -184,7 +184,10 @@ export function logContract(kind: AdapterKind, log?: LogOptions): void {
       expect(await countObjects(c.objectStore)).toBe(objectsBefore + 1); // the orphan GC will reclaim
       expect(await readAll(engine, topic, 0)).toEqual([{ offset: 0, value: 'before' }]);
       const [next] = await engine.produce({ topic, records: [{ key: null, value: enc('after') }] });
-      expect(next!.offset).toBe(1);
+      // The reserve protocol never gives offsets back: offset 1 stays a hole (its marker failed too) that a reader
+      // abandons once the entry above it is abandonAfterMs old (0 here), then skips.
+      expect(next!.offset).toBe(log?.appendProtocol === 'reserve' ? 2 : 1);
+      expect(await readAll(createLog(c, { ...log, abandonAfterMs: 0 }), topic, 0, 1)).toEqual([{ offset: next!.offset, value: 'after' }]);
     });
 
     it('recognises its own append after an ambiguous index write: no duplicate, no gap', async () => {

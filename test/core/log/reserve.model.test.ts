@@ -8,8 +8,8 @@
  *
  * Writers: plain appends; appends whose process dies right after reserving
  * (every later store call fails, so the range stays a hole); appends whose
- * entry puts all fail cleanly and whose give-back of the range applies but
- * answers an unknown outcome (others may reserve inside it); idempotent
+ * entry puts all fail cleanly, so they mark their own range abandoned while
+ * others reserve and write after it; idempotent
  * batches sent twice at once; idempotent batches whose first attempt dies
  * after reserving and whose retry runs on a live process.
  *
@@ -63,7 +63,7 @@ function dyingAfterReserve(meta: MetadataStore): MetadataStore {
   });
 }
 
-/** Entry puts with data fail cleanly; a give-back of offsets applies, then its answer is lost. */
+/** Entry puts with data fail cleanly (the append then marks its own range abandoned). */
 function failingPuts(meta: MetadataStore): MetadataStore {
   return new Proxy(meta, {
     get(target, prop, receiver) {
@@ -72,7 +72,6 @@ function failingPuts(meta: MetadataStore): MetadataStore {
       return async (...args: unknown[]) => {
         if (prop === 'appendEntry' && (args[0] as IndexEntry).objectKey !== null) throw new EddyError('UNAVAILABLE', 'injected: the put failed');
         const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        if (prop === 'releaseOffsets') throw new EddyError('UNKNOWN_OUTCOME', 'injected: the give-back applied, its answer was lost');
         return out;
       };
     },

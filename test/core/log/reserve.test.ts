@@ -2,8 +2,9 @@
  * The reserve append protocol's hole handling, step by step
  * (docs/design.md §3.1): a hole stops readers until the entry above it is
  * `abandonAfterMs` old, then one abandoned marker per offset lets them pass;
- * a writer whose range was abandoned reserves again; a failed append gives its
- * range back or abandons it itself; an idempotent retry writes the batch its
+ * a writer whose range was abandoned reserves again; a failed append abandons
+ * exactly its own range, and the counter never moves back (not even under a
+ * put that applied and then failed); an idempotent retry writes the batch its
  * dead first attempt reserved.
  */
 import { describe, expect, it } from 'vitest';
@@ -76,18 +77,14 @@ describe('reserve protocol: holes', () => {
     ]);
   });
 
-  it('an append whose puts all fail abandons its own range when another reservation follows it: readers pass at once', async () => {
+  it('an append whose puts all fail abandons its own range (the counter never takes it back): readers pass at once', async () => {
     let failing = true;
-    let other: number | undefined;
     const eddy = memoryEddy({
       settings: RESERVE,
       wrapMeta: (meta) =>
         intercept(meta, {
           appendEntry: async (entry) => {
-            if (failing && entry.objectKey !== null && entry.baseOffset === 1) {
-              other ??= await meta.reserveOffsets(entry.topicId, 0, 1); // someone reserves after us
-              throw new EddyError('UNAVAILABLE', 'injected');
-            }
+            if (failing && entry.objectKey !== null && entry.baseOffset === 1) throw new EddyError('UNAVAILABLE', 'injected');
             return meta.appendEntry(entry);
           },
         }),
@@ -96,10 +93,8 @@ describe('reserve protocol: holes', () => {
     await eddy.log.produce({ topic: 't', records: [rec('a')] });
     await expect(eddy.log.produce({ topic: 't', records: [rec('lost')] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     failing = false;
-    expect(other).toBe(2);
-    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 3 }); // not given back: 2 was reserved after it
+    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 2 }); // never given back
     expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ lastOffset: 1, objectKey: null, abandoned: true });
-    await eddy.metadataStore.releaseOffsets(topicId, 0, 2, 1); // the other reservation gives its range back
     expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 2 }]);
     const out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 }); // no clock advance needed
     expect(out.records.map((r) => [r.offset, dec(r.value)])).toEqual([
@@ -108,11 +103,12 @@ describe('reserve protocol: holes', () => {
     ]);
   });
 
-  it('a failed append whose give-back may have applied never marks past its base: a later acknowledged record stays readable', async () => {
-    // Offsets 1..3 are reserved by an append whose puts all fail cleanly. If
-    // it tries to give the range back and that answer is lost after it applied,
-    // the range is no longer its own: others reserve inside it. A marker over
-    // all of 1..3 would then cover their acknowledged records.
+  it('a failed append marks exactly the range it reserved, never a later acknowledged record', async () => {
+    // Offsets 1..3 are reserved by an append whose puts all fail cleanly. It
+    // once gave the range back (releaseOffsets) and, when that answer was lost
+    // after it applied, marked all of 1..3 although others had reserved inside
+    // it meanwhile: the marker covered their acknowledged records. The
+    // counter now never moves back, so the range stays the appender's own.
     let acked: Array<{ partition: number; offset: number }> | undefined;
     const eddy = memoryEddy({
       settings: RESERVE,
@@ -127,10 +123,6 @@ describe('reserve protocol: holes', () => {
             }
             return meta.appendEntry(entry);
           },
-          releaseOffsets: async (topicId, partition, base, count) => {
-            await meta.releaseOffsets(topicId, partition, base, count);
-            throw new EddyError('UNKNOWN_OUTCOME', 'injected: the give-back applied, its answer was lost');
-          },
         }),
     });
     const { topicId } = await eddy.log.createTopic({ name: 't' });
@@ -143,6 +135,39 @@ describe('reserve protocol: holes', () => {
     const out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0, maxRecords: 10 });
     const read = new Map(out.records.map((r) => [r.offset, dec(r.value)]));
     expect(read.get(acked![0]!.offset)).toBe('acked');
+  });
+
+  it('the counter never moves back under a stored entry: a put that applied and then failed (a crash, INTERNAL) keeps its range', async () => {
+    // Found by the chaos suite's reserve run (crash right after an index write
+    // applied): the failed append gave its range back although its entry was
+    // stored, and later reservations were handed offsets inside that entry.
+    let crashed = false;
+    const eddy = memoryEddy({
+      settings: RESERVE,
+      wrapMeta: (meta) =>
+        intercept(meta, {
+          appendEntry: async (entry) => {
+            const applied = await meta.appendEntry(entry);
+            if (!crashed && entry.objectKey !== null && entry.baseOffset === 1) {
+              crashed = true;
+              throw new EddyError('INTERNAL', 'injected: the handler crashed right after its index write applied');
+            }
+            return applied;
+          },
+        }),
+    });
+    const { topicId } = await eddy.log.createTopic({ name: 't' });
+    await eddy.log.produce({ topic: 't', records: [rec('a')] });
+    await eddy.log.produce({ topic: 't', records: [rec('x1'), rec('x2'), rec('x3')] }).catch(() => undefined);
+    expect((await eddy.metadataStore.readCounter(topicId, 0))!.next).toBeGreaterThanOrEqual(4);
+    const y = await eddy.log.produce({ topic: 't', records: [rec('y')] });
+    const z = await eddy.log.produce({ topic: 't', records: [rec('z')] });
+    const stored = await entries(eddy.metadataStore, topicId);
+    for (let i = 1; i < stored.length; i++) expect(stored[i]!.baseOffset, 'index ranges overlap').toBeGreaterThan(stored[i - 1]!.lastOffset);
+    const out = await eddy.log.fetch({ topic: 't', partition: 0, offset: 0, maxRecords: 10 });
+    const read = new Map(out.records.map((r) => [r.offset, dec(r.value)]));
+    expect([read.get(y[0]!.offset), read.get(z[0]!.offset)]).toEqual(['y', 'z']);
+    expect(out.records.map((r) => dec(r.value))).toEqual(['a', 'x1', 'x2', 'x3', 'y', 'z']);
   });
 
   it('an idempotent retry writes the batch its dead first attempt reserved, at the reserved offset', async () => {

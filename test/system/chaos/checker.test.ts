@@ -38,10 +38,12 @@ class Builder {
     return this;
   }
 
-  readAll(log: Log, logStartOffset = 0): this {
+  /** `abandoned`: per partition, the ranges the log recorded as abandoned. */
+  readAll(log: Log, logStartOffset = 0, abandoned: Record<number, Array<[number, number]>> = {}): this {
     for (const [p, values] of Object.entries(log)) {
       const records = values.map((value, i) => ({ offset: logStartOffset + i, value })).filter((r) => r.value !== '');
-      this.h.add({ process: 'checker', type: 'ok', f: 'read-all', partition: Number(p), logStartOffset, highWatermark: logStartOffset + values.length, records });
+      const marked = abandoned[Number(p)];
+      this.h.add({ process: 'checker', type: 'ok', f: 'read-all', partition: Number(p), logStartOffset, highWatermark: logStartOffset + values.length, records, ...(marked ? { abandoned: marked } : {}) });
     }
     return this;
   }
@@ -69,8 +71,8 @@ function clean(): { b: Builder; log: Log } {
 }
 
 /** Only the anomaly kinds with a non-zero count. */
-function found(events: HistoryEvent[], consumed = true): Partial<Record<keyof Anomalies, number>> {
-  const r = check(events, { consumed });
+function found(events: HistoryEvent[], consumed = true, offsets: 'dense' | 'abandonable' = 'dense'): Partial<Record<keyof Anomalies, number>> {
+  const r = check(events, { consumed, offsets });
   return Object.fromEntries(Object.entries(r.anomalyCounts).filter(([, n]) => n > 0));
 }
 
@@ -192,5 +194,30 @@ describe('the chaos checker', () => {
     const garbage = { 0: [...log[0]!, 'zz:0'], 1: log[1]! };
     b.assign('c0', [0, 1]).consumeAll('c0', garbage).readAll(garbage);
     expect(found(b.events)).toEqual({ unexpected: 1 });
+  });
+
+  describe("offsets: 'abandonable' (the reserve protocol)", () => {
+    /** a:0 at 0, offsets 1–2 abandoned, a:1 at 3; the consumer jumps 0 → 3 and commits 4. */
+    function skipping(): Builder {
+      const b = new Builder();
+      b.send('a:0', { partition: 0, offset: 0 }).send('a:1', { partition: 0, offset: 3 });
+      b.assign('c0', [0]).poll('c0', 0, 0, 'a:0').poll('c0', 0, 3, 'a:1').commit('c0', 0, 4);
+      return b;
+    }
+
+    it('accepts gaps, poll skips and commits over offsets the log recorded as abandoned, and only those', () => {
+      const b = skipping().readAll({ 0: ['a:0', '', '', 'a:1'] }, 0, { 0: [[1, 2]] });
+      expect(found(b.events, true, 'abandonable')).toEqual({});
+      expect(found(b.events, true, 'dense')).toEqual({ gaps: 2, pollSkips: 1, commitAhead: 1 });
+      const partly = skipping().readAll({ 0: ['a:0', '', '', 'a:1'] }, 0, { 0: [[1, 1]] });
+      expect(check(partly.events, { offsets: 'abandonable' }).anomalies).toMatchObject({ gaps: [{ partition: 0, offset: 2 }], pollSkips: [{ process: 'c0', partition: 0, from: 0, to: 3 }] });
+    });
+
+    it('finds an acknowledged record at an abandoned offset (a marker hid it) as lost and inconsistent', () => {
+      const b = new Builder();
+      b.send('a:0', { partition: 0, offset: 0 }).send('a:1', { partition: 0, offset: 1 });
+      b.readAll({ 0: ['a:0', ''] }, 0, { 0: [[1, 1]] });
+      expect(found(b.events, false, 'abandonable')).toEqual({ lost: 1, inconsistentOffsets: 1 });
+    });
   });
 });

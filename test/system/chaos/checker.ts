@@ -64,6 +64,8 @@ export interface Counts {
   readonly polls: number;
   /** Values the group was handed more than once (allowed: at least once). */
   readonly redelivered: number;
+  /** Offsets the log recorded as abandoned (`offsets: 'abandonable'` only). */
+  readonly abandoned: number;
 }
 
 /** The checker's verdict. */
@@ -80,7 +82,20 @@ export interface CheckReport {
 export interface CheckOptions {
   /** Whether a consumer group read the topic to the end (enables unseen, poll and commit checks). @default true */
   readonly consumed?: boolean;
+  /**
+   * `dense` (the head protocol): every offset between log start and high
+   * watermark holds a record. `abandonable` (the reserve protocol,
+   * docs/design.md §3.1): offsets the log recorded as abandoned (the final
+   * read's `abandoned` ranges) may hold none — a gap, a poll skip or a commit
+   * over them is no anomaly — and everything else is still dense; a record or
+   * an acknowledgement at an abandoned offset is an `inconsistentOffsets`
+   * anomaly (a marker hid it). @default 'dense'
+   */
+  readonly offsets?: 'dense' | 'abandonable';
 }
+
+/** Stands for "abandoned" among the values claimed at an offset. */
+export const ABANDONED = '<abandoned>';
 
 const posKey = (p: number, o: number): string => `${p}/${o}`;
 
@@ -93,6 +108,16 @@ function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
 /** Checks a history; see the module comment for the anomalies. */
 export function check(history: readonly HistoryEvent[], options: CheckOptions = {}): CheckReport {
   const consumed = options.consumed ?? true;
+  const abandonable = options.offsets === 'abandonable';
+  /** partition → offsets the log abandoned (abandonable mode only). */
+  const abandoned = new Map<number, Set<number>>();
+  if (abandonable) {
+    for (const e of history) {
+      if (e.f !== 'read-all') continue;
+      for (const [first, last] of e.abandoned ?? []) for (let o = first; o <= last; o++) addTo(abandoned, e.partition, o);
+    }
+  }
+  const isAbandoned = (p: number, o: number): boolean => abandoned.get(p)?.has(o) ?? false;
   const invoked = new Set<string>();
   const acked = new Map<string, Position>();
   const failed = new Map<string, string>();
@@ -124,6 +149,9 @@ export function check(history: readonly HistoryEvent[], options: CheckOptions = 
       }
     }
   }
+
+  // A value claimed at an abandoned offset was hidden by a marker.
+  for (const [p, offsets] of abandoned) for (const o of offsets) if (atOffset.has(posKey(p, o))) addTo(atOffset, posKey(p, o), ABANDONED);
 
   const inLog = new Set<string>();
   for (const r of reads) for (const rec of r.records) inLog.add(rec.value);
@@ -160,7 +188,7 @@ export function check(history: readonly HistoryEvent[], options: CheckOptions = 
     const firstSeen = new Set<string>();
     let expected = r.logStartOffset;
     for (const rec of sorted) {
-      for (; expected < rec.offset; expected++) gaps.push({ partition: r.partition, offset: expected });
+      for (; expected < rec.offset; expected++) if (!isAbandoned(r.partition, expected)) gaps.push({ partition: r.partition, offset: expected });
       expected = rec.offset + 1;
       if (firstSeen.has(rec.value)) continue; // a duplicate is reported as such, not again as a reorder
       firstSeen.add(rec.value);
@@ -170,7 +198,7 @@ export function check(history: readonly HistoryEvent[], options: CheckOptions = 
       if (top && parsed.n < top.n) reordered.push({ partition: r.partition, value: rec.value, offset: rec.offset, after: top.value });
       else highest.set(parsed.producer, { n: parsed.n, value: rec.value });
     }
-    for (; expected < r.highWatermark; expected++) gaps.push({ partition: r.partition, offset: expected });
+    for (; expected < r.highWatermark; expected++) if (!isAbandoned(r.partition, expected)) gaps.push({ partition: r.partition, offset: expected });
   }
 
   const abortedReads = [...failed].filter(([v]) => positions.has(v)).map(([value, error]) => ({ value, error }));
@@ -194,18 +222,21 @@ export function check(history: readonly HistoryEvent[], options: CheckOptions = 
       } else if (e.f === 'poll') {
         const k = `${e.process}/${e.partition}`;
         const prev = last.get(k);
-        if (prev !== undefined && e.offset > prev + 1) pollSkips.push({ process: e.process, partition: e.partition, from: prev, to: e.offset });
+        let skipped = false;
+        if (prev !== undefined) for (let o = prev + 1; o < e.offset && !skipped; o++) skipped = !isAbandoned(e.partition, o);
+        if (skipped) pollSkips.push({ process: e.process, partition: e.partition, from: prev!, to: e.offset });
         if (prev !== undefined && e.offset <= prev) nonmonotonicPolls.push({ process: e.process, partition: e.partition, from: prev, to: e.offset });
         last.set(k, e.offset);
         let set = delivered.get(e.partition);
         if (!set) delivered.set(e.partition, (set = new Set()));
         set.add(e.offset);
         let low = prefix.get(e.partition) ?? 0;
-        while (set.has(low)) low++;
+        while (set.has(low) || isAbandoned(e.partition, low)) low++;
         prefix.set(e.partition, low);
       } else if (e.f === 'commit') {
         for (const o of e.offsets) {
-          const low = prefix.get(o.partition) ?? 0;
+          let low = prefix.get(o.partition) ?? 0;
+          while (isAbandoned(o.partition, low)) low++;
           if (o.offset > low) commitAhead.push({ process: e.process, partition: o.partition, offset: o.offset, delivered: low });
         }
       }
@@ -226,6 +257,7 @@ export function check(history: readonly HistoryEvent[], options: CheckOptions = 
       logRecords: reads.reduce((n, r) => n + r.records.length, 0),
       polls,
       redelivered: [...polled.values()].filter((n) => n > 1).length,
+      abandoned: [...abandoned.values()].reduce((n, set) => n + set.size, 0),
     },
     anomalies,
     anomalyCounts,

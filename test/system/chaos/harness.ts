@@ -24,7 +24,8 @@ import { History } from './history.js';
 import { KafkaProxy, type KafkaProxyStats } from './kafka-proxy.js';
 import { runKafkaWorkload, type KafkaWorkloadResult } from './kafka-workload.js';
 import { AMBIGUOUS_ONLY_RATES, DEFAULT_STORAGE_RATES, StorageFaults, type StorageFaultRates, type StorageFaultStats } from './storage-faults.js';
-import { runWorkload, type WorkloadOptions, type WorkloadResult } from './workload.js';
+import { runWorkload, type IndexProbe, type WorkloadOptions, type WorkloadResult } from './workload.js';
+import type { MetadataStore } from '../../../core/ports.js';
 
 /** Sizes of a run. */
 export interface ChaosProfile {
@@ -78,6 +79,13 @@ export interface ChaosOptions {
   readonly outcomeArm?: boolean;
   /** Run the Kafka arm alongside the main arm. @default true */
   readonly kafkaArm?: boolean;
+  /**
+   * The host's append protocol (docs/design.md §3, §3.1). Under `reserve` the
+   * HTTP arms are checked with `offsets: 'abandonable'` (gaps only where the
+   * index recorded abandoned offsets) and drain and read to the index end; the
+   * Kafka arm's checks stay dense. @default `EDDY_APPEND_PROTOCOL`, else `head`
+   */
+  readonly appendProtocol?: 'head' | 'reserve';
 }
 
 /** What the Kafka arm produced. */
@@ -130,6 +138,8 @@ function sumClient(s: ClientFaultStats): number {
 /** Runs the arms against one fresh local host; see the module comment. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { seed, profile } = options;
+  // EDDY_APPEND_PROTOCOL=reserve runs the suite under the reserve append protocol (docs/design.md §3.1).
+  const reserve = (options.appendProtocol ?? (process.env.EDDY_APPEND_PROTOCOL === 'reserve' ? 'reserve' : 'head')) === 'reserve';
   const log = options.log ?? (() => undefined);
   const outDir = options.outDir ?? mkdtempSync(join(tmpdir(), `eddy-chaos-${seed}-`));
   mkdirSync(outDir, { recursive: true });
@@ -147,9 +157,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     logLevel: 'warn',
     logWrite: (line) => void hostLog.push(line),
     instrument: (clients) => storage.install(clients),
-    // EDDY_APPEND_PROTOCOL=reserve runs the suite under the reserve append protocol (docs/design.md §3.1).
-    ...(process.env.EDDY_APPEND_PROTOCOL === 'reserve' ? { settings: { appendProtocol: 'reserve' as const } } : {}),
+    ...(reserve ? { settings: { appendProtocol: 'reserve' as const } } : {}),
   });
+  const index: IndexProbe | undefined = reserve ? indexProbe(host.components.metadataStore) : undefined;
+  const offsets = reserve ? ('abandonable' as const) : ('dense' as const);
   if (proxy) proxy.target = host.kafka!.port;
 
   // Maintenance as the scheduled Lambda runs it, but often and with short
@@ -177,12 +188,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   })();
 
   try {
-    const arm = async (name: string, history: History, client: ClientFaults, rates: StorageFaultRates, options: Omit<WorkloadOptions, 'url' | 'storageFaults' | 'clientFaults' | 'history' | 'log'>, consumed: boolean): Promise<ArmResult> => {
+    const arm = async (name: string, history: History, client: ClientFaults, rates: StorageFaultRates, options: Omit<WorkloadOptions, 'url' | 'storageFaults' | 'clientFaults' | 'history' | 'log' | 'index'>, consumed: boolean): Promise<ArmResult> => {
       storage.rates = rates;
       const before = storage.stats();
-      const workload = await runWorkload({ ...options, url: host.url, storageFaults: storage, clientFaults: client, history, log });
+      const workload = await runWorkload({ ...options, url: host.url, storageFaults: storage, clientFaults: client, history, log, ...(index ? { index } : {}) });
       writeFileSync(join(outDir, `${name}.history.jsonl`), history.toJsonl());
-      return { report: check(history.events, { consumed }), workload, storage: delta(storage.stats(), before), client: client.stats() };
+      return { report: check(history.events, { consumed, offsets }), workload, storage: delta(storage.stats(), before), client: client.stats() };
     };
     const common = { sendPauseMs: profile.sendPauseMs, maxInFlight: profile.maxInFlight, resendUnknown: false, churn: false, consumers: 0, drainTimeoutMs: 0 };
 
@@ -280,6 +291,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await proxy?.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Reads a topic's stored index directly (after the faults stopped): its abandoned ranges and its end. */
+function indexProbe(meta: MetadataStore): IndexProbe {
+  const topicId = async (topic: string): Promise<string> => {
+    const t = await meta.getTopic(topic);
+    if (!t) throw new Error(`chaos: topic ${topic} not found`);
+    return t.topicId;
+  };
+  return {
+    async abandoned(topic, partition) {
+      const out: Array<readonly [number, number]> = [];
+      for await (const e of meta.listEntries(await topicId(topic), partition)) if (e.abandoned) out.push([e.baseOffset, e.lastOffset]);
+      return out;
+    },
+    async end(topic, partition) {
+      const head = await meta.headEntry(await topicId(topic), partition);
+      return head ? head.lastOffset + 1 : 0;
+    },
+  };
 }
 
 /**

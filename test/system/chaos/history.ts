@@ -54,6 +54,8 @@ export type ReadAllEvent = Base & {
   readonly logStartOffset: number;
   readonly highWatermark: number;
   readonly records: ReadonlyArray<{ readonly offset: number; readonly value: string }>;
+  /** Ranges `[first, last]` of offsets the log abandoned (reserve protocol; read from the index, when the run can). */
+  readonly abandoned?: ReadonlyArray<readonly [number, number]>;
 };
 
 /** One produce request attempt of a producer's SDK client, for debugging: which values it carried and how it ended. */

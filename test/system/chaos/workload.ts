@@ -63,6 +63,28 @@ export interface WorkloadOptions {
   readonly prefix?: string;
   /** Progress lines. */
   readonly log?: (line: string) => void;
+  /**
+   * The index as the server stores it, for a protocol whose offsets may be
+   * abandoned (the reserve protocol): the drain then waits for every offset
+   * below the index end to be handed or abandoned, and the final read reads
+   * to the index end and records the abandoned ranges.
+   */
+  readonly index?: IndexProbe;
+}
+
+/** What the harness can tell from the stored index of one topic's partition. */
+export interface IndexProbe {
+  /** Ranges `[first, last]` of abandoned offsets (markers of the reserve protocol). */
+  abandoned(topic: string, partition: number): Promise<Array<readonly [number, number]>>;
+  /** The offset after the partition's newest entry (0 when empty). */
+  end(topic: string, partition: number): Promise<number>;
+}
+
+/** The set of offsets the ranges cover. */
+function offsetsOf(ranges: ReadonlyArray<readonly [number, number]>): Set<number> {
+  const out = new Set<number>();
+  for (const [first, last] of ranges) for (let o = first; o <= last; o++) out.add(o);
+  return out;
 }
 
 /** What the workload observed besides the history. */
@@ -236,14 +258,27 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   log('  faults off; every send completed; draining');
   const described = await admin.describeTopic({ topic: o.topic });
   const highWatermarks = [...described.partitionOffsets].sort((a, b) => a.partition - b.partition).map((p) => p.highWatermark);
+  const index = o.index;
+  if (index) {
+    // Holes below the index end are abandoned by readers, not filled: drain to the end of the index.
+    for (let p = 0; p < o.partitions; p++) highWatermarks[p] = Math.max(highWatermarks[p]!, await index.end(o.topic, p));
+  }
   let drained = !group;
   if (group) {
     const until = Date.now() + o.drainTimeoutMs;
+    const abandoned = Array.from({ length: o.partitions }, () => new Set<number>());
     const allDelivered = (): boolean => highWatermarks.every((hwm, p) => {
-      for (let off = 0; off < hwm; off++) if (!delivered[p]!.has(off)) return false;
+      for (let off = 0; off < hwm; off++) if (!delivered[p]!.has(off) && !abandoned[p]!.has(off)) return false;
       return true;
     });
-    while (!allDelivered() && Date.now() < until) await sleep(100);
+    const refresh = async (): Promise<void> => {
+      if (index) for (let p = 0; p < o.partitions; p++) abandoned[p] = offsetsOf(await index.abandoned(o.topic, p));
+    };
+    await refresh();
+    for (let n = 1; !allDelivered() && Date.now() < until; n++) {
+      await sleep(100);
+      if (n % 10 === 0) await refresh();
+    }
     while (Date.now() < until) {
       const committed = await admin.fetchOffsets({ group, topic: o.topic }).catch(() => undefined);
       if (committed && highWatermarks.every((hwm, p) => (committed.offsets.find((c) => c.partition === p)?.offset ?? 0) >= hwm)) {
@@ -258,7 +293,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   }
 
   // ---- the final read: ground truth --------------------------------------
-  await readAll(admin, o.topic, o.partitions, described.partitionOffsets, history, prefix);
+  await readAll(admin, o.topic, o.partitions, described.partitionOffsets, history, prefix, index);
   admin.close();
   const stats = producers.map((p) => p.stats());
   return {
@@ -281,19 +316,29 @@ export async function readAll(
   bounds: ReadonlyArray<{ partition: number; logStartOffset: number }>,
   history: History,
   prefix: string,
+  index?: IndexProbe,
 ): Promise<void> {
   for (let p = 0; p < partitions; p++) {
     const records: Array<{ offset: number; value: string }> = [];
     let offset = bounds.find((x) => x.partition === p)!.logStartOffset;
     const logStartOffset = offset;
     let highWatermark: number;
+    // With an index probe, read to the index end: a read stops at a hole until it is old enough to abandon (10 s).
+    const end = index ? await index.end(topic, p) : 0;
+    const until = Date.now() + 60_000;
     for (;;) {
       const out = await admin.getRecords({ topic, partition: p, offset, encoding: 'utf8', maxRecords: 1000 });
       for (const r of out.records) records.push({ offset: r.offset, value: String(r.value) });
       highWatermark = out.highWatermark;
+      if (index && out.nextOffset < end && Date.now() < until) {
+        if (out.nextOffset === offset) await sleep(250);
+        offset = out.nextOffset;
+        continue;
+      }
       if (out.nextOffset >= out.highWatermark || out.records.length === 0) break;
       offset = out.nextOffset;
     }
-    history.add({ process: `${prefix}checker`, type: 'ok', f: 'read-all', partition: p, logStartOffset, highWatermark, records });
+    const abandoned = index ? { abandoned: await index.abandoned(topic, p) } : {};
+    history.add({ process: `${prefix}checker`, type: 'ok', f: 'read-all', partition: p, logStartOffset, highWatermark, records, ...abandoned });
   }
 }
