@@ -108,16 +108,30 @@ function functionName(segment: string): string {
   return arn?.[1] ?? name;
 }
 
-async function readBody(req: IncomingMessage): Promise<Uint8Array | 'too large'> {
-  const chunks: Buffer[] = [];
+/**
+ * The request body in one buffer: allocated once from Content-Length (every
+ * client here sends it) and filled chunk by chunk, or grown by doubling for a
+ * chunked body. A body over the limit is read to its end and dropped.
+ */
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too large'> {
+  const declared = Number(req.headers['content-length']);
+  let body = Buffer.allocUnsafe(Number.isSafeInteger(declared) && declared >= 0 && declared <= MAX_BODY_BYTES ? declared : 0);
   let size = 0;
   let tooLarge = false;
   for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (tooLarge || size + chunk.length > MAX_BODY_BYTES) {
+      tooLarge = true;
+      continue;
+    }
+    if (size + chunk.length > body.length) {
+      const grown = Buffer.allocUnsafe(Math.min(MAX_BODY_BYTES, Math.max(size + chunk.length, 2 * body.length, 64 * 1024)));
+      body.copy(grown, 0, 0, size);
+      body = grown;
+    }
+    chunk.copy(body, size);
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) tooLarge = true;
-    else chunks.push(chunk);
   }
-  return tooLarge ? 'too large' : new Uint8Array(Buffer.concat(chunks));
+  return tooLarge ? 'too large' : body.subarray(0, size);
 }
 
 function sendResponse(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
@@ -125,7 +139,7 @@ function sendResponse(res: ServerResponse, status: number, body: string | Buffer
   res.end(body);
 }
 
-function apiGatewayEvent(req: IncomingMessage, url: URL, body: Uint8Array, routeKey: string): APIGatewayProxyEventV2 {
+function apiGatewayEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
@@ -153,7 +167,7 @@ function apiGatewayEvent(req: IncomingMessage, url: URL, body: Uint8Array, route
     },
     // Always base64, as API Gateway does for bodies it treats as binary: the
     // handler sees the exact bytes and rejects invalid UTF-8 itself.
-    ...(body.length > 0 ? { body: Buffer.from(body).toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+    ...(body.length > 0 ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
   };
 }
 
@@ -205,7 +219,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       }
       let payload: unknown;
       try {
-        payload = body.length ? (JSON.parse(Buffer.from(body).toString('utf8')) as unknown) : {};
+        payload = body.length ? (JSON.parse(body.toString('utf8')) as unknown) : {};
       } catch {
         send(res, 400, JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }), { 'x-amzn-errortype': 'InvalidRequestContentException' });
         return;

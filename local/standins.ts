@@ -100,6 +100,8 @@ export async function startStandins(options: StandinOptions): Promise<Standins> 
   const clients = createAwsClients(settings, {
     region: STANDIN_REGION,
     credentials: STANDIN_CREDENTIALS,
+    // s3rver on loopback: no SHA-256 of every object body (never on the AWS path, see createAwsClients).
+    unsignedPayload: true,
     ...(options.counter ? { counter: options.counter } : {}),
   });
   try {

@@ -76,7 +76,8 @@ export class Ceiling {
     this.host = child;
     this.settings = ready.settings;
     this.httpUrl = ready.httpUrl;
-    this.clients = createAwsClients(ready.settings, { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    // The local host's client configuration (local/standins.ts), unsigned S3 payloads included.
+    this.clients = createAwsClients(ready.settings, { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, unsignedPayload: true });
   }
 
   async run(sizes: CeilingSizes, tag: string): Promise<CeilingRow[]> {

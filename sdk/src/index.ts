@@ -9,7 +9,7 @@ export type { EddyApi } from './types.js';
 export { EddyError, ERROR_CODES, isEddyError, isErrorCode, shouldRetry, errorFromResponse, type ErrorCode, type ErrorOutcome, type ErrorPolicy, type EddyErrorOptions } from './errors.js';
 export { DEFAULT_RETRY, NO_RETRY, RetryPolicy, type RetryOptions } from './retry.js';
 export { createDefaultPartitioner, murmur2, partitionForKey, toPositive, type Partitioner, type PartitionerArgs } from './partitioner.js';
-export { Producer, MAX_REQUEST_BYTES, type ProducerBatch, type ProducerOptions, type ProducerRecord, type ProducerStats, type RecordMetadata } from './producer/producer.js';
+export { Producer, MAX_BINARY_REQUEST_BYTES, MAX_REQUEST_BYTES, type ProducerBatch, type ProducerOptions, type ProducerRecord, type ProducerStats, type RecordMetadata } from './producer/producer.js';
 export { AdaptiveLinger, AWS_PRODUCER_DEFAULTS, FILL_RATIO, LOCAL_PRODUCER_DEFAULTS, type AdaptiveLingerOptions } from './producer/linger.js';
 export { IdleBackoff, IDLE_BACKOFF_DEFAULTS, resolveIdleBackoff, type IdleBackoffConsumerOptions, type IdleBackoffOptions } from './consumer/idle-backoff.js';
 export { transportProfile, type TransportProfile } from './transport/profile.js';

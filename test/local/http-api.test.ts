@@ -3,6 +3,7 @@
  * every error row, long poll, the three ways in (API Gateway event, direct
  * invoke, HTTP) and restarts.
  */
+import { request as httpRequest } from 'node:http';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Maintenance } from '../../core/maintenance/index.js';
@@ -156,6 +157,32 @@ describe('errors: a 4xx with the envelope, and nothing written', () => {
     const r = await call(host.url, 'POST', `/v1/topics/${t}/records`, { records: [{ value: 'A'.repeat(6 * 1024 * 1024) }] });
     expect(r.status).toBe(413);
     expect(r.body.error.code).toBe('MESSAGE_TOO_LARGE');
+  });
+
+  /** POSTs a JSON body in chunks without Content-Length (Transfer-Encoding: chunked). */
+  async function postChunked(path: string, body: string, chunkBytes: number): Promise<{ status: number; body: { error?: { code: string }; results?: { offset: number }[] } }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(new URL(path, host.url), { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < body.length; i += chunkBytes) req.write(body.slice(i, i + chunkBytes));
+      req.end();
+    });
+  }
+
+  it('a chunked body (no Content-Length) is read whole, and over 6 MB → 413', async () => {
+    const t = await topic();
+    const value = Buffer.alloc(300_000, 7);
+    const ok = await postChunked(`/v1/topics/${t}/records`, JSON.stringify({ records: [{ value: b64(value) }, { value: b64('after') }] }), 50_000);
+    expect(ok).toMatchObject({ status: 200, body: { results: [{ offset: 0 }, { offset: 1 }] } });
+    const read = await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/records?offset=0`);
+    expect(read.body.records.map((r: { value: string }) => r.value)).toEqual([b64(value), b64('after')]);
+    const big = await postChunked(`/v1/topics/${t}/records`, JSON.stringify({ records: [{ value: 'A'.repeat(6 * 1024 * 1024) }] }), 1024 * 1024);
+    expect(big).toMatchObject({ status: 413, body: { error: { code: 'MESSAGE_TOO_LARGE' } } });
   });
 
   it('unknown topic or partition → 404; bad names → 400', async () => {

@@ -45,6 +45,21 @@ export function countRequests(client: StackClient, service: string, counter: Req
   );
 }
 
+/**
+ * Marks every request's payload as unsigned before the signer runs: SigV4
+ * then takes the header's value as the payload hash instead of hashing the body.
+ */
+function unsignedPayloads(client: StackClient): void {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      const headers = (args as { request?: { headers?: Record<string, string> } }).request?.headers;
+      if (headers) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'eddyUnsignedPayload' },
+  );
+}
+
 /** Options for {@link createAwsClients}. */
 export interface AwsClientOptions {
   /** Region; the SDK's provider chain decides when absent. */
@@ -54,6 +69,13 @@ export interface AwsClientOptions {
   readonly counter?: RequestCounter;
   /** Per-attempt request timeout in ms. @default 10000 */
   readonly requestTimeoutMs?: number;
+  /**
+   * Sign S3 requests without hashing their bodies (`x-amz-content-sha256:
+   * UNSIGNED-PAYLOAD`), saving a SHA-256 of every object written. Only for an
+   * emulator at `s3Endpoint` (the local host's stand-ins on loopback); refused
+   * without one, so the AWS path always signs its payloads. @default false
+   */
+  readonly unsignedPayload?: boolean;
 }
 
 /** The two clients the adapters use. */
@@ -75,6 +97,7 @@ export interface AwsClients {
  * providers it calls per request.
  */
 export function createAwsClients(settings: Pick<Settings, 's3Endpoint' | 'dynamodbEndpoint'>, options: AwsClientOptions = {}): AwsClients {
+  if (options.unsignedPayload && settings.s3Endpoint === undefined) throw new RangeError('unsignedPayload is for an S3 emulator (s3Endpoint) only');
   const common = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -98,6 +121,7 @@ export function createAwsClients(settings: Pick<Settings, 's3Endpoint' | 'dynamo
     responseChecksumValidation: async () => ((await customEndpoint()) ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED'),
   });
   built.s3 = s3;
+  if (options.unsignedPayload) unsignedPayloads(s3 as unknown as StackClient);
   const dynamodb = new DynamoDBClient({ ...common, ...(settings.dynamodbEndpoint ? { endpoint: settings.dynamodbEndpoint } : {}) });
   if (options.counter) {
     countRequests(s3 as unknown as StackClient, 's3', options.counter);

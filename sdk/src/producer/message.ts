@@ -85,14 +85,9 @@ export function encodeMessage(message: Message, encoding: ProducerEncoding, seri
   let wireHeaders: Record<string, string> | undefined;
   if (headers) {
     wireHeaders = {};
-    for (const [name, v] of Object.entries(headers)) {
-      if (typeof v !== 'string' && !(v instanceof Uint8Array)) {
-        throw new EddyError('INVALID_REQUEST', `header ${JSON.stringify(name)} must be a string or bytes`);
-      }
-      const bytes = toBytes(v);
-      payloadBytes += utf8.encode(name).length + bytes.length;
-      wireHeaders[name] = toWire(bytes, encoding, `header ${JSON.stringify(name)}`);
-    }
+    const valid = headerBytes(headers);
+    payloadBytes += valid.bytes;
+    for (const [name, bytes] of valid.entries) wireHeaders[name] = toWire(bytes, encoding, `header ${JSON.stringify(name)}`);
   }
   const wire = {
     ...(keyBytes ? { key: toWire(keyBytes, encoding, 'key') } : {}),
@@ -101,6 +96,25 @@ export function encodeMessage(message: Message, encoding: ProducerEncoding, seri
     ...(ts !== undefined ? { timestamp: ts } : {}),
   };
   return { keyBytes, wire, payloadBytes, wireBytes: jsonWireBytes(wire) + PARTITION_FIELD_BYTES };
+}
+
+/**
+ * The checks both wire formats make of a message's headers: each value is
+ * text or bytes. Returns the values as bytes, with the bytes of names and
+ * values (what `maxMessageBytes` counts).
+ */
+function headerBytes(headers: NonNullable<Message['headers']>): { entries: Array<[string, Uint8Array]>; bytes: number } {
+  const entries: Array<[string, Uint8Array]> = [];
+  let bytes = 0;
+  for (const [name, v] of Object.entries(headers)) {
+    if (typeof v !== 'string' && !(v instanceof Uint8Array)) {
+      throw new EddyError('INVALID_REQUEST', `header ${JSON.stringify(name)} must be a string or bytes`);
+    }
+    const value = toBytes(v);
+    bytes += utf8.encode(name).length + value.length;
+    entries.push([name, value]);
+  }
+  return { entries, bytes };
 }
 
 function timestampOf(timestamp: Message['timestamp']): number | undefined {
@@ -112,31 +126,27 @@ function timestampOf(timestamp: Message['timestamp']): number | undefined {
 
 /**
  * A message for the binary wire format: its bytes as they are (no base64).
- * Its wire size is its size in a RecordBatch v2 (length fields and deltas
- * included), times 4/3: API Gateway and Lambda invoke carry a binary body in
- * base64, and their 6 MB limit counts that.
+ * Its wire size is what it adds to a RecordBatch v2, bounded from above
+ * (length fields and deltas at 24 bytes, 10 per header). The base64 that API
+ * Gateway and Lambda invoke put around a binary body is the request limit's
+ * concern (`MAX_BINARY_REQUEST_BYTES`), not the record's: `batchBytes` counts
+ * the bytes sent.
  */
 function binaryMessage(keyBytes: Uint8Array | null, valueBytes: Uint8Array, headers: Message['headers'], ts: number | undefined, payloadBytes: number): EncodedMessage {
   let wireHeaders: Record<string, Uint8Array> | undefined;
   let batchBytes = 24 + valueBytes.length + (keyBytes?.length ?? 0);
   if (headers) {
     wireHeaders = {};
-    for (const [name, v] of Object.entries(headers)) {
-      if (typeof v !== 'string' && !(v instanceof Uint8Array)) {
-        throw new EddyError('INVALID_REQUEST', `header ${JSON.stringify(name)} must be a string or bytes`);
-      }
-      const bytes = toBytes(v);
-      const nameBytes = utf8.encode(name).length;
-      payloadBytes += nameBytes + bytes.length;
-      batchBytes += 10 + nameBytes + bytes.length;
-      wireHeaders[name] = bytes;
-    }
+    const valid = headerBytes(headers);
+    payloadBytes += valid.bytes;
+    batchBytes += valid.bytes + 10 * valid.entries.length;
+    for (const [name, bytes] of valid.entries) wireHeaders[name] = bytes;
   }
   // Stamped now, so every attempt of the request carries the same bytes. Built without spreads: this runs per record.
   const wire: { key?: Uint8Array; value: Uint8Array; headers?: Record<string, Uint8Array>; timestamp: number } = { value: valueBytes, timestamp: ts ?? Date.now() };
   if (keyBytes) wire.key = keyBytes;
   if (wireHeaders) wire.headers = wireHeaders;
-  return { keyBytes, wire, payloadBytes, wireBytes: Math.ceil((batchBytes * 4) / 3) };
+  return { keyBytes, wire, payloadBytes, wireBytes: batchBytes };
 }
 
 /**

@@ -23,14 +23,14 @@ import type { PutRecordsInput, PutRecordsOutput } from '../types.js';
 import { Semaphore, sleep } from '../util/async.js';
 import { encodeMessage, jsonSerializer, wireRecord, type EncodedMessage, type Message, type ProducerEncoding, type Serializer } from './message.js';
 import { MetadataCache } from './metadata.js';
-import { MAX_REQUEST_BYTES } from './limits.js';
+import { BINARY_PARTITION_OVERHEAD_BYTES, MAX_BINARY_REQUEST_BYTES, MAX_REQUEST_BYTES } from './limits.js';
 import { AdaptiveLinger, AWS_PRODUCER_DEFAULTS, FILL_RATIO, LOCAL_PRODUCER_DEFAULTS } from './linger.js';
 import type { TransportProfile } from '../transport/profile.js';
 import type { WireFormat } from '../wire.js';
 
-export { MAX_REQUEST_BYTES };
+export { MAX_BINARY_REQUEST_BYTES, MAX_REQUEST_BYTES };
 
-/** Fixed bytes of a produce request besides its records, and per partition (sequences). */
+/** Fixed bytes of a produce request besides its records, and per partition in JSON (sequences); binary: `BINARY_PARTITION_OVERHEAD_BYTES`. */
 const REQUEST_OVERHEAD_BYTES = 256;
 const PER_PARTITION_OVERHEAD_BYTES = 24;
 
@@ -53,7 +53,11 @@ export interface ProducerOptions {
    * @default true with the `aws` profile when `lingerMs` is not given, else false
    */
   readonly adaptiveLinger?: boolean | { readonly maxMs: number };
-  /** Target size of one produce request (records of many partitions of a topic), at most {@link MAX_REQUEST_BYTES}. @default 1048576 (`local`), {@link MAX_REQUEST_BYTES} (`aws`) */
+  /**
+   * Target size of one produce request (records of many partitions of a topic), in the bytes sent:
+   * at most {@link MAX_REQUEST_BYTES} in JSON, {@link MAX_BINARY_REQUEST_BYTES} in binary.
+   * @default 1048576 (`local`), the largest (`aws`)
+   */
   readonly batchBytes?: number;
   /** Bytes of records buffered or in flight before `send` waits (back-pressure). @default 33554432 */
   readonly maxBufferedBytes?: number;
@@ -189,6 +193,10 @@ export class Producer {
   private readonly lingerMs: number;
   private readonly adaptiveMaxMs: number | undefined;
   private readonly batchBytes: number;
+  /** The largest request: {@link MAX_REQUEST_BYTES} in JSON, `MAX_BINARY_REQUEST_BYTES` in binary (sent base64 by API Gateway and Lambda invoke). */
+  private readonly maxRequestBytes: number;
+  /** Bytes a partition adds to a request besides its records. */
+  private readonly partitionOverhead: number;
   private readonly encoding: ProducerEncoding;
   private readonly wireFormat: WireFormat;
   private readonly serializer: Serializer;
@@ -215,7 +223,6 @@ export class Producer {
     if (options.profile !== undefined && options.profile !== 'aws' && options.profile !== 'local') throw new RangeError(`profile must be 'aws' or 'local', got ${String(options.profile)}`);
     const defaults = aws ? AWS_PRODUCER_DEFAULTS : LOCAL_PRODUCER_DEFAULTS;
     this.lingerMs = nonNegative('lingerMs', options.lingerMs ?? defaults.lingerMs);
-    this.batchBytes = Math.min(positive('batchBytes', options.batchBytes ?? defaults.batchBytes), MAX_REQUEST_BYTES);
     const adaptive = options.adaptiveLinger ?? (aws && options.lingerMs === undefined);
     if (adaptive !== false && adaptive !== true && !(typeof adaptive === 'object' && adaptive !== null)) throw new RangeError(`adaptiveLinger must be a boolean or { maxMs }, got ${String(adaptive)}`);
     this.adaptiveMaxMs = adaptive === false ? undefined : adaptive === true ? Math.max(this.lingerMs, AWS_PRODUCER_DEFAULTS.maxLingerMs) : adaptive.maxMs;
@@ -226,6 +233,10 @@ export class Producer {
     if (this.encoding !== 'base64' && this.encoding !== 'utf8') throw new RangeError(`encoding must be 'base64' or 'utf8', got ${String(this.encoding)}`);
     this.wireFormat = options.wireFormat ?? 'binary';
     if (this.wireFormat !== 'binary' && this.wireFormat !== 'json') throw new RangeError(`wireFormat must be 'binary' or 'json', got ${String(this.wireFormat)}`);
+    const binary = this.wireFormat === 'binary';
+    this.maxRequestBytes = binary ? MAX_BINARY_REQUEST_BYTES : MAX_REQUEST_BYTES;
+    this.partitionOverhead = binary ? BINARY_PARTITION_OVERHEAD_BYTES : PER_PARTITION_OVERHEAD_BYTES;
+    this.batchBytes = Math.min(positive('batchBytes', options.batchBytes ?? defaults.batchBytes), this.maxRequestBytes);
     this.serializer = options.serializer ?? jsonSerializer;
     this.partitioner = options.partitioner ?? createDefaultPartitioner();
     this.retry = new RetryPolicy(options.retry);
@@ -333,7 +344,7 @@ export class Producer {
     if (m.payloadBytes > maxMessageBytes) {
       throw new EddyError('MESSAGE_TOO_LARGE', `a message of ${m.payloadBytes} bytes exceeds ${topic}'s maxMessageBytes ${maxMessageBytes}`);
     }
-    const limit = Math.min(MAX_REQUEST_BYTES - REQUEST_OVERHEAD_BYTES - PER_PARTITION_OVERHEAD_BYTES, this.memory.capacity);
+    const limit = Math.min(this.maxRequestBytes - REQUEST_OVERHEAD_BYTES - this.partitionOverhead, this.memory.capacity);
     if (m.wireBytes > limit) {
       throw new EddyError('MESSAGE_TOO_LARGE', `a message of ${m.wireBytes} wire bytes exceeds the limit of ${limit} (request size or maxBufferedBytes)`);
     }
@@ -415,7 +426,7 @@ export class Producer {
     for (const p of order) {
       const q = t.queues.get(p)!;
       let taken = 0;
-      let partitionBytes = PER_PARTITION_OVERHEAD_BYTES;
+      let partitionBytes = this.partitionOverhead;
       while (taken < q.length) {
         const size = q[taken]!.message.wireBytes;
         // A request always carries at least one record; its size was checked against the limit in send.
@@ -428,7 +439,7 @@ export class Producer {
         break;
       }
       records.set(p, q.splice(0, taken));
-      t.queuedBytes.set(p, (t.queuedBytes.get(p) ?? 0) - (partitionBytes - PER_PARTITION_OVERHEAD_BYTES));
+      t.queuedBytes.set(p, (t.queuedBytes.get(p) ?? 0) - (partitionBytes - this.partitionOverhead));
       t.inFlight.add(p);
       bytes += partitionBytes;
       if (q.length > 0) {

@@ -26,6 +26,11 @@ function wireSizes(server: InProcessEddy): number[] {
   return server.log.filter((l) => isProduce(l.request)).map(({ request }) => (request.body instanceof Uint8Array ? Math.ceil(request.body.length / 3) * 4 : Buffer.byteLength(JSON.stringify(request.body))));
 }
 
+/** Bytes of each produce request's body as sent: what `batchBytes` counts (JSON as text, binary as bytes). */
+function bodySizes(server: InProcessEddy): number[] {
+  return server.log.filter((l) => isProduce(l.request)).map(({ request }) => (request.body instanceof Uint8Array ? request.body.length : Buffer.byteLength(JSON.stringify(request.body))));
+}
+
 function produceBodies(server: InProcessEddy): ProduceBody[] {
   return server.log.filter((l) => isProduce(l.request)).map((l) => produceBodyOf(l.request) as ProduceBody);
 }
@@ -84,9 +89,24 @@ describe('Producer batching', () => {
     const producer = eddy.producer({ batchBytes: 4000 });
     await Promise.all(Array.from({ length: 120 }, (_, i) => producer.send({ topic: 't', messages: [{ key: `key-${i}`, value: 'v'.repeat(100) }] })));
     const bodies = produceBodies(server);
-    for (const size of wireSizes(server)) expect(size).toBeLessThanOrEqual(4000);
+    for (const size of bodySizes(server)) expect(size).toBeLessThanOrEqual(4000);
     expect(Math.max(...bodies.map((b) => new Set(b.records.map((r) => r.partition)).size))).toBeGreaterThan(1);
     expect(bodies.reduce((n, b) => n + b.records.length, 0)).toBe(120);
+  });
+
+  it.each(['binary', 'json'] as const)('fills a %s request to close to batchBytes of body', async (wireFormat) => {
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 4);
+    const producer = eddy.producer({ batchBytes: 100_000, wireFormat, lingerMs: 50 });
+    const value = new Uint8Array(1024).fill(7);
+    await producer.send({ topic: 't', messages: Array.from({ length: 1000 }, (_, i) => ({ key: `key-${i % 64}`, value })) });
+    const sizes = bodySizes(server);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(100_000);
+    // Requests fill up to batchBytes of body (binary counts its bytes, not 4/3 of them; JSON its text), but the
+    // partitions' last ones: ~1.05 MB of records take 14 binary requests of ~98 kB (counted at 4/3: 16 of ~73 kB).
+    const median = [...sizes].sort((a, b) => a - b)[Math.floor(sizes.length / 2)]!;
+    expect(median).toBeGreaterThan(96_000);
+    if (wireFormat === 'binary') expect(sizes.length).toBeLessThanOrEqual(Math.ceil(sizes.reduce((a, b) => a + b, 0) / 100_000) + 4);
   });
 
   it('keeps requests under the 6 MB limit counting base64 overhead, even with batchBytes above it', async () => {

@@ -6,6 +6,7 @@
  * subdomains. A real HTTP server records what arrives.
  */
 import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -72,5 +73,23 @@ describe('S3 client addressing', () => {
     process.env.AWS_ENDPOINT_URL_S3 = endpoint;
     await putAndGet({});
     expect(seen[0]!.url.split('?')[0]).toBe('/eddy-data/ingest/a');
+  });
+});
+
+describe('unsigned S3 payloads (the local host\'s stand-ins only)', () => {
+  it('signs PUT bodies as UNSIGNED-PAYLOAD with unsignedPayload, with their SHA-256 otherwise', async () => {
+    const body = new Uint8Array([1, 2, 3]);
+    for (const unsignedPayload of [true, false]) {
+      const { s3, dynamodb } = createAwsClients({ s3Endpoint: endpoint }, { ...creds, unsignedPayload });
+      await s3.send(new PutObjectCommand({ Bucket: 'eddy-data', Key: 'ingest/a', Body: body }));
+      s3.destroy();
+      dynamodb.destroy();
+    }
+    expect(seen.map((r) => r.headers['x-amz-content-sha256'])).toEqual(['UNSIGNED-PAYLOAD', createHash('sha256').update(body).digest('hex')]);
+    expect(seen[0]!.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-content-sha256/);
+  });
+
+  it('is refused without an emulator endpoint (the AWS path)', () => {
+    expect(() => createAwsClients({}, { ...creds, unsignedPayload: true })).toThrow(/emulator/);
   });
 });
