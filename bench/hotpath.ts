@@ -68,7 +68,7 @@ function cpuNow(): number {
  * 5 batches sharing the budget (each at most 10,000 calls, bounded by wall
  * time too).
  */
-async function time(fn: () => unknown | Promise<unknown>, budgetMs: number): Promise<number> {
+export async function time(fn: () => unknown | Promise<unknown>, budgetMs: number): Promise<number> {
   const warm = performance.now();
   for (let i = 0; i < 1000 && (i < 3 || performance.now() - warm < budgetMs / 4); i++) await fn();
   const samples: number[] = [];
