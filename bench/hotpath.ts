@@ -26,7 +26,7 @@ import { dispatch, requestFromApiGateway } from '../lambdas/http/handler.js';
 import { createLogger } from '../lambdas/http/log.js';
 import { createRuntime } from '../lambdas/http/runtime.js';
 import { produceBody } from '../lambdas/http/schemas.js';
-import { encodeMessage, jsonSerializer, jsonWireBytes } from '../sdk/src/producer/message.js';
+import { encodeMessage, jsonSerializer, jsonWireBytes, wireRecord } from '../sdk/src/producer/message.js';
 import { decodeBinaryFetch, decodeBinaryFetchBytes, SDK_ACCEPT } from '../sdk/src/wire.js';
 import { BATCHES_MEDIA_TYPE, decodeBatch, decodeProduceRequest, encodeProduceRequest } from '@eddy/api';
 import { median, table, fmt } from './lib/stats.js';
@@ -68,7 +68,7 @@ function cpuNow(): number {
  * 5 batches sharing the budget (each at most 10,000 calls, bounded by wall
  * time too).
  */
-async function time(fn: () => unknown | Promise<unknown>, budgetMs: number): Promise<number> {
+export async function time(fn: () => unknown | Promise<unknown>, budgetMs: number): Promise<number> {
   const warm = performance.now();
   for (let i = 0; i < 1000 && (i < 3 || performance.now() - warm < budgetMs / 4); i++) await fn();
   const samples: number[] = [];
@@ -222,14 +222,14 @@ export async function runHotpath(budgetMs = 1000): Promise<HotpathResult> {
     },
   };
   const binClient = new Eddy({ transport: binFake, wireFormat: 'binary' });
-  const binInput = { topic: 'hot', records: binEncoded.map((e) => ({ ...e.wire, partition: 0 })), producerId: 'p-bench', producerEpoch: 0, sequences: { '0': 0 } };
+  const binInput = { topic: 'hot', records: binEncoded.map((e) => wireRecord(e, 0)), producerId: 'p-bench', producerEpoch: 0, sequences: { '0': 0 } };
   add('produce', 'client', 'binary: putRecords: one RecordBatch v2 (+ CRC32C) in the envelope', 'sdk/src/wire.ts, @eddy/api record-batch.ts', await time(() => binClient.putRecords(binInput), budgetMs));
   add(
     'produce',
     'client',
     'binary: SDK encode TOTAL (encodeMessage ×N + putRecords)',
     'sdk/src/',
-    await time(() => binClient.putRecords({ ...binInput, records: messages.map((m) => ({ ...encodeMessage(m, 'base64', jsonSerializer, 'binary').wire, partition: 0 })) }), budgetMs),
+    await time(() => binClient.putRecords({ ...binInput, records: messages.map((m) => wireRecord(encodeMessage(m, 'base64', jsonSerializer, 'binary'), 0)) }), budgetMs),
     false,
   );
   const binBodyBytes = binBody.length;

@@ -8,7 +8,7 @@
  * npm run bench -- --quick           under 3 minutes (3 runs of ~17 MB); prints only, unless --write
  * npm run bench -- --cost            adds the AWS cost model (metered runs with simulated AWS latency, the SDK policy check, the trigger path); with --systems= alone
  * npm run bench -- --simulate-aws    adds the latency model (simulated on the local host, and analytical)
- * npm run bench -- --hotpath         adds the CPU-per-MB micro-benchmark of the hot path (bench/hotpath.ts)
+ * npm run bench -- --hotpath         adds the CPU-per-MB micro-benchmark of the hot path (bench/hotpath.ts) and the binary path's targets (bench/hotpath-targets.ts)
  * npm run bench -- --fanin           adds many single-record producers on one partition (1, 8, 64; core on memory adapters + simulated AWS latency)
  * npm run bench -- --profile         adds CPU profiles of the local host and of the SDK side over one extra Eddy run
  * options: --systems=eddy,eddy-kafka,nats,redis,kinesalite,ceiling  --runs=N  --records=N  --no-write  --write
@@ -31,6 +31,7 @@ import { triggerReport } from './trigger-cost.js';
 import { producerPolicyCheck } from './policy-check.js';
 import { faninGoals, faninTable, measureFanin, type FaninRow } from './fanin.js';
 import { alternativesTable, hotpathTable, type HotpathResult } from './hotpath.js';
+import { runTargets, targetsCaption, targetsTable } from './hotpath-targets.js';
 import { summarise } from './lib/cpuprofile.js';
 import { DEFAULT_INPUTS, meanProduceMs } from './lib/latency-model.js';
 import { DOC_TEMPLATE, replaceSection } from './lib/doc.js';
@@ -419,6 +420,14 @@ async function main(): Promise<void> {
       alternativesTable(merged),
     ].join('\n');
     say(`\n${hotpathMd}\n`);
+    // Issue 17 part 1's targets of the binary path, one process per target: native CRC32C (the SDK, the local host), then the JavaScript one (the Lambda functions).
+    say('bench: binary path targets (bench/hotpath-targets.ts, one process per target)');
+    for (const jsCrc of [false, true]) {
+      const run = await runTargets({ jsCrc, quick: args.quick, reps });
+      const md = `${targetsCaption(run)}\n\n${targetsTable(run)}`;
+      say(`\n${md}\n`);
+      hotpathMd += `\n\n${md}`;
+    }
   }
 
   let costMd: string | undefined;

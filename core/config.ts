@@ -6,10 +6,26 @@
  * Core never reads `process.env`: callers pass the environment in, and
  * {@link readSettings} validates it once and names the bad value.
  */
-import { ENV } from '@eddy/api';
+import { ENV, MALLOC_ENV_NAMES } from '@eddy/api';
 import { EddyError } from './errors.js';
 
-export { ENV } from '@eddy/api';
+export { ENV, MALLOC_ENV_NAMES } from '@eddy/api';
+
+/**
+ * glibc malloc tuning for Eddy's processes (names: `MALLOC_ENV_NAMES`), set
+ * on every Lambda function by the CDK stack and in the gateway image: two
+ * arenas (one JavaScript thread allocates the big buffers), buffers below
+ * 32 MiB (glibc's largest threshold; every produce body and fetch answer)
+ * taken from the heap instead of a fresh mmap each, and up to 64 MiB of freed
+ * heap kept instead of handed back, so the next request reuses pages already
+ * mapped. Measured with `node --import tsx bench/hotpath-targets.ts` and
+ * `--default-malloc` (docs/benchmarks.md, "Binary records on the wire").
+ */
+export const MALLOC_ENV: Readonly<Record<string, string>> = {
+  [MALLOC_ENV_NAMES.arenaMax]: '2',
+  [MALLOC_ENV_NAMES.mmapThreshold]: String(32 * 1024 * 1024),
+  [MALLOC_ENV_NAMES.trimThreshold]: String(64 * 1024 * 1024),
+};
 
 /** Plain, serializable engine settings. */
 export interface Settings {

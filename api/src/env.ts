@@ -69,3 +69,20 @@ export const ENV = {
   /** Kafka server: partitions of an auto-created topic (default 1, as Kafka's num.partitions). */
   kafkaDefaultPartitions: 'EDDY_KAFKA_DEFAULT_PARTITIONS',
 } as const;
+
+/**
+ * glibc malloc's tuning variables, read by the C library when a process
+ * starts (never by Eddy's code). The CDK stack sets them on every Lambda
+ * function and the gateway image sets them in its Dockerfile, with the values
+ * of `MALLOC_ENV` (core/config.ts): Node allocates every large Buffer with
+ * malloc, and by default glibc maps each one afresh (and unmaps it when freed),
+ * so every produce and fetch pays the page faults of its megabytes again.
+ */
+export const MALLOC_ENV_NAMES = {
+  /** At most this many malloc arenas (glibc's default is 8 per core). */
+  arenaMax: 'MALLOC_ARENA_MAX',
+  /** Allocations of at least this many bytes get their own mmap; setting it also stops glibc's sliding threshold. */
+  mmapThreshold: 'MALLOC_MMAP_THRESHOLD_',
+  /** Free memory at the top of the heap beyond this many bytes goes back to the kernel. */
+  trimThreshold: 'MALLOC_TRIM_THRESHOLD_',
+} as const;

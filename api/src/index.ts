@@ -9,7 +9,7 @@
 export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorEnvelope, type ErrorOutcome, type ErrorPolicy } from './errors.js';
 export { FUNCTION_NAMES, TRIGGER_FUNCTION_NAMES, type ApiFunctionKind, type FunctionKind } from './functions.js';
 export { DISPATCHER_TRIGGERS_ENV, SWEEP_EVENT, TRIGGER_METRICS, type DispatcherDestination, type DispatcherTrigger } from './dispatcher.js';
-export { ENV } from './env.js';
+export { ENV, MALLOC_ENV_NAMES } from './env.js';
 export { murmur2, partitionForKey, toPositive } from './partitioner.js';
 export { API_ROUTES, functionForRoute, routeFor, type Access, type ApiRoute } from './routes.js';
 export { decode, type EddyBatchResponse, type EddyEvent, type EddyHandler, type EddyHeader, type EddyRecord } from './events.js';

@@ -31,7 +31,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
-import { DEFAULTS, ENV } from '../../core/config.js';
+import { DEFAULTS, ENV, MALLOC_ENV } from '../../core/config.js';
 import { FUNCTION_NAMES, OBJECT_PREFIXES, TABLES, type FunctionKind, type TableDefinition } from '../../core/schema.js';
 import { API_ROUTES, INVOKE_ACCESS, iamPaths, routeGranted, type Access } from './routes.js';
 import { EddyKafkaGateway, type EddyKafkaGatewayProps } from './kafka-gateway.js';
@@ -527,6 +527,8 @@ export class EddyStreams extends Construct {
       [ENV.compactionTargetBytes]: String(settings.compactionTargetBytes),
       [ENV.heartbeatIntervalMs]: String(settings.heartbeatInterval.toMilliseconds()),
       [ENV.handoverHeartbeatIntervalMs]: String(settings.handoverHeartbeatInterval.toMilliseconds()),
+      // glibc malloc tuning: large buffers reused instead of mapped afresh per request (core/config.ts).
+      ...MALLOC_ENV,
     };
     this.functionEnvironment = environment;
 

@@ -48,7 +48,8 @@ export async function fetchBinary(
   });
   let size = FETCH_ANSWER_HEADER_BYTES;
   for (const b of result.batches) size += b.length;
-  const out = new Uint8Array(size);
+  // Not zero-filled: every byte is written below.
+  const out: Uint8Array = Buffer.allocUnsafe(size);
   out.set(encodeFetchHeader(result), 0);
   let pos = FETCH_ANSWER_HEADER_BYTES;
   for (const b of result.batches) {

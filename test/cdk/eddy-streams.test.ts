@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EddyStack } from '../../cdk/lib/eddy-stack.js';
-import { ENV } from '../../core/config.js';
+import { ENV, MALLOC_ENV, MALLOC_ENV_NAMES } from '../../core/config.js';
 import { FUNCTION_NAMES, TABLES, type FunctionKind } from '../../core/schema.js';
 import { actionsOf, allStatements, removeTestApps, render, resourcesOf, testApp, type Statement } from './helpers.js';
 
@@ -291,8 +291,8 @@ describe('functions', () => {
     }
   });
 
-  it('set exactly the environment variables named in core/config.ts ENV, pointing at the right resources', () => {
-    const allowed = new Set<string>(Object.values(ENV));
+  it('set exactly the environment variables named in core/config.ts ENV (and MALLOC_ENV), pointing at the right resources', () => {
+    const allowed = new Set<string>([...Object.values(ENV), ...Object.keys(MALLOC_ENV)]);
     for (const kind of KINDS) {
       const vars = template.toJSON().Resources[fnIds[kind]].Properties.Environment.Variables as Record<string, unknown>;
       for (const name of Object.keys(vars)) expect(allowed, `${kind}: ${name} is not an ENV constant`).toContain(name);
@@ -305,6 +305,18 @@ describe('functions', () => {
       expect(vars[ENV.compactionTargetBytes]).toBe(String(8 * 1024 * 1024));
       expect(vars[ENV.heartbeatIntervalMs]).toBe('5000');
       expect(vars[ENV.handoverHeartbeatIntervalMs]).toBe('500');
+    }
+  });
+
+  it('tune glibc malloc on every function: MALLOC_ENV of core/config.ts', () => {
+    expect(Object.keys(MALLOC_ENV).sort()).toEqual(Object.values(MALLOC_ENV_NAMES).sort());
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(KINDS.length);
+    for (const [id, fn] of Object.entries(functions)) {
+      const vars = (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+      // Every Eddy function (CDK's own helper functions, if any, carry no Eddy environment).
+      if (vars[ENV.topicsTable] === undefined) continue;
+      expect(vars, id).toMatchObject(MALLOC_ENV);
     }
   });
 

@@ -17,6 +17,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EddyStack } from '../../cdk/lib/eddy-stack.js';
 import { EddyStreams } from '../../cdk/lib/eddy-streams.js';
+import { MALLOC_ENV } from '../../core/config.js';
 import { actionsOf, allStatements, removeTestApps, render, resourcesOf, testApp } from './helpers.js';
 
 const SYNTH_TIMEOUT = 300_000;
@@ -79,6 +80,8 @@ describe('addEventSource', () => {
     const props = fns[dispatcherId]!.Properties;
     expect(props).toMatchObject({ Timeout: 900, MemorySize: 512, Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     expect(Object.keys(props.Environment.Variables)).toEqual(expect.arrayContaining(['EDDY_TOPICS_TABLE', 'EDDY_LOG_TABLE', 'EDDY_GROUPS_TABLE', 'EDDY_BUCKET', 'EDDY_TRIGGERS']));
+    // glibc malloc tuning, as on every Eddy function.
+    expect(props.Environment.Variables).toMatchObject(MALLOC_ENV);
     const json = stack.resolve(props.Environment.Variables.EDDY_TRIGGERS) as unknown;
     // The list is a Fn::Join of the JSON text around function ARNs; render it back.
     const triggers = JSON.parse(render(json, names)) as DispatcherTrigger[];

@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EddyStack } from '../../cdk/lib/eddy-stack.js';
 import { EddyStreams, type EddyStreamsProps } from '../../cdk/lib/eddy-streams.js';
 import { KAFKA_GATEWAY_DOCKERFILE, KAFKA_GATEWAY_VPC_CIDR } from '../../cdk/lib/kafka-gateway.js';
-import { ENV } from '../../core/config.js';
+import { ENV, MALLOC_ENV } from '../../core/config.js';
 import { removeTestApps, render, testApp } from './helpers.js';
 
 const SYNTH_TIMEOUT = 300_000;
@@ -158,6 +158,8 @@ describe('on', () => {
     expect(images[0]!.source.platform).toBe('linux/arm64');
     const dockerfile = readFileSync(path.join(assembly.directory, images[0]!.source.directory, KAFKA_GATEWAY_DOCKERFILE), 'utf8');
     expect(dockerfile).toContain('node cdk/kafka-gateway/bundle.mjs');
+    // glibc malloc tuning, as on the Lambda functions: MALLOC_ENV of core/config.ts, in the image's ENV.
+    for (const [name, value] of Object.entries(MALLOC_ENV)) expect(dockerfile).toMatch(new RegExp(`^\\s+${name}=${value}\\b`, 'm'));
   });
 
   it('the stack outputs the bootstrap address', () => {
