@@ -155,6 +155,7 @@ function planChunks(entries: readonly IndexEntry[], from: number, full: (planned
   let cursor = from;
   for (const entry of entries) {
     if (entry.lastOffset < cursor) continue;
+    // Stryker disable next-line ConditionalExpression: equivalent as `false` — an entry above the cursor is stopped at by the chunk loop below all the same (its first chunk starts above the cursor), with the same plan and `above`
     if (entry.baseOffset > cursor) return { plan, start, cursor, above: entry };
     if (entry.objectKey === null) {
       if (plan.length > 0) break;
@@ -240,6 +241,7 @@ export async function readChunkBatches(objects: ObjectStore, entry: IndexEntry, 
   const base = entry.baseOffset + chunk.offsetDelta;
   const batches = storedChunkBatches(bytes, entry.partition, chunk, options);
   // A converted format 1 chunk is a fresh buffer; a format 2 one is the bytes just read: both are ours to write into.
+  // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent — writing the base offset into a copy gives the same bytes as writing it in place (only an allocation more)
   return withBaseOffset(batches, base, { inPlace: true });
 }
 
@@ -260,6 +262,7 @@ export function storedChunkBatches(bytes: Uint8Array, partition: number, chunk: 
   } else {
     const { records } = decodeChunk(bytes, partition);
     found = records.length;
+    // Stryker disable next-line ConditionalExpression: equivalent as `false` — an empty format-1 chunk is never stored (checkEntry refuses a chunk of 0 records), so only the index check below meets one (the `true` mutant, killed, is taken out with it)
     batches = found === 0 ? new Uint8Array(0) : encodeBatch({ records });
   }
   if (found !== chunk.records) throw countMismatch(found, chunk);
@@ -302,6 +305,7 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
         if (r.offset !== next) throw new EddyError('DATA_CORRUPT', `stored data is corrupt: expected offset ${next}, found ${r.offset}`);
         const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + r.headers.reduce((n, [k, v]) => n + k.length + (v?.length ?? 0), 0);
         if (records.length >= maxRecords || (records.length > 0 && bytes + size > maxBytes)) {
+          // Stryker disable next-line BooleanLiteral: equivalent — a full answer stops with `next` below the plan's cursor, so `cursor !== next` ends the read all the same
           full = true;
           break;
         }

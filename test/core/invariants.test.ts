@@ -119,6 +119,8 @@ describe('reserve protocol invariants', () => {
     expect(internal(() => checkReserved(entry(5, [3]), 5, 4)).message).toBe('invariant violated: append to t1/0 covers 5..7, but reserved 5..8');
     expect(internal(() => checkReserved(entry(5, [5]), 5, 4)).message).toBe('invariant violated: append to t1/0 covers 5..9, but reserved 5..8');
     internal(() => checkReserved(entry(4, [4]), 5, 4));
+    // Ends where the reservation ends, but starts inside it.
+    expect(internal(() => checkReserved(entry(6, [3]), 5, 4)).message).toBe('invariant violated: append to t1/0 covers 6..8, but reserved 5..8');
   });
 
   it('refuses a reserved append whose own chunks do not fill its range', () => {

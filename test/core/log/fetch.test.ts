@@ -504,6 +504,20 @@ describe('read batches (the Kafka path)', () => {
     const err = await expectCode(eddy.log.readBatches({ topic: 't', partition: 0, offset: 0 }), 'DATA_CORRUPT');
     expect(err.message).toBe('stored data is corrupt: chunk holds 2 records, index says 3');
   });
+
+  it('reports a stored batch whose CRC32C does not match as DATA_CORRUPT (the stored data is bad, not the request)', async () => {
+    const eddy = memoryEddy();
+    await eddy.log.createTopic({ name: 't' });
+    await produceBatches(eddy, 't', [['abc']]);
+    const first = (await eddy.metadataStore.firstEntry((await eddy.log.topic('t')).topicId, 0))!;
+    const bytes = await eddy.objectStore.get(first.objectKey!);
+    const chunk = first.chunks[0]!;
+    bytes[chunk.position + chunk.length - 1]! ^= 0xff; // the last byte of the value
+    await eddy.objectStore.put(first.objectKey!, bytes);
+    const err = await expectCode(eddy.log.readBatches({ topic: 't', partition: 0, offset: 0 }), 'DATA_CORRUPT');
+    expect(err.message).toMatch(/^stored data is corrupt: record batch at byte 0: CRC32C mismatch/);
+    await expectCode(eddy.log.fetch({ topic: 't', partition: 0, offset: 0 }), 'DATA_CORRUPT');
+  });
 });
 
 describe('chunks of the first release (format 1)', () => {
