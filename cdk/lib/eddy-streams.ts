@@ -121,6 +121,22 @@ export interface EddyStreamsProps {
   readonly handoverHeartbeatInterval?: Duration;
 
   /**
+   * The append protocol of every function and of the Kafka gateway
+   * (`EDDY_APPEND_PROTOCOL`; docs/design.md §3, §3.1). `head`: offsets dense,
+   * appenders of one partition race for its next key (fine for a few
+   * producers per partition). `reserve`: offsets from a per-partition counter,
+   * one update per append, for many concurrent producers per partition;
+   * offsets are dense except where an append was abandoned (its writer died
+   * or failed after reserving them), which consumers skip. Every process
+   * writing to the stack's tables must run the same protocol, so switch it
+   * only while nothing produces (a partition written under `head` is taken
+   * over by `reserve` at its next append; not the other way round).
+   *
+   * @default 'head'
+   */
+  readonly appendProtocol?: 'head' | 'reserve';
+
+  /**
    * Handler log level (`EDDY_LOG_LEVEL`).
    *
    * @default 'info'
@@ -358,6 +374,8 @@ export class EddyStreams extends Construct {
       const environment = {
         [ENV.heartbeatIntervalMs]: String(settings.heartbeatInterval.toMilliseconds()),
         [ENV.handoverHeartbeatIntervalMs]: String(settings.handoverHeartbeatInterval.toMilliseconds()),
+        // The gateway appends too: it must run the functions' protocol.
+        [ENV.appendProtocol]: settings.appendProtocol,
       };
       this.kafkaGateway = new EddyKafkaGateway(this, 'KafkaGateway', gatewayProps, { bucket: this.bucket, topicsTable, logTable, groupsTable, logLevel, logRetention, removalPolicy, environment });
     }
@@ -527,6 +545,7 @@ export class EddyStreams extends Construct {
       [ENV.compactionTargetBytes]: String(settings.compactionTargetBytes),
       [ENV.heartbeatIntervalMs]: String(settings.heartbeatInterval.toMilliseconds()),
       [ENV.handoverHeartbeatIntervalMs]: String(settings.handoverHeartbeatInterval.toMilliseconds()),
+      [ENV.appendProtocol]: settings.appendProtocol,
       // glibc malloc tuning: large buffers reused instead of mapped afresh per request (core/config.ts).
       ...MALLOC_ENV,
     };
@@ -838,6 +857,7 @@ interface ResolvedProps {
   readonly heartbeatInterval: Duration;
   readonly handoverHeartbeatInterval: Duration;
   readonly logLevel: EddyLogLevel;
+  readonly appendProtocol: 'head' | 'reserve';
   readonly logRetention: logs.RetentionDays;
   readonly functionName: (kind: FunctionKind | keyof typeof TRIGGER_FUNCTION_NAMES) => string;
   readonly alarmAction?: cloudwatch.IAlarmAction;
@@ -900,6 +920,9 @@ function resolveProps(props: EddyStreamsProps): ResolvedProps {
     fail(`logLevel must be one of ${LOG_LEVELS.join('|')}, got ${JSON.stringify(logLevel)}`);
   }
 
+  const appendProtocol = props.appendProtocol ?? 'head';
+  if (appendProtocol !== 'head' && appendProtocol !== 'reserve') fail(`appendProtocol must be head|reserve, got ${JSON.stringify(appendProtocol)}`);
+
   const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
   if (!Object.values(logs.RetentionDays).includes(logRetention)) {
     fail(`logRetention must be a logs.RetentionDays value, got ${JSON.stringify(logRetention)}`);
@@ -940,6 +963,7 @@ function resolveProps(props: EddyStreamsProps): ResolvedProps {
     heartbeatInterval,
     handoverHeartbeatInterval,
     logLevel,
+    appendProtocol,
     logRetention,
     functionName,
   };

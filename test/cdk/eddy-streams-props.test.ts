@@ -41,6 +41,7 @@ describe('validation names the bad value', () => {
     ['heartbeatInterval', { heartbeatInterval: Duration.millis(50) }, /heartbeatInterval must be from 100 ms to 60 s, got 50 millis/],
     ['handoverHeartbeatInterval', { handoverHeartbeatInterval: Duration.minutes(2) }, /handoverHeartbeatInterval must be from 100 ms to 60 s/],
     ['logLevel', { logLevel: 'verbose' as EddyLogLevel }, /logLevel .* got "verbose"/],
+    ['appendProtocol', { appendProtocol: 'ticket' as 'reserve' }, /appendProtocol must be head\|reserve, got "ticket"/],
     ['logRetention', { logRetention: 4 as logs.RetentionDays }, /logRetention .* got 4/],
     ['functionNamePrefix characters', { functionNamePrefix: 'my eddy!' }, /functionNamePrefix .* got "my eddy!"/],
     ['functionNamePrefix length', { functionNamePrefix: 'x'.repeat(53) }, /functionNamePrefix .* got "x{53}"/],
@@ -108,6 +109,7 @@ describe('overrides reach the template', () => {
       heartbeatInterval: Duration.seconds(2),
       handoverHeartbeatInterval: Duration.millis(250),
       logLevel: 'debug',
+      appendProtocol: 'reserve',
       logRetention: logs.RetentionDays.ONE_WEEK,
     }));
     template = Template.fromStack(stack);
@@ -126,6 +128,7 @@ describe('overrides reach the template', () => {
         [ENV.compactionTargetBytes]: String(16 * 1024 * 1024),
         [ENV.heartbeatIntervalMs]: '2000',
         [ENV.handoverHeartbeatIntervalMs]: '250',
+        [ENV.appendProtocol]: 'reserve',
       });
     }
   });

@@ -305,6 +305,7 @@ describe('functions', () => {
       expect(vars[ENV.compactionTargetBytes]).toBe(String(8 * 1024 * 1024));
       expect(vars[ENV.heartbeatIntervalMs]).toBe('5000');
       expect(vars[ENV.handoverHeartbeatIntervalMs]).toBe('500');
+      expect(vars[ENV.appendProtocol]).toBe('head'); // the default; reserve is opt-in (appendProtocol prop)
     }
   });
 

@@ -142,7 +142,7 @@ describe('on', () => {
     for (const key of [ENV.topicsTable, ENV.logTable, ENV.groupsTable, ENV.bucket]) expect(env[key]).toMatch(/^\{Eddy\w+\}$/);
     // What the functions are told about tables, bucket, log level and groups, the gateway is told too.
     const fn = ofType(resources, 'AWS::Lambda::Function')[0]![1].Properties.Environment.Variables as Record<string, unknown>;
-    for (const key of [ENV.topicsTable, ENV.logTable, ENV.groupsTable, ENV.bucket, ENV.logLevel, ENV.heartbeatIntervalMs, ENV.handoverHeartbeatIntervalMs]) {
+    for (const key of [ENV.topicsTable, ENV.logTable, ENV.groupsTable, ENV.bucket, ENV.logLevel, ENV.heartbeatIntervalMs, ENV.handoverHeartbeatIntervalMs, ENV.appendProtocol]) {
       expect(env[key], key).toBe(render(fn[key]));
     }
     expect(container.PortMappings).toEqual([{ ContainerPort: 9092, Protocol: 'tcp' }]);

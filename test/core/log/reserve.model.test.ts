@@ -9,7 +9,8 @@
  * Writers: plain appends; appends whose process dies right after reserving
  * (every later store call fails, so the range stays a hole); appends whose
  * entry puts all fail cleanly, so they mark their own range abandoned while
- * others reserve and write after it; idempotent
+ * others reserve and write after it; appends whose entry put applies and
+ * then fails as a crash would (`INTERNAL`, outcome unknown); idempotent
  * batches sent twice at once; idempotent batches whose first attempt dies
  * after reserving and whose retry runs on a live process.
  *
@@ -27,7 +28,7 @@ import type { IndexEntry } from '../../../core/model.js';
 import type { Clock, MetadataStore } from '../../../core/ports.js';
 import { seededIds } from '../../../core/ids.js';
 
-type WriterKind = 'plain' | 'dying' | 'failing' | 'idem' | 'idem-dying';
+type WriterKind = 'plain' | 'dying' | 'failing' | 'crashing' | 'idem' | 'idem-dying';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | null): string => (b ? new TextDecoder().decode(b) : '');
@@ -78,6 +79,25 @@ function failingPuts(meta: MetadataStore): MetadataStore {
   });
 }
 
+/** The first entry put with data applies, then fails as a crash right after it would (outcome unknown). */
+function crashingAfterPut(meta: MetadataStore): MetadataStore {
+  let crashed = false;
+  return new Proxy(meta, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (prop === 'appendEntry' && !crashed && (args[0] as IndexEntry).objectKey !== null) {
+          crashed = true;
+          throw new EddyError('INTERNAL', 'injected: crashed right after the put applied');
+        }
+        return out;
+      };
+    },
+  });
+}
+
 function scheduledClock(s: fc.Scheduler): Clock {
   let time = 1_700_000_000_000;
   return {
@@ -90,7 +110,7 @@ function scheduledClock(s: fc.Scheduler): Clock {
 }
 
 const scenario = fc.record({
-  writers: fc.array(fc.record({ kind: fc.constantFrom<WriterKind>('plain', 'plain', 'plain', 'dying', 'dying', 'failing', 'idem', 'idem-dying'), records: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 10 }),
+  writers: fc.array(fc.record({ kind: fc.constantFrom<WriterKind>('plain', 'plain', 'plain', 'dying', 'dying', 'failing', 'crashing', 'idem', 'idem-dying'), records: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 10 }),
   readers: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
 });
 
@@ -131,6 +151,13 @@ describe('reserve protocol: model of concurrent reservers, dying writers, filler
           } else if (kind === 'failing') {
             await expect(createEddy({ components: { ...stores, metadataStore: failingPuts(meta) }, settings }).log.produce({ topic: 't', records: records(w, n) })).rejects.toBeInstanceOf(EddyError);
             for (let i = 0; i < n; i++) dead.add(`w${w}r${i}`);
+          } else if (kind === 'crashing') {
+            // Its outcome is unknown to the caller; if the append answers, its offsets must hold its records.
+            for (let i = 0; i < n; i++) maybe.add(`w${w}r${i}`);
+            const out = await createEddy({ components: { ...stores, metadataStore: crashingAfterPut(meta) }, settings })
+              .log.produce({ topic: 't', records: records(w, n) })
+              .catch(() => undefined);
+            if (out) ack(w, n, out);
           } else if (kind === 'idem') {
             const [a, b] = await Promise.all([live.produce({ topic: 't', records: records(w, n), producer }), live.produce({ topic: 't', records: records(w, n), producer })]);
             expect(a).toEqual(b);

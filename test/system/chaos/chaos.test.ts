@@ -6,8 +6,10 @@
  * at-least-once resends, ambiguous faults) must show duplicates — proof that
  * this test can fail. Alongside the main arm, kafkajs idempotent producers
  * and a kafkajs group drive the same host over the Kafka protocol, under the
- * same storage faults plus connection cuts, checked the same way.
- * `npm run chaos` runs the longer versions.
+ * same storage faults plus connection cuts, checked the same way. A second,
+ * shorter run does the same under the reserve append protocol (docs/design.md
+ * §3.1), checked with `offsets: 'abandonable'`: gaps only at offsets the index
+ * recorded as abandoned. `npm run chaos` runs the longer versions.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
