@@ -81,9 +81,9 @@ export interface ChaosOptions {
   readonly kafkaArm?: boolean;
   /**
    * The host's append protocol (docs/design.md §3, §3.1). Under `reserve` the
-   * HTTP arms are checked with `offsets: 'abandonable'` (gaps only where the
-   * index recorded abandoned offsets) and drain and read to the index end; the
-   * Kafka arm's checks stay dense. @default `EDDY_APPEND_PROTOCOL`, else `head`
+   * arms are checked with `offsets: 'abandonable'` (gaps only where the
+   * index recorded abandoned offsets) and drain and read to the index end.
+   * @default `EDDY_APPEND_PROTOCOL`, else `head`
    */
   readonly appendProtocol?: 'head' | 'reserve';
 }
@@ -216,9 +216,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           drainTimeoutMs: profile.drainTimeoutMs,
           history: kafkaHistory,
           log,
+          ...(index ? { index } : {}),
         }).then((workload): KafkaArmResult => {
           writeFileSync(join(outDir, 'kafka.history.jsonl'), kafkaHistory.toJsonl());
-          return { report: check(kafkaHistory.events, { consumed: true }), workload, proxy: proxy.stats() };
+          return { report: check(kafkaHistory.events, { consumed: true, offsets }), workload, proxy: proxy.stats() };
         })
       : undefined;
     // The main arm's failure must not leave the Kafka arm's promise unhandled.
@@ -300,16 +301,29 @@ function indexProbe(meta: MetadataStore): IndexProbe {
     if (!t) throw new Error(`chaos: topic ${topic} not found`);
     return t.topicId;
   };
+  // The Kafka arm may drain while the main arm's storage faults are still on: retry.
+  const retrying = async <T>(read: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await read();
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
   return {
-    async abandoned(topic, partition) {
-      const out: Array<readonly [number, number]> = [];
-      for await (const e of meta.listEntries(await topicId(topic), partition)) if (e.abandoned) out.push([e.baseOffset, e.lastOffset]);
-      return out;
-    },
-    async end(topic, partition) {
-      const head = await meta.headEntry(await topicId(topic), partition);
-      return head ? head.lastOffset + 1 : 0;
-    },
+    abandoned: (topic, partition) =>
+      retrying(async () => {
+        const out: Array<readonly [number, number]> = [];
+        for await (const e of meta.listEntries(await topicId(topic), partition)) if (e.abandoned) out.push([e.baseOffset, e.lastOffset]);
+        return out;
+      }),
+    end: (topic, partition) =>
+      retrying(async () => {
+        const head = await meta.headEntry(await topicId(topic), partition);
+        return head ? head.lastOffset + 1 : 0;
+      }),
   };
 }
 

@@ -24,7 +24,7 @@ import { Kafka, logLevel, type Consumer, type LogEntry, type Producer } from 'ka
 import type { History } from './history.js';
 import type { KafkaProxy } from './kafka-proxy.js';
 import { between, hashString, mix, mulberry32 } from './prng.js';
-import { readAll } from './workload.js';
+import { offsetsOf, readAll, type IndexProbe } from './workload.js';
 
 /** Options of {@link runKafkaWorkload}. */
 export interface KafkaWorkloadOptions {
@@ -46,6 +46,8 @@ export interface KafkaWorkloadOptions {
   /** Prefix of process names. @default "k-" */
   readonly prefix?: string;
   readonly log?: (line: string) => void;
+  /** The stored index, for a protocol whose offsets may be abandoned (as the HTTP workload's `index` option). */
+  readonly index?: IndexProbe;
 }
 
 /** What the workload observed besides the history. */
@@ -180,10 +182,20 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   log('  kafka: faults off; every send completed; draining');
   const described = await admin.describeTopic({ topic: o.topic });
   const highWatermarks = [...described.partitionOffsets].sort((a, b) => a.partition - b.partition).map((p) => p.highWatermark);
-  const allDelivered = (): boolean => highWatermarks.every((hwm, p) => [...Array(hwm).keys()].every((off) => delivered[p]!.has(off)));
+  const index = o.index;
+  if (index) for (let p = 0; p < o.partitions; p++) highWatermarks[p] = Math.max(highWatermarks[p]!, await index.end(o.topic, p));
+  const abandoned = Array.from({ length: o.partitions }, () => new Set<number>());
+  const refresh = async (): Promise<void> => {
+    if (index) for (let p = 0; p < o.partitions; p++) abandoned[p] = offsetsOf(await index.abandoned(o.topic, p));
+  };
+  const allDelivered = (): boolean => highWatermarks.every((hwm, p) => [...Array(hwm).keys()].every((off) => delivered[p]!.has(off) || abandoned[p]!.has(off)));
   const until = Date.now() + o.drainTimeoutMs;
   let drained = false;
-  while (!allDelivered() && Date.now() < until) await sleep(100);
+  await refresh();
+  for (let n = 1; !allDelivered() && Date.now() < until; n++) {
+    await sleep(100);
+    if (n % 10 === 0) await refresh();
+  }
   while (Date.now() < until) {
     const committed = await admin.fetchOffsets({ group: o.group, topic: o.topic }).catch(() => undefined);
     if (committed && highWatermarks.every((hwm, p) => (committed.offsets.find((c) => c.partition === p)?.offset ?? 0) >= hwm)) {
@@ -197,7 +209,7 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   stopping = true;
   await Promise.all(members.map((m) => Promise.race([m.consumer.disconnect().catch(() => undefined), sleep(15_000)])));
 
-  await readAll(admin, o.topic, o.partitions, described.partitionOffsets, history, prefix);
+  await readAll(admin, o.topic, o.partitions, described.partitionOffsets, history, prefix, index);
   admin.close();
   return { highWatermarks, drained, failedSends, consumerCrashes };
 }

@@ -39,7 +39,7 @@ function describeArm(name: string, arm: ArmResult): void {
   const s = arm.storage;
   console.log(
     `${name}: ${c.attempted} sends: ${c.acknowledged} ok, ${c.failed} failed, ${c.indeterminate} unknown (${c.indeterminateApplied} of them applied); ` +
-      `log ${c.logRecords} records; ${c.polls} polls, ${c.redelivered} values redelivered`,
+      `log ${c.logRecords} records${c.abandoned > 0 ? `, ${c.abandoned} offsets abandoned` : ''}; ${c.polls} polls, ${c.redelivered} values redelivered`,
   );
   console.log(
     `${name}: storage ${s.requests} requests, ${s.failures} failed by injection (${(s.failureRate * 100).toFixed(1)}%): ` +
@@ -68,7 +68,7 @@ if (result.outcome) describeArm('outcome', result.outcome);
 if (result.kafka) {
   const k = result.kafka;
   const c = k.report.counts;
-  console.log(`kafka: ${c.attempted} values sent by kafkajs: ${c.acknowledged} acknowledged, ${c.indeterminate} unknown (${c.indeterminateApplied} of them applied), ${k.workload.failedSends} sends given up; log ${c.logRecords} records; ${c.polls} polls, ${c.redelivered} values redelivered`);
+  console.log(`kafka: ${c.attempted} values sent by kafkajs: ${c.acknowledged} acknowledged, ${c.indeterminate} unknown (${c.indeterminateApplied} of them applied), ${k.workload.failedSends} sends given up; log ${c.logRecords} records${c.abandoned > 0 ? `, ${c.abandoned} offsets abandoned` : ''}; ${c.polls} polls, ${c.redelivered} values redelivered`);
   console.log(`kafka: proxy ${k.proxy.connections} connections, ${k.proxy.chunks} chunks, faults: refused ${k.proxy.byKind.refused}, lost-response ${k.proxy.byKind['lost-response']} (${k.proxy.lostProduceResponses} of a produce); ${k.workload.consumerCrashes} consumer crashes`);
   console.log(`kafka: ${describeAnomalies(k.report)}${k.workload.drained ? '' : ' (drain timed out)'}`);
   for (const [kind, list] of Object.entries(k.report.anomalies)) {

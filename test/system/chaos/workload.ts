@@ -81,7 +81,7 @@ export interface IndexProbe {
 }
 
 /** The set of offsets the ranges cover. */
-function offsetsOf(ranges: ReadonlyArray<readonly [number, number]>): Set<number> {
+export function offsetsOf(ranges: ReadonlyArray<readonly [number, number]>): Set<number> {
   const out = new Set<number>();
   for (const [first, last] of ranges) for (let o = first; o <= last; o++) out.add(o);
   return out;
