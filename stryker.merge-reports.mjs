@@ -8,7 +8,17 @@
 //     reports/mutation/runs/*.json
 // The output may not be one of the inputs.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-const [out, ...inputs] = process.argv.slice(2);
+// `--moved old=new` (any number): a file measured under an old path whose code now lives at
+// another path (e.g. core/codec/crc32c.ts, moved to api/src/crc32c.ts): its figure is filed
+// under the new path, and checked against the new file like any other.
+const args = process.argv.slice(2);
+const moved = new Map();
+for (let k = args.indexOf('--moved'); k >= 0; k = args.indexOf('--moved')) {
+  const [from, to] = args[k + 1].split('=');
+  moved.set(from, to);
+  args.splice(k, 2);
+}
+const [out, ...inputs] = args;
 if (!out || inputs.length === 0) throw new Error('usage: node stryker.merge-reports.mjs <out.json> <report.json>...');
 if (inputs.includes(out)) throw new Error(`${out} is both the output and an input`);
 const merged = { files: {}, testFiles: {}, schemaVersion: '1.0' };
@@ -30,8 +40,9 @@ for (const path of inputs) {
       remap.set(t.id, testIds.get(key));
     }
   }
-  for (const [file, f] of Object.entries(r.files)) {
-    from.set(file, path);
+  for (const [measured, f] of Object.entries(r.files)) {
+    const file = moved.get(measured) ?? measured;
+    from.set(file, moved.has(measured) ? `${path} (as ${measured})` : path);
     merged.files[file] = {
       ...f,
       mutants: f.mutants.map((m) => ({
