@@ -8,11 +8,22 @@
 //     reports/mutation/runs/*.json
 // The output may not be one of the inputs.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-const [out, ...inputs] = process.argv.slice(2);
+// `--moved old=new` (any number): a file measured under an old path whose code now lives at
+// another path (e.g. core/codec/crc32c.ts, moved to api/src/crc32c.ts): its figure is filed
+// under the new path, and checked against the new file like any other.
+const args = process.argv.slice(2);
+const moved = new Map();
+for (let k = args.indexOf('--moved'); k >= 0; k = args.indexOf('--moved')) {
+  const [from, to] = args[k + 1].split('=');
+  moved.set(from, to);
+  args.splice(k, 2);
+}
+const [out, ...inputs] = args;
 if (!out || inputs.length === 0) throw new Error('usage: node stryker.merge-reports.mjs <out.json> <report.json>...');
 if (inputs.includes(out)) throw new Error(`${out} is both the output and an input`);
 const merged = { files: {}, testFiles: {}, schemaVersion: '1.0' };
 const testIds = new Map(); // "file\0name" -> id
+const from = new Map(); // file -> the report its figure comes from
 let nextMutant = 0;
 for (const path of inputs) {
   const r = JSON.parse(readFileSync(path, 'utf8'));
@@ -29,7 +40,9 @@ for (const path of inputs) {
       remap.set(t.id, testIds.get(key));
     }
   }
-  for (const [file, f] of Object.entries(r.files)) {
+  for (const [measured, f] of Object.entries(r.files)) {
+    const file = moved.get(measured) ?? measured;
+    from.set(file, moved.has(measured) ? `${path} (as ${measured})` : path);
     merged.files[file] = {
       ...f,
       mutants: f.mutants.map((m) => ({
@@ -41,6 +54,43 @@ for (const path of inputs) {
     };
   }
 }
+// A report holds the source it mutated. When the file now differs from it only by
+// `// Stryker disable next-line` comments added since the run, the figure is carried
+// over to the code as it is now: each mutant whose line now follows a comment naming
+// its mutator becomes Ignored, as Stryker would report it (shown as "disable comments
+// added since"). Any other change makes the figure STALE (re-run that file).
+const DISABLE = /^\s*\/\/ Stryker disable next-line ([A-Za-z,]+)/;
+function carryOver(file, f) {
+  if (!existsSync(file)) return 'stale';
+  const now = readFileSync(file, 'utf8');
+  if (now === f.source) return 'current';
+  const oldLines = f.source.split('\n');
+  const newLines = now.split('\n');
+  const strip = (lines) => lines.filter((l) => !DISABLE.test(l));
+  const a = strip(oldLines);
+  const b = strip(newLines);
+  if (a.length !== b.length || a.some((l, k) => l !== b[k])) return 'stale';
+  // old line number (1-based) -> new line number, walking both without the comment lines
+  const map = new Map();
+  let j = 0;
+  for (let k = 0; k < oldLines.length; k++) {
+    if (DISABLE.test(oldLines[k])) continue;
+    while (DISABLE.test(newLines[j])) j++;
+    map.set(k + 1, j + 1);
+    j++;
+  }
+  for (const m of f.mutants) {
+    const line = map.get(m.location.start.line);
+    const comment = line === undefined ? undefined : DISABLE.exec(newLines[line - 2] ?? '');
+    if (comment && comment[1].split(',').includes(m.mutatorName) && m.status !== 'Ignored') {
+      m.status = 'Ignored';
+      m.statusReason = 'disabled by a comment added after the run';
+    }
+  }
+  f.source = now;
+  return 'comments';
+}
+const state = new Map(Object.keys(merged.files).map((file) => [file, carryOver(file, merged.files[file])]));
 writeFileSync(out, JSON.stringify(merged));
 // Stryker's score: (killed + timed out) / (killed + timed out + survived + no coverage); ignored
 // (disabled) mutants and compile errors do not count.
@@ -56,10 +106,9 @@ for (const [file, f] of Object.entries(merged.files).sort(([a], [b]) => (a < b ?
   total.survived += c('Survived');
   total.noCoverage += c('NoCoverage');
   total.ignored += c('Ignored');
-  // A report holds the source it mutated: a figure is of the code as it is now only if that is unchanged.
-  const current = existsSync(file) && readFileSync(file, 'utf8') === f.source;
-  if (!current) stale.push(file);
-  console.log(`${file}\t${pct(killed, valid)}\t${killed} / ${valid}\tsurvived ${c('Survived')}\tno coverage ${c('NoCoverage')}\tignored ${c('Ignored')}${current ? '' : '\tSTALE: the code changed since this run'}`);
+  if (state.get(file) === 'stale') stale.push(file);
+  const note = { current: '', comments: '\tdisable comments added since the run', stale: '\tSTALE: the code changed since this run' }[state.get(file)];
+  console.log(`${file}\t${pct(killed, valid)}\t${killed} / ${valid}\tsurvived ${c('Survived')}\tno coverage ${c('NoCoverage')}\tignored ${c('Ignored')}\tfrom ${from.get(file)}${note}`);
 }
 console.log(`all ${Object.keys(merged.files).length} files\t${pct(total.killed, total.valid)}\t${total.killed} / ${total.valid}\tsurvived ${total.survived}\tno coverage ${total.noCoverage}\tignored ${total.ignored}`);
 if (stale.length > 0) console.log(`${stale.length} of these figures are of code that has changed since: ${stale.join(', ')}`);

@@ -2,6 +2,7 @@
 
 /** Maps with at most `limit` calls in flight; results keep input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  // Stryker disable next-line ArrayDeclaration: equivalent — new Array() instead of new Array(n): the workers fill it by index either way
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

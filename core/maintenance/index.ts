@@ -155,6 +155,7 @@ export function contiguousPrefix(entries: readonly IndexEntry[]): IndexEntry[] {
   let end = -1;
   let n = 0;
   for (const e of entries) {
+    // Stryker disable next-line EqualityOperator: equivalent as `end > 0` — end is -1 before the first entry and at least 1 after it, never 0 (`<` and the other mutants, killed, go with it)
     if (end >= 0 && e.baseOffset > end) break;
     end = Math.max(end, e.lastOffset + 1);
     n++;

@@ -25,6 +25,20 @@ describe('topic rules', () => {
     await expectCode(eddy.log.topic('bad name'), 'INVALID_TOPIC');
   });
 
+  it('shows a bad name whole up to 80 characters and cut after that, and a missing one as such', async () => {
+    const eddy = memoryEddy();
+    const eighty = `${'x'.repeat(79)}!`;
+    expect((await expectCode(eddy.log.createTopic({ name: eighty }), 'INVALID_TOPIC')).message).toBe(
+      `invalid topic name "${eighty}": use 1-249 characters of [a-zA-Z0-9._-], not "." or ".."`,
+    );
+    const longer = `${'x'.repeat(80)}!`;
+    expect((await expectCode(eddy.log.createTopic({ name: longer }), 'INVALID_TOPIC')).message).toContain(`invalid topic name "${'x'.repeat(80)}…":`);
+    for (const missing of [null, undefined]) {
+      const err = await expectCode(eddy.log.createTopic({ name: missing as unknown as string }), 'INVALID_TOPIC');
+      expect(err.message).toContain(`invalid topic name ${String(missing)}:`);
+    }
+  });
+
   it('accepts 1 to 1000 partitions and refuses anything else, naming it', async () => {
     const eddy = memoryEddy();
     expect((await eddy.log.createTopic({ name: 'one', partitions: 1 })).partitionOffsets).toHaveLength(1);

@@ -5,6 +5,7 @@
  * (never more bytes than the bound), and which codecs pass through.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { crc32c } from '../../../core/codec/crc32c.js';
 import { decodeBatches, encodeBatch, readBatchHeaders, type BatchRecordInput } from '../../../core/codec/record-batch.js';
 import type { Log } from '../../../core/index.js';
 import { dec, enc, expectCode, memoryEddy } from '../helpers.js';
@@ -149,5 +150,61 @@ describe('binary fetch: codecs', () => {
     ]);
     const gzip = await log.fetchBatches({ topic: 't', partition: 0, offset: 0, codecs: new Set(['none', 'gzip']) });
     expect(gzip.batches.map((b) => readBatchHeaders(b)[0]!.compression)).toEqual(['gzip', 'none', 'none']);
+  });
+});
+
+describe('binary fetch: sizing and stored bytes', () => {
+  it('counts a record as its key, value and 24 bytes, plus the 61-byte batch header, when cutting: exactly at the bound fits', async () => {
+    await oneChunk(Array.from({ length: 3 }, (_, i) => ({ timestamp: 1_000 + i, key: null, value: new Uint8Array(100), headers: [] })));
+    const next = async (maxAnswerBytes: number) => (await log.fetchBatches({ topic: 't', partition: 0, offset: 0, maxAnswerBytes })).nextOffset;
+    expect(await next(61 + 124 + 124)).toBe(2);
+    expect(await next(61 + 124 + 123)).toBe(1);
+    expect(await next(61 + 124)).toBe(1);
+    await expectCode(log.fetchBatches({ topic: 't', partition: 0, offset: 0, maxAnswerBytes: 61 + 123 }), 'MESSAGE_TOO_LARGE');
+  });
+
+  it('never answers more bytes than the bound for records with big keys, long header names, big header values or no value', async () => {
+    const shapes: BatchRecordInput[][] = [
+      Array.from({ length: 6 }, (_, i) => ({ timestamp: i, key: new Uint8Array(150), value: enc('v'), headers: [] })),
+      Array.from({ length: 6 }, (_, i) => ({ timestamp: i, key: null, value: enc('v'), headers: [['h'.repeat(120), enc('x')]] as Array<[string, Uint8Array | null]> })),
+      Array.from({ length: 6 }, (_, i) => ({ timestamp: i, key: null, value: enc('v'), headers: [['h', new Uint8Array(150)]] as Array<[string, Uint8Array | null]> })),
+      Array.from({ length: 6 }, (_, i) => ({ timestamp: i, key: enc(`k${i}`), value: null, headers: [] })),
+    ];
+    for (const [p, records] of shapes.entries()) {
+      log = memoryEddy().log;
+      await log.createTopic({ name: 't', partitions: 1, config: { maxMessageBytes: 100_000 } });
+      await oneChunk(records);
+      const whole = encodeBatch({ records }).length;
+      const limit = p === 3 ? whole - 20 : 600;
+      const out = await log.fetchBatches({ topic: 't', partition: 0, offset: 0, maxAnswerBytes: limit });
+      expect(out.batches).toHaveLength(1);
+      expect(out.batches[0]!.length, `shape ${p}`).toBeLessThanOrEqual(limit);
+      expect(decodeBatches(out.batches[0]!)[0]!.records.map((r) => r.offset)).toEqual([...Array(out.nextOffset).keys()]);
+    }
+  });
+
+  it('serves an uncompressed batch as stored by default, producer fields and all', async () => {
+    const stored = encodeBatch({ records: records('p', 2), producerId: 42n, producerEpoch: 3, baseSequence: 0 });
+    await log.appendBatches({ topic: 't', partitions: [{ partition: 0, batches: stored }] });
+    const out = await log.fetchBatches({ topic: 't', partition: 0, offset: 0 });
+    expect(readBatchHeaders(out.batches[0]!)[0]).toMatchObject({ producerId: 42n, producerEpoch: 3, baseSequence: 0, compression: 'none' });
+    expect(out.batches[0]).toEqual(stored);
+  });
+
+  it('reports a stored batch whose records do not decode as DATA_CORRUPT when it must be converted or cut', async () => {
+    // A client's batch whose CRC32C is right but whose records are garbage: the Kafka path stores it as sent.
+    const corrupt = (compression: 'gzip' | 'none'): Uint8Array => {
+      const bytes = encodeBatch({ records: records('c', 3, { value: enc('x'.repeat(60)) }), compression });
+      bytes.fill(0xee, 61 + 4);
+      new DataView(bytes.buffer, bytes.byteOffset).setUint32(17, crc32c(bytes, 21));
+      return bytes;
+    };
+    await log.appendBatches({ topic: 't', partitions: [{ partition: 0, batches: corrupt('gzip') }] });
+    const converted = await expectCode(log.fetchBatches({ topic: 't', partition: 0, offset: 0 }), 'DATA_CORRUPT');
+    expect(converted.message).toMatch(/^stored data is corrupt/);
+    log = memoryEddy().log;
+    await log.createTopic({ name: 't', partitions: 1, config: { maxMessageBytes: 100_000 } });
+    await log.appendBatches({ topic: 't', partitions: [{ partition: 0, batches: corrupt('none') }] });
+    await expectCode(log.fetchBatches({ topic: 't', partition: 0, offset: 0, maxAnswerBytes: 100 }), 'DATA_CORRUPT');
   });
 });

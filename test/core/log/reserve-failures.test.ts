@@ -1,0 +1,101 @@
+/**
+ * Failed writes under the reserve append protocol (docs/design.md §3), as a
+ * producer and a consumer see them: a non-idempotent append whose puts all
+ * fail cleanly gives its range back (no hole, the next append takes the same
+ * offset); one whose put may have landed, or an idempotent producer's, never
+ * does: it abandons its own range with a marker, so readers pass at once.
+ */
+import { describe, expect, it } from 'vitest';
+import { EddyError } from '../../../core/errors.js';
+import type { IndexEntry } from '../../../core/model.js';
+import type { MetadataStore } from '../../../core/ports.js';
+import { dec, enc, expectCode, intercept, memoryEddy } from '../helpers.js';
+
+const RESERVE = { log: { appendProtocol: 'reserve' as const } };
+const rec = (v: string) => ({ key: null, value: enc(v), partition: 0 });
+
+async function entries(meta: MetadataStore, topicId: string): Promise<IndexEntry[]> {
+  const out: IndexEntry[] = [];
+  for await (const e of meta.listEntries(topicId, 0)) out.push(e);
+  return out;
+}
+
+/** A reserve-protocol topic holding 'a' at 0, whose data puts at offset 1 fail with `failure()` while `failing`. */
+async function failingAt1(failure: () => Error) {
+  const state = { failing: true, puts: 0 };
+  const eddy = memoryEddy({
+    settings: RESERVE,
+    wrapMeta: (meta) =>
+      intercept(meta, {
+        appendEntry: async (entry) => {
+          if (state.failing && entry.objectKey !== null && entry.baseOffset === 1) {
+            state.puts++;
+            throw failure();
+          }
+          return meta.appendEntry(entry);
+        },
+      }),
+  });
+  const { topicId } = await eddy.log.createTopic({ name: 't' });
+  await eddy.log.produce({ topic: 't', records: [rec('a')] });
+  return { eddy, topicId, state };
+}
+
+const read = async (eddy: ReturnType<typeof memoryEddy>) => (await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 })).records.map((r) => [r.offset, dec(r.value)]);
+
+describe('reserve protocol: an append that cannot write its entry', () => {
+  it('retries a clean failure 6 times with backoff, then gives its range back: no hole, the next append takes the offset', async () => {
+    const { eddy, topicId, state } = await failingAt1(() => new EddyError('UNAVAILABLE', 'injected'));
+    const sleeps = eddy.clock.sleeps.length;
+    const err = await expectCode(eddy.log.produce({ topic: 't', records: [rec('lost')] }), 'UNAVAILABLE');
+    expect(err.message).toBe('injected');
+    expect(state.puts).toBe(6);
+    const backoff = eddy.clock.sleeps.slice(sleeps);
+    expect(backoff).toHaveLength(6);
+    for (const ms of backoff) expect(ms).toBeLessThanOrEqual(200);
+    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 1 });
+    expect((await entries(eddy.metadataStore, topicId)).map((e) => e.baseOffset)).toEqual([0]);
+    state.failing = false;
+    expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 1 }]);
+    expect(await read(eddy)).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+    ]);
+  });
+
+  it('stops at once on a failure that is not retryable, and gives its range back', async () => {
+    const { eddy, topicId, state } = await failingAt1(() => new Error('a bug in the store'));
+    await expect(eddy.log.produce({ topic: 't', records: [rec('lost')] })).rejects.toThrow('a bug in the store');
+    expect(state.puts).toBe(1);
+    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 1 });
+  });
+
+  it('after a put whose outcome is unknown, never gives the range back: it abandons it, answers UNKNOWN_OUTCOME, and readers pass at once', async () => {
+    const { eddy, topicId, state } = await failingAt1(() => new EddyError('UNKNOWN_OUTCOME', 'timed out'));
+    await expectCode(eddy.log.produce({ topic: 't', records: [rec('maybe')] }), 'UNKNOWN_OUTCOME');
+    expect(state.puts).toBe(6);
+    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 2 });
+    expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ lastOffset: 1, objectKey: null, abandoned: true });
+    state.failing = false;
+    expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 2 }]);
+    expect(await read(eddy)).toEqual([
+      [0, 'a'],
+      [2, 'b'],
+    ]);
+  });
+
+  it("an idempotent producer's failed append keeps its reservation recorded: it abandons the range, and the retry lands once, further on", async () => {
+    const { eddy, topicId, state } = await failingAt1(() => new EddyError('UNAVAILABLE', 'injected'));
+    const producer = { producerId: 'p', producerEpoch: 0, sequences: new Map([[0, 0]]) };
+    await expectCode(eddy.log.produce({ topic: 't', records: [rec('once')], producer }), 'UNAVAILABLE');
+    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 2 });
+    expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ objectKey: null, abandoned: true });
+    state.failing = false;
+    expect(await eddy.log.produce({ topic: 't', records: [rec('once')], producer })).toEqual([{ partition: 0, offset: 2 }]);
+    expect(await eddy.log.produce({ topic: 't', records: [rec('once')], producer })).toEqual([{ partition: 0, offset: 2 }]);
+    expect(await read(eddy)).toEqual([
+      [0, 'a'],
+      [2, 'once'],
+    ]);
+  });
+});
