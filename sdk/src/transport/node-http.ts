@@ -27,13 +27,20 @@ export interface NodeHttpResponse {
 export interface NodeHttpClientOptions {
   /** Sockets kept per origin (idle and busy). @default Infinity (Node's default) */
   readonly maxSockets?: number;
+  /**
+   * How long an idle keep-alive socket is kept (less if the server announces
+   * a shorter `Keep-Alive: timeout`): a socket idle for minutes may have been
+   * dropped by a proxy or load balancer without a word. @default 4000 (as the global fetch)
+   */
+  readonly idleSocketMs?: number;
 }
 
 /**
  * Sends requests on keep-alive connections, one agent per protocol; `close()`
  * releases their sockets. An idle socket does not keep the process alive, and
- * is dropped a second before the server's announced `Keep-Alive: timeout`
- * (Node's agent), so a request rarely meets a connection the server is closing.
+ * is closed after `idleSocketMs` or a second before the server's announced
+ * `Keep-Alive: timeout` (Node's agent), whichever comes first, so a request
+ * rarely meets a connection the server or a proxy is closing.
  */
 export class NodeHttpClient {
   private readonly http: HttpAgent;
@@ -41,7 +48,8 @@ export class NodeHttpClient {
 
   /** @param options - agent limits. */
   constructor(options: NodeHttpClientOptions = {}) {
-    const agent = { keepAlive: true, ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}) };
+    // Node's agent applies `timeout` to free sockets only (it destroys them); a request in flight keeps its socket.
+    const agent = { keepAlive: true, timeout: options.idleSocketMs ?? 4_000, ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}) };
     this.http = new HttpAgent(agent);
     this.https = new HttpsAgent(agent);
   }

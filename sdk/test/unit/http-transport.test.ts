@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EddyError } from '../../src/errors.js';
 import { HttpTransport } from '../../src/transport/http.js';
+import { NodeHttpClient } from '../../src/transport/node-http.js';
 
 interface Captured {
   url: URL;
@@ -233,6 +234,24 @@ describe('HttpTransport connections (node:http keep-alive, no fetch given)', () 
     t.close();
     // The server sees both sockets close (they would otherwise stay open for its keep-alive timeout, 5 s).
     await Promise.all(server.closed);
+  });
+
+  it('closes a keep-alive socket idle for idleSocketMs, but not a request slower than that', async () => {
+    const server = await countingServer();
+    const slow = createHttpServer((req, res) => {
+      req.resume();
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"slow":true}'), 400);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => slow.close(() => r())));
+    const client = new NodeHttpClient({ idleSocketMs: 150 });
+    const get = (port: number) => client.send(new URL(`http://127.0.0.1:${port}/`), { method: 'GET', headers: {}, signal: AbortSignal.timeout(5000) });
+    expect((await get((slow.address() as AddressInfo).port)).body.toString()).toBe('{"slow":true}');
+    await get(server.port);
+    await new Promise((r) => setTimeout(r, 400));
+    await get(server.port);
+    expect(server.opened).toBe(2);
+    client.close();
   });
 
   it('uses the fetch it is given instead', async () => {
