@@ -7,10 +7,11 @@
 //     -> reports/mutation/runs/core-log-fetch.json             (report, committed)
 //        reports/mutation/runs/core-log-fetch.incremental.json (cache, not committed)
 //
-// Then merge every per-file report into reports/mutation/mutation.json and print
-// each file's score:
+// Then merge every report into reports/mutation/mutation.json and print each
+// file's score (the full command, with the older reports, is in
+// docs/reliability.md, "Mutation testing"):
 //
-//   node stryker.merge-reports.mjs reports/mutation/mutation.json reports/mutation/runs/*.json
+//   node stryker.merge-reports.mjs reports/mutation/mutation.json <older reports> reports/mutation/runs/*.json
 import base from './stryker.config.mjs';
 
 const file = process.env.MUTATE;

@@ -8,16 +8,19 @@
 //     reports/mutation/runs/*.json
 // The output may not be one of the inputs.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-// `--moved old=new` (any number): a file measured under an old path whose code now lives at
-// another path (e.g. core/codec/crc32c.ts, moved to api/src/crc32c.ts): its figure is filed
-// under the new path, and checked against the new file like any other.
+// `--moved report:old=new` (any number): a file that report measured under an old path whose
+// code now lives at another (e.g. codec.json:core/codec/crc32c.ts=api/src/crc32c.ts): its
+// figure is filed under the new path, and checked against the new file like any other.
+// `report` is matched against the end of the report's path.
 const args = process.argv.slice(2);
-const moved = new Map();
+const moves = [];
 for (let k = args.indexOf('--moved'); k >= 0; k = args.indexOf('--moved')) {
-  const [from, to] = args[k + 1].split('=');
-  moved.set(from, to);
+  const m = /^(.+):(.+)=(.+)$/.exec(args[k + 1] ?? '');
+  if (!m) throw new Error(`--moved wants report:old=new, got ${args[k + 1]}`);
+  moves.push({ report: m[1], from: m[2], to: m[3] });
   args.splice(k, 2);
 }
+const movedTo = (path, file) => moves.find((m) => path.endsWith(m.report) && m.from === file)?.to;
 const [out, ...inputs] = args;
 if (!out || inputs.length === 0) throw new Error('usage: node stryker.merge-reports.mjs <out.json> <report.json>...');
 if (inputs.includes(out)) throw new Error(`${out} is both the output and an input`);
@@ -41,8 +44,8 @@ for (const path of inputs) {
     }
   }
   for (const [measured, f] of Object.entries(r.files)) {
-    const file = moved.get(measured) ?? measured;
-    from.set(file, moved.has(measured) ? `${path} (as ${measured})` : path);
+    const file = movedTo(path, measured) ?? measured;
+    from.set(file, file !== measured ? `${path} (as ${measured})` : path);
     merged.files[file] = {
       ...f,
       mutants: f.mutants.map((m) => ({

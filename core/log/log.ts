@@ -277,6 +277,7 @@ export class Log {
       clock: this.ports.clock,
       // Holes exist only under the reserve protocol: the head protocol's high-water mark is its head's end, as before.
       hwmWindow: this.hwmWindow(),
+      // Stryker disable next-line ConditionalExpression: equivalent as `true` — an abandonAfterMs of undefined takes the reader's default (ABANDON_AFTER_MS) all the same
       ...(this.abandonAfterMs !== undefined ? { abandonAfterMs: this.abandonAfterMs } : {}),
     };
   }
