@@ -1,9 +1,10 @@
 /**
- * Failed writes under the reserve append protocol (docs/design.md §3), as a
- * producer and a consumer see them: a non-idempotent append whose puts all
- * fail cleanly gives its range back (no hole, the next append takes the same
- * offset); one whose put may have landed, or an idempotent producer's, never
- * does: it abandons its own range with a marker, so readers pass at once.
+ * Failed writes under the reserve append protocol (docs/design.md §3.1), as a
+ * producer and a consumer see them: the offset counter only moves forward, so
+ * an append that gives up — whether its puts failed cleanly, may have landed,
+ * or were an idempotent producer's — never gives its range back: it abandons
+ * exactly its own range with a marker, so readers pass at once and no offset
+ * is ever handed out twice.
  */
 import { describe, expect, it } from 'vitest';
 import { EddyError } from '../../../core/errors.js';
@@ -44,7 +45,7 @@ async function failingAt1(failure: () => Error) {
 const read = async (eddy: ReturnType<typeof memoryEddy>) => (await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 })).records.map((r) => [r.offset, dec(r.value)]);
 
 describe('reserve protocol: an append that cannot write its entry', () => {
-  it('retries a clean failure 6 times with backoff, then gives its range back: no hole, the next append takes the offset', async () => {
+  it('retries a clean failure 6 times with backoff, then abandons its range: readers pass at once, the next append takes the next offset', async () => {
     const { eddy, topicId, state } = await failingAt1(() => new EddyError('UNAVAILABLE', 'injected'));
     const sleeps = eddy.clock.sleeps.length;
     const err = await expectCode(eddy.log.produce({ topic: 't', records: [rec('lost')] }), 'UNAVAILABLE');
@@ -53,24 +54,25 @@ describe('reserve protocol: an append that cannot write its entry', () => {
     const backoff = eddy.clock.sleeps.slice(sleeps);
     expect(backoff).toHaveLength(6);
     for (const ms of backoff) expect(ms).toBeLessThanOrEqual(200);
-    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 1 });
-    expect((await entries(eddy.metadataStore, topicId)).map((e) => e.baseOffset)).toEqual([0]);
+    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 2 });
+    expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ lastOffset: 1, objectKey: null, abandoned: true });
     state.failing = false;
-    expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 1 }]);
+    expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 2 }]);
     expect(await read(eddy)).toEqual([
       [0, 'a'],
-      [1, 'b'],
+      [2, 'b'],
     ]);
   });
 
-  it('stops at once on a failure that is not retryable, and gives its range back', async () => {
+  it('stops at once on a failure that is not retryable, and abandons its range', async () => {
     const { eddy, topicId, state } = await failingAt1(() => new Error('a bug in the store'));
     await expect(eddy.log.produce({ topic: 't', records: [rec('lost')] })).rejects.toThrow('a bug in the store');
     expect(state.puts).toBe(1);
-    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 1 });
+    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 2 });
+    expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ lastOffset: 1, objectKey: null, abandoned: true });
   });
 
-  it('after a put whose outcome is unknown, never gives the range back: it abandons it, answers UNKNOWN_OUTCOME, and readers pass at once', async () => {
+  it('after a put whose outcome is unknown, it abandons its range too, answers UNKNOWN_OUTCOME, and readers pass at once', async () => {
     const { eddy, topicId, state } = await failingAt1(() => new EddyError('UNKNOWN_OUTCOME', 'timed out'));
     await expectCode(eddy.log.produce({ topic: 't', records: [rec('maybe')] }), 'UNKNOWN_OUTCOME');
     expect(state.puts).toBe(6);
