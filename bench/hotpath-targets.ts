@@ -25,6 +25,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { crc32cAccelerated, decodeProduceRequest, encodeProduceRequest, MALLOC_ENV_NAMES, useCrc32cAccelerator, BATCHES_MEDIA_TYPE } from '@eddy/api';
@@ -177,7 +178,12 @@ export async function measureTarget(target: Target, budgetMs: number, reps: numb
 
 const perMB = (msPerCall: number, payloadBytes: number): number => (msPerCall * 1e6) / payloadBytes;
 
+/** Warm-up before any timing, whatever the budget: a short one (--quick) left V8 still optimising and the heap still growing, 3–10× the settled figures. */
+const WARM_UP_MS = 1500;
+
 async function repeat(fn: () => unknown, budgetMs: number, reps: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < 5000 && (i < 20 || performance.now() - t0 < WARM_UP_MS); i++) await fn();
   const runs: number[] = [];
   for (let i = 0; i < reps; i++) runs.push(await time(fn, budgetMs));
   return median(runs);
