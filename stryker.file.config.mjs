@@ -5,7 +5,7 @@
 //
 //   MUTATE=core/log/fetch.ts npx stryker run stryker.file.config.mjs
 //     -> reports/mutation/runs/core-log-fetch.json             (report, committed)
-//        reports/mutation/runs/core-log-fetch.incremental.json (cache, not committed)
+//        reports/mutation/cache/core-log-fetch.json            (incremental cache, not committed)
 //
 // Then merge every report into reports/mutation/mutation.json and print each
 // file's score (the full command, with the older reports, is in
@@ -24,7 +24,7 @@ export default {
   mutate: [file],
   // The development machine has 2 cores shared with other work.
   concurrency: 1,
-  incrementalFile: `reports/mutation/runs/${name}.incremental.json`,
+  incrementalFile: `reports/mutation/cache/${name}.json`,
   reporters: ['clear-text', 'progress', 'json'],
   clearTextReporter: { reportTests: false, allowColor: false },
   jsonReporter: { fileName: `reports/mutation/runs/${name}.json` },
