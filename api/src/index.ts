@@ -53,6 +53,7 @@ export {
   encodeFetchHeader,
   encodeProduceRequest,
   isBatchesMediaType,
+  readerChecksCrc,
   type WireFetchHeader,
   type WirePartitionBatch,
   type WireProduceAnswer,

@@ -232,34 +232,58 @@ export function decodeFetchAnswer(bytes: Uint8Array, hooks?: BatchHooks): WireFe
   };
 }
 
+/** The parameters of the Accept header's binary media range (`name=value`, names in lower case, quotes taken off); `undefined` when it does not ask for binary. */
+function batchesAcceptParams(accept: string | undefined): Map<string, string> | undefined {
+  if (!accept) return undefined;
+  for (const range of accept.split(/,(?=\s*[a-z*]+\/)/i)) {
+    const [type, ...params] = range.split(';');
+    if (type!.trim().toLowerCase() !== BATCHES_MEDIA_TYPE) continue;
+    const out = new Map<string, string>();
+    for (const param of params) {
+      const eq = param.indexOf('=');
+      if (eq >= 0) out.set(param.slice(0, eq).trim().toLowerCase(), param.slice(eq + 1).trim().replace(/^"|"$/g, ''));
+    }
+    return out;
+  }
+  return undefined;
+}
+
 /**
  * Whether an Accept header asks for the binary format, and which compression
  * codecs the reader decodes itself (`codecs` parameter, comma-separated;
  * `none` always). `undefined` when it does not ask for binary.
  */
 export function acceptedBatchCodecs(accept: string | undefined): ReadonlySet<CompressionCodec> | undefined {
-  if (!accept) return undefined;
-  for (const range of accept.split(/,(?=\s*[a-z*]+\/)/i)) {
-    const [type, ...params] = range.split(';');
-    if (type!.trim().toLowerCase() !== BATCHES_MEDIA_TYPE) continue;
-    const codecs = new Set<CompressionCodec>(['none']);
-    for (const param of params) {
-      const eq = param.indexOf('=');
-      if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'codecs') continue;
-      for (const name of param.slice(eq + 1).trim().replace(/^"|"$/g, '').split(',')) {
-        const codec = name.trim().toLowerCase() as CompressionCodec;
-        if (COMPRESSION_CODECS.includes(codec)) codecs.add(codec);
-      }
-    }
-    return codecs;
+  const params = batchesAcceptParams(accept);
+  if (!params) return undefined;
+  const codecs = new Set<CompressionCodec>(['none']);
+  for (const name of (params.get('codecs') ?? '').split(',')) {
+    const codec = name.trim().toLowerCase() as CompressionCodec;
+    if (COMPRESSION_CODECS.includes(codec)) codecs.add(codec);
   }
-  return undefined;
+  return codecs;
 }
 
-/** The Accept value asking for binary answers with batches compressed by `codecs` passed through. */
-export function batchesAccept(codecs: readonly CompressionCodec[] = []): string {
+/**
+ * Whether the reader declares, in the Accept header's binary media range,
+ * that it checks every batch's CRC32C itself (`crc=client`): only then does
+ * the server pass stored batches on without checking theirs. Any other
+ * reader gets them checked by the server.
+ */
+export function readerChecksCrc(accept: string | undefined): boolean {
+  return batchesAcceptParams(accept)?.get('crc')?.toLowerCase() === 'client';
+}
+
+/**
+ * The Accept value asking for binary answers with batches compressed by
+ * `codecs` passed through; `clientCrc` declares that the reader checks every
+ * batch's CRC32C itself (`crc=client`, see {@link readerChecksCrc}).
+ */
+export function batchesAccept(codecs: readonly CompressionCodec[] = [], options: { readonly clientCrc?: boolean } = {}): string {
   const named = codecs.filter((c) => c !== 'none');
-  return named.length > 0 ? `${BATCHES_MEDIA_TYPE}; codecs="${named.join(',')}"` : BATCHES_MEDIA_TYPE;
+  let out = named.length > 0 ? `${BATCHES_MEDIA_TYPE}; codecs="${named.join(',')}"` : BATCHES_MEDIA_TYPE;
+  if (options.clientCrc) out += '; crc=client';
+  return out;
 }
 
 /** Whether a Content-Type names the binary format. */

@@ -247,8 +247,8 @@ export async function readChunkBatches(objects: ObjectStore, entry: IndexEntry, 
 
 /**
  * A stored chunk's bytes as record batches: format 2 as stored (framing and
- * record count checked, and CRC32C unless `checkCrc` is false: the binary
- * HTTP route's reader, the SDK, checks every batch's CRC32C itself), format 1
+ * record count checked, and CRC32C unless `checkCrc` is false: only for a
+ * binary HTTP reader that declares it checks every batch's CRC32C itself), format 1
  * converted to one uncompressed batch (its chunk CRC32C always checked, since
  * the new batch gets a new one). The base offset is not written (the caller
  * knows it, or stores the batches).
@@ -330,8 +330,6 @@ export interface ReadBatchesRequest {
   readonly maxBytes?: number;
   /** How long an empty answer may wait for records. @default 0, at most 20000 */
   readonly waitMs?: number;
-  /** Check each stored batch's CRC32C (false only for a reader that checks it, see {@link storedChunkBatches}). @default true */
-  readonly checkCrc?: boolean;
 }
 
 /** Stored batches from an offset, each with its base offset written in. */
@@ -344,7 +342,7 @@ export interface ReadBatchesResult extends PartitionOffsets {
 }
 
 /** Reads whole stored batches from `offset`, up to about `maxBytes`, reading only the chunks it needs. */
-export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: ReadBatchesRequest): Promise<ReadBatchesResult> {
+export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: ReadBatchesRequest, crc: CrcOptions = {}): Promise<ReadBatchesResult> {
   checkPartition(topic, request.partition);
   const maxBytes = Math.min(Math.max(request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes, 1), FETCH_LIMITS.maxMaxBytes);
   const { bounds, end } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
@@ -366,7 +364,7 @@ export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: R
       if (moved && !above && entries.length > 0) continue;
       break;
     }
-    for (const b of await Promise.all(plan.map((p) => readChunkBatches(deps.objects, p.entry, p.chunk, request)))) {
+    for (const b of await Promise.all(plan.map((p) => readChunkBatches(deps.objects, p.entry, p.chunk, crc)))) {
       batches.push(b);
       bytes += b.length;
     }

@@ -24,6 +24,7 @@ import {
   type ReadBatchesRequest,
   type ReadBatchesResult,
   type ReadDeps,
+  type CrcOptions,
 } from './fetch.js';
 import { shapeBatches, type FetchBatchesRequest, type FetchBatchesResult } from './fetch-batches.js';
 import {
@@ -260,10 +261,15 @@ export class Log {
    * written in (format 1 chunks converted), long-polling like {@link Log.fetch}.
    */
   async readBatches(request: ReadBatchesRequest): Promise<ReadBatchesResult> {
+    return this.readBatchesChecked(request, {});
+  }
+
+  /** {@link Log.readBatches} with the CRC32C check of stored batches as `crc` says. */
+  private async readBatchesChecked(request: ReadBatchesRequest, crc: CrcOptions): Promise<ReadBatchesResult> {
     // Stryker disable next-line ConditionalExpression: equivalent when it becomes `true`; an absent waitMs passed as undefined takes checkFetchLimits' default of 0 all the same
     checkFetchLimits({ offset: request.offset, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) });
     const topic = await this.topic(request.topic);
-    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches(this.readDeps(), topic, request), (r) => r.batches.length > 0);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches(this.readDeps(), topic, request, crc), (r) => r.batches.length > 0);
   }
 
   private hwmWindow(): number {
@@ -286,13 +292,15 @@ export class Log {
    * Reads stored batches for the binary HTTP route: {@link Log.readBatches}
    * (long poll included) shaped to `maxRecords`, an answer size bound and the
    * codecs the reader handles (core/log/fetch-batches.ts). Stored batches'
-   * CRC32C is not checked here: the reader (the SDK) checks every batch's,
-   * as Kafka clients do and brokers do not on fetch; a batch re-encoded here
-   * (a codec the reader does not take, or cut down) is checked as it is decoded.
+   * CRC32C is checked, unless `options.readerChecksCrc`: a reader that
+   * declared it checks every batch's CRC32C itself (the SDK, by
+   * `Accept: …; crc=client`), as Kafka clients check and brokers do not on
+   * fetch. A batch re-encoded here (a codec the reader does not take, or cut
+   * down) is checked as it is decoded either way.
    */
-  async fetchBatches(request: FetchBatchesRequest): Promise<FetchBatchesResult> {
+  async fetchBatches(request: FetchBatchesRequest, options: { readonly readerChecksCrc?: boolean } = {}): Promise<FetchBatchesResult> {
     checkFetchLimits(request);
-    return shapeBatches(await this.readBatches({ ...request, checkCrc: false }), request);
+    return shapeBatches(await this.readBatchesChecked(request, { checkCrc: !options.readerChecksCrc }), request);
   }
 
   /** Repeats `read` until `done` or `waitMs` passed, sleeping on the notifier in between. */

@@ -27,25 +27,36 @@ export async function produceBinary(rt: Runtime, topic: string, body: Uint8Array
   return { partitions };
 }
 
+/** What a binary fetch's Accept header asks for (api/src/wire.ts `acceptedBatchCodecs`, `readerChecksCrc`). */
+export interface BinaryAccept {
+  /** Codecs passed through compressed; `none` always. */
+  readonly codecs: ReadonlySet<CompressionCodec>;
+  /** The reader declared (`crc=client`) that it checks every batch's CRC32C: the server then skips its own check of stored batches. */
+  readonly readerChecksCrc: boolean;
+}
+
 /** `GET …/partitions/{p}/records` answered in binary: the header, then the batches. */
 export async function fetchBinary(
   rt: Runtime,
   topic: string,
   partition: number,
   query: { offset: number; maxRecords?: number | undefined; maxBytes?: number | undefined; waitMs?: number | undefined },
-  codecs: ReadonlySet<CompressionCodec>,
+  accept: BinaryAccept,
 ): Promise<Uint8Array> {
   const { offset, maxBytes, maxRecords, waitMs } = query;
-  const result = await rt.eddy.log.fetchBatches({
-    topic,
-    partition,
-    offset,
-    ...(maxBytes !== undefined ? { maxBytes } : {}),
-    ...(maxRecords !== undefined ? { maxRecords } : {}),
-    ...(waitMs !== undefined ? { waitMs } : {}),
-    codecs,
-    maxAnswerBytes: MAX_BINARY_ANSWER_BYTES,
-  });
+  const result = await rt.eddy.log.fetchBatches(
+    {
+      topic,
+      partition,
+      offset,
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
+      ...(maxRecords !== undefined ? { maxRecords } : {}),
+      ...(waitMs !== undefined ? { waitMs } : {}),
+      codecs: accept.codecs,
+      maxAnswerBytes: MAX_BINARY_ANSWER_BYTES,
+    },
+    { readerChecksCrc: accept.readerChecksCrc },
+  );
   let size = FETCH_ANSWER_HEADER_BYTES;
   for (const b of result.batches) size += b.length;
   // Not zero-filled: every byte is written below.

@@ -4,7 +4,7 @@
  * event (maintenance), and maps every error to the envelope of docs/design.md §9.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { acceptedBatchCodecs, BATCHES_MEDIA_TYPE, isBatchesMediaType } from '@eddy/api';
+import { acceptedBatchCodecs, BATCHES_MEDIA_TYPE, isBatchesMediaType, readerChecksCrc } from '@eddy/api';
 import { EddyError, errorEnvelope, toEddyError } from '../../core/errors.js';
 import type { FunctionKind } from '../../core/schema.js';
 import { OPENAPI_PATH, openApiDocument } from './openapi.js';
@@ -104,7 +104,7 @@ export async function serve(rt: Runtime, kind: FunctionKind | 'any', req: ApiReq
       const out = await route.runBinaryBody(rt, { params, query, body: req.binaryBody });
       return { statusCode: route.status, body: out };
     }
-    if (codecs) return { statusCode: route.status, body: await route.runBinaryAnswer!(rt, { params, query, body: undefined }, codecs) };
+    if (codecs) return { statusCode: route.status, body: await route.runBinaryAnswer!(rt, { params, query, body: undefined }, { codecs, readerChecksCrc: readerChecksCrc(req.accept) }) };
     let body: unknown;
     if (route.body) {
       if (req.body === undefined) throw new EddyError('INVALID_REQUEST', 'request body is required');

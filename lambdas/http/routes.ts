@@ -6,8 +6,8 @@
 import type * as z from 'zod';
 import { EddyError } from '../../core/errors.js';
 import type { FetchedRecord, ProduceRecord } from '../../core/index.js';
-import { routeFor, type CompressionCodec, type FunctionKind } from '@eddy/api';
-import { fetchBinary, produceBinary } from './binary.js';
+import { routeFor, type FunctionKind } from '@eddy/api';
+import { fetchBinary, produceBinary, type BinaryAccept } from './binary.js';
 import { decodeField, encodeField, NOT_REPRESENTABLE, type Encoding } from './encoding.js';
 import type { Runtime } from './runtime.js';
 import * as s from './schemas.js';
@@ -51,8 +51,8 @@ export interface Route<Q = unknown, B = unknown> {
   run(rt: Runtime, input: RouteInput<Q, B>): Promise<unknown>;
   /** Serves a binary body (docs/api.md, "Binary records"); routes without it refuse one. */
   runBinaryBody?(rt: Runtime, input: RouteInput<Q, Uint8Array>): Promise<unknown>;
-  /** Answers in the binary format when the Accept header asks for it and names the codecs passed through. */
-  runBinaryAnswer?(rt: Runtime, input: RouteInput<Q, undefined>, codecs: ReadonlySet<CompressionCodec>): Promise<Uint8Array>;
+  /** Answers in the binary format when the Accept header asks for it: the codecs it names are passed through, and stored CRC32Cs go unchecked only when it says the reader checks them. */
+  runBinaryAnswer?(rt: Runtime, input: RouteInput<Q, undefined>, accept: BinaryAccept): Promise<Uint8Array>;
 }
 
 /** Attaches a handler to its manifest route; a route the manifest lacks is a bug, caught at load. */
@@ -185,7 +185,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'Read records from an offset, optionally waiting up to waitMs for new ones',
     status: 200,
     query: s.fetchQuery,
-    runBinaryAnswer: (rt, { params, query }, codecs) => fetchBinary(rt, params.topic!, partitionParam(params.partition!), query, codecs),
+    runBinaryAnswer: (rt, { params, query }, accept) => fetchBinary(rt, params.topic!, partitionParam(params.partition!), query, accept),
     run: async (rt, { params, query }) => {
       const enc: Encoding = query.encoding ?? 'base64';
       const { offset, maxBytes, maxRecords, waitMs } = query;

@@ -38,8 +38,13 @@ export { BATCHES_MEDIA_TYPE };
 // The SDK checksums every batch it sends and every batch it reads: native CRC32C where it loads.
 useNativeCrc32c();
 
-/** The Accept value the SDK sends on a binary fetch: gzip batches come as stored, any other codec converted by the server. */
-export const SDK_ACCEPT = batchesAccept(['gzip']);
+/**
+ * The Accept value the SDK sends on a binary fetch: gzip batches come as
+ * stored, any other codec converted by the server; `crc=client` tells the
+ * server that the SDK checks every batch's CRC32C itself (it does, in
+ * {@link decodeBinaryFetch}), so the server skips its own check.
+ */
+export const SDK_ACCEPT = batchesAccept(['gzip'], { clientCrc: true });
 
 /** The batch codec's hooks in the SDK: its `EddyError` and gzip (node:zlib). */
 export const SDK_BATCH_HOOKS: BatchHooks = {

@@ -1,13 +1,16 @@
 /**
- * Who checks the CRC32C of stored batches on a fetch: on the binary route the
- * server passes stored batches on unchecked and the SDK checks every batch
- * (as Kafka brokers and clients split it); the JSON route and the Kafka
- * front door check on the server. Either way a corrupt byte is refused with
- * DATA_CORRUPT, never served as records.
+ * Who checks the CRC32C of stored batches on a fetch: the server does, unless
+ * a binary reader declares in its Accept header (`crc=client`) that it checks
+ * every batch itself — the SDK does, so the server passes stored batches on
+ * unchecked to it (as Kafka brokers and clients split it). A plain binary
+ * reader, the JSON route and the Kafka front door are checked on the server.
+ * Either way a corrupt byte is refused with DATA_CORRUPT, never served as
+ * records.
  */
 import { describe, expect, it } from 'vitest';
 import { Eddy } from '../../src/client.js';
 import { isEddyError } from '../../src/errors.js';
+import { BATCHES_MEDIA_TYPE, SDK_ACCEPT } from '../../src/wire.js';
 import { InProcessEddy } from '../support/in-process-eddy.js';
 
 const VALUE = new Uint8Array(300).fill(0xab);
@@ -47,15 +50,28 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('a corrupt stored byte', () => {
-  it('binary route: the server passes the batch on unchecked, the SDK refuses it with DATA_CORRUPT', async () => {
+  it('binary route, SDK: the server passes the batch on unchecked, the SDK refuses it with DATA_CORRUPT', async () => {
     const { server, binary } = await corrupted();
-    // The server does not re-check the CRC32C on this route (the reader does)...
-    const served = await server.core.log.fetchBatches({ topic: 'c', partition: 0, offset: 0 });
-    expect(served.batches.length).toBeGreaterThan(0);
+    expect(SDK_ACCEPT).toMatch(/; crc=client$/);
+    // The server does not re-check the CRC32C for a reader that says it checks it (the SDK's Accept)...
+    const served = await server.request({ method: 'GET', path: '/v1/topics/c/partitions/0/records', query: { offset: '0' }, accept: SDK_ACCEPT }, { timeoutMs: 5_000 });
+    expect(served.status).toBe(200);
+    expect(served.body).toBeInstanceOf(Uint8Array);
+    expect((await server.core.log.fetchBatches({ topic: 'c', partition: 0, offset: 0 }, { readerChecksCrc: true })).batches.length).toBeGreaterThan(0);
     // ...and the SDK does, whatever shape the records are asked in: nothing is served as records.
     expect(await codeOf(binary.getRecords({ topic: 'c', partition: 0, offset: 0, encoding: 'bytes' }))).toBe('DATA_CORRUPT');
     expect(await codeOf(binary.getRecords({ topic: 'c', partition: 0, offset: 0 }))).toBe('DATA_CORRUPT');
     await expect(binary.getRecords({ topic: 'c', partition: 0, offset: 0 })).rejects.toThrow(/CRC32C mismatch/);
+  });
+
+  it('binary route, a reader that does not declare crc=client: the server refuses it with DATA_CORRUPT', async () => {
+    const { server } = await corrupted();
+    for (const accept of [BATCHES_MEDIA_TYPE, `${BATCHES_MEDIA_TYPE}; codecs="gzip"`, `${BATCHES_MEDIA_TYPE}; crc=server`]) {
+      // What the JSON route answers for DATA_CORRUPT: 500 and the error envelope.
+      const res = await server.request({ method: 'GET', path: '/v1/topics/c/partitions/0/records', query: { offset: '0' }, accept }, { timeoutMs: 5_000 });
+      expect(res, accept).toMatchObject({ status: 500, body: { error: { code: 'DATA_CORRUPT', message: expect.stringMatching(/CRC32C mismatch/) } } });
+    }
+    expect(await codeOf(server.core.log.fetchBatches({ topic: 'c', partition: 0, offset: 0 }))).toBe('DATA_CORRUPT');
   });
 
   it('JSON route and Kafka front door: the server refuses it with DATA_CORRUPT', async () => {
