@@ -54,4 +54,18 @@ describe('reserve protocol: switching back from head', () => {
     const out = await again.fetch({ topic: 't', partition: 0, offset: 0 });
     expect(out.records.map((r) => [r.offset, dec(r.value)])).toEqual(['a', 'b', 'c', 'd', 'e'].map((v, i) => [i, v]));
   });
+
+  it('raiseCounter never moves the counter backwards and is a no-op once a reservation moved it', async () => {
+    const { components } = stack();
+    const meta = components.metadataStore;
+    await meta.createCounter('t1', 0, { next: 5, producers: {} });
+    expect(await meta.reserveOffsets('t1', 0, 1)).toBe(5); // a concurrent appender reserved after the read of 5
+    expect(await meta.raiseCounter('t1', 0, 5, { next: 9, producers: {} })).toBe(false);
+    expect(await meta.raiseCounter('t1', 0, 6, { next: 6, producers: {} })).toBe(false); // not above: no write
+    expect(await meta.raiseCounter('t1', 0, 6, { next: 3, producers: {} })).toBe(false);
+    expect((await meta.readCounter('t1', 0))?.next).toBe(6);
+    expect(await meta.raiseCounter('t1', 0, 6, { next: 9, producers: {} })).toBe(true);
+    expect(await meta.reserveOffsets('t1', 0, 1)).toBe(9);
+    expect(await meta.raiseCounter('t2', 0, 0, { next: 9, producers: {} })).toBe(false); // no counter: nothing to raise
+  });
 });
