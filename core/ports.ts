@@ -74,6 +74,15 @@ export interface MetadataStore {
    * moves forward: there is no way to give a reservation back.
    */
   reserveOffsets(topicId: string, partition: number, count: number, producer?: ReservationProducer): Promise<number | undefined>;
+  /**
+   * Replaces the counter with `counter` only if its `next` is still `from`
+   * and `from` is below `counter.next` (one conditional write); false otherwise.
+   * Raises a counter left behind by the head protocol to the head
+   * (docs/design.md §3.1): it never moves the counter backwards, and a
+   * reservation made since `from` was read makes it a no-op. An ambiguous
+   * failure is translated like a read (retrying it is safe).
+   */
+  raiseCounter(topicId: string, partition: number, from: number, counter: PartitionCounter): Promise<boolean>;
   /** Deletes a partition's counter (reclaiming a deleted topic). */
   deleteCounter(topicId: string, partition: number): Promise<void>;
   /**

@@ -128,9 +128,13 @@ export interface EddyStreamsProps {
    * one update per append, for many concurrent producers per partition;
    * offsets are dense except where an append was abandoned (its writer died
    * or failed after reserving them), which consumers skip. Every process
-   * writing to the stack's tables must run the same protocol, so switch it
-   * only while nothing produces (a partition written under `head` is taken
-   * over by `reserve` at its next append; not the other way round).
+   * writing to the stack's tables must run the same protocol at any one
+   * time, so switch it only while nothing produces. Either switch is then
+   * safe, also `reserve` → `head` → `reserve`: a partition written under
+   * `head` is taken over by `reserve` at its next append, and a counter left
+   * behind by an earlier `reserve` period is raised past the head by each
+   * process before its first reservation in the partition (docs/design.md
+   * §3.1, step 6).
    *
    * @default 'head'
    */

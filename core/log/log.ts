@@ -109,6 +109,8 @@ export interface LogOptions {
 export class Log {
   /** Round-robin cursors for keyless records, per topic id. */
   private readonly cursors = new Map<string, number>();
+  /** Partitions whose offset counter this process checked against the head (reserve protocol, docs/design.md §3.1). */
+  private readonly counterChecked = new Set<string>();
   private readonly meta: MetadataStore;
   private readonly pollIntervalMs: number;
   private readonly appendProtocol: AppendProtocol;
@@ -212,7 +214,7 @@ export class Log {
   /** Appends records and wakes the reads waiting on their partitions; see `core/log/produce.ts` for the protocol. */
   async produce(request: ProduceRequest): Promise<RecordResult[]> {
     const topic = await this.topic(request.topic);
-    const results = await produce({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol }, topic, request);
+    const results = await produce({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol, counterChecked: this.counterChecked }, topic, request);
     this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
     return results;
   }
@@ -224,7 +226,7 @@ export class Log {
    */
   async produceBatches(request: ProduceBatchesRequest): Promise<PartitionBatchResult[]> {
     const topic = await this.topic(request.topic);
-    const results = await produceBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol }, topic, request);
+    const results = await produceBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol, counterChecked: this.counterChecked }, topic, request);
     this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
     return results;
   }
@@ -250,7 +252,7 @@ export class Log {
    */
   async appendBatches(request: AppendBatchesRequest): Promise<PartitionAppendResult[]> {
     const topic = await this.topic(request.topic);
-    const results = await appendBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol }, topic, request);
+    const results = await appendBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol, counterChecked: this.counterChecked }, topic, request);
     // Stryker disable next-line ArrayDeclaration: equivalent; a refused partition's entry only wakes the waiters of a partition named "Stryker was here", which no read waits on
     this.ports.notifier.notify(topic.topicId, results.flatMap((r) => ('baseOffset' in r ? [r.partition] : [])));
     return results;

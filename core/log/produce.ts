@@ -129,6 +129,12 @@ export interface ProduceDeps {
    * Every process writing to the same tables must use the same one.
    */
   readonly appendProtocol?: AppendProtocol;
+  /**
+   * Reserve protocol: `<topicId>#<partition>` of the partitions whose counter
+   * this process has checked against the head (docs/design.md §3.1), owned
+   * by the process's {@link Log}. Without it every append checks.
+   */
+  readonly counterChecked?: Set<string>;
 }
 
 /** Which append protocol a process runs (docs/design.md §3). */
@@ -581,7 +587,7 @@ async function producerState(meta: MetadataStore, topicId: string, batch: Partit
  * on to the append, which writes it at its recorded base or re-reserves.
  */
 async function precheckReserved(deps: ProduceDeps, topicId: string, batch: PartitionBatch): Promise<number | undefined> {
-  const counter = await deps.meta.readCounter(topicId, batch.partition);
+  const counter = await counterCaughtUp(deps, topicId, batch.partition, await deps.meta.readCounter(topicId, batch.partition));
   batch.counter = counter;
   let state = await producerState(deps.meta, topicId, batch, counter);
   if (!counter) {
@@ -684,6 +690,34 @@ async function putOwned(deps: ProduceDeps, entry: IndexEntry, put: PutState, giv
 }
 
 /**
+ * The counter, raised to the head if the head protocol appended past it
+ * (docs/design.md §3.1: a deployment switched reserve → head → reserve).
+ * Once per process and partition: it reads the head and, when the counter's
+ * `next` is below the head's `lastOffset + 1`, replaces the counter with the
+ * head's (`next` after the head, the head's producers, as {@link startCounter}
+ * migrates a partition) on condition that `next` is still what was read. A
+ * reservation made meanwhile fails that condition and the check starts over;
+ * a counter at or past the head is left alone, so the counter never moves
+ * backwards. In steady state the counter is never below the head (every
+ * entry and abandoned marker lies in a reserved range), so this is a read of
+ * the head per process and partition, and no write. Without a counter there
+ * is nothing to raise ({@link startCounter} creates it after the head).
+ */
+async function counterCaughtUp(deps: ProduceDeps, topicId: string, partition: number, counter: PartitionCounter | undefined): Promise<PartitionCounter | undefined> {
+  const key = `${topicId}#${partition}`;
+  if (deps.counterChecked?.has(key)) return counter;
+  for (let attempt = 0; counter; attempt++) {
+    const head = await deps.meta.headEntry(topicId, partition);
+    if (!head || counter.next > head.lastOffset) break;
+    if (attempt >= MAX_RESERVATIONS) throw new EddyError('UNAVAILABLE', `partition ${partition}: could not raise the offset counter to the head, retry`);
+    const raised: PartitionCounter = { next: head.lastOffset + 1, producers: head.producers };
+    counter = (await deps.meta.raiseCounter(topicId, partition, counter.next, raised)) ? raised : await deps.meta.readCounter(topicId, partition);
+  }
+  if (counter) deps.counterChecked?.add(key);
+  return counter;
+}
+
+/**
  * Creates a partition's counter. On an empty partition the appender first
  * writes its own entry at offset 0 (racing any other first appender for that
  * key), then creates the counter after it: so no reservation, and no hole,
@@ -701,7 +735,11 @@ async function startCounter(deps: ProduceDeps, topic: TopicRecord, batch: Partit
     won = await putOwned(deps, first, put, 'first');
     head = won ? first : await deps.meta.headEntry(topic.topicId, batch.partition);
   }
-  if (head) await deps.meta.createCounter(topic.topicId, batch.partition, { next: head.lastOffset + 1, producers: head.producers });
+  if (head) {
+    await deps.meta.createCounter(topic.topicId, batch.partition, { next: head.lastOffset + 1, producers: head.producers });
+    // Created after the head (by us or a concurrent first appender): nothing to raise.
+    deps.counterChecked?.add(`${topic.topicId}#${batch.partition}`);
+  }
   return won ? 0 : undefined;
 }
 
@@ -714,6 +752,9 @@ async function startCounter(deps: ProduceDeps, topic: TopicRecord, batch: Partit
 async function appendReserved(deps: ProduceDeps, topic: TopicRecord, batch: PartitionBatch, objectKey: string, chunk: Chunk): Promise<number> {
   const { topicId } = topic;
   const put = new PutState();
+  if (!deps.counterChecked?.has(`${topicId}#${batch.partition}`)) {
+    batch.counter = await counterCaughtUp(deps, topicId, batch.partition, 'counter' in batch ? batch.counter : await deps.meta.readCounter(topicId, batch.partition));
+  }
   try {
     for (let attempt = 0; attempt < MAX_RESERVATIONS; attempt++) {
       let counter: PartitionCounter | undefined;

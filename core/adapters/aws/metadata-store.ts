@@ -101,6 +101,16 @@ function itemCounter(item: Item): PartitionCounter {
   return { next: num(item, 'n'), producers };
 }
 
+function counterItem(topicId: string, partition: number, counter: PartitionCounter): Item {
+  const P: Item = {};
+  const B: Item = {};
+  for (const [id, st] of Object.entries(counter.producers)) {
+    P[id] = S(stateJson(st));
+    B[id] = N(st.baseOffset);
+  }
+  return { pk: S(counterPk(topicId, partition)), n: N(counter.next), P: { M: P }, B: { M: B } };
+}
+
 function topicItem(t: TopicRecord): Item {
   return { pk: S(topicPk(t.name)), name: S(t.name), id: S(t.topicId), parts: N(t.partitions), cfg: S(JSON.stringify(t.config)), created: N(t.createdAt), v: N(t.version) };
 }
@@ -293,21 +303,30 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   createCounter(topicId: string, partition: number, counter: PartitionCounter): Promise<boolean> {
-    const P: Item = {};
-    const B: Item = {};
-    for (const [id, st] of Object.entries(counter.producers)) {
-      P[id] = S(stateJson(st));
-      B[id] = N(st.baseOffset);
-    }
     return this.conditional(`create offset counter ${topicId}/${partition}`, () =>
-      this.db.send(
+      this.db.send(new PutItemCommand({ TableName: this.topics, Item: counterItem(topicId, partition, counter), ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
+  }
+
+  async raiseCounter(topicId: string, partition: number, from: number, counter: PartitionCounter): Promise<boolean> {
+    if (from >= counter.next) return false;
+    try {
+      // n = :from: no reservation since the caller read the counter, so its
+      // producer states are the ones the caller replaced; the counter only moves forward.
+      await this.db.send(
         new PutItemCommand({
           TableName: this.topics,
-          Item: { pk: S(counterPk(topicId, partition)), n: N(counter.next), P: { M: P }, B: { M: B } },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: counterItem(topicId, partition, counter),
+          ConditionExpression: 'n = :from',
+          ExpressionAttributeValues: { ':from': N(from) },
         }),
-      ),
-    );
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      // Ambiguous: the caller reads the counter again, as after a read failure.
+      throw translateAwsError(err, 'read', `raise offset counter ${topicId}/${partition}`);
+    }
   }
 
   async reserveOffsets(topicId: string, partition: number, count: number, producer?: ReservationProducer): Promise<number | undefined> {

@@ -51,6 +51,14 @@ export class MemoryMetadataStore implements MetadataStore {
     return base;
   }
 
+  async raiseCounter(topicId: string, partition: number, from: number, counter: PartitionCounter): Promise<boolean> {
+    const k = `${topicId}#${partition}`;
+    const c = this.counters.get(k);
+    if (!c || c.next !== from || from >= counter.next) return false;
+    this.counters.set(k, clone(counter));
+    return true;
+  }
+
   async deleteCounter(topicId: string, partition: number): Promise<void> {
     this.counters.delete(`${topicId}#${partition}`);
   }

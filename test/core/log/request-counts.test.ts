@@ -71,7 +71,9 @@ describe('requests per operation (AWS adapters on the stand-ins)', () => {
       await reserveEngine.produce(request);
       const first = done();
       expect(first['s3:PutObject']).toBe(1);
-      expect(first['dynamodb:GetItem']).toBe(1); // the topic
+      // The topic, then per partition the process's first counter read
+      // (checked against the head before its first reservation, docs/design.md §3.1; none yet).
+      expect(first['dynamodb:GetItem']).toBe(1 + partitions);
       expect(first['dynamodb:UpdateItem']).toBe(partitions); // refused: no counter yet
       expect(first['dynamodb:Query']).toBe(partitions); // the empty heads
       expect(first['dynamodb:PutItem']).toBe(2 * partitions); // the entry at 0, then the counter
@@ -84,6 +86,36 @@ describe('requests per operation (AWS adapters on the stand-ins)', () => {
       expect(counts['dynamodb:PutItem']).toBe(partitions); // conditional appends
       expect(Object.keys(counts).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:PutObject']);
     }
+  });
+
+  it('reserve protocol: a new process checks the counter against the head once per partition, then the steady 3 requests', async () => {
+    const topic = `count-new-process-${Date.now()}`;
+    await reserveEngine.createTopic({ name: topic, partitions: 1 });
+    const request = { topic, records: [{ key: null, value: enc('v'), partition: 0 }] };
+    await reserveEngine.produce(request);
+    const fresh = createLog(kind.components(), { appendProtocol: 'reserve' });
+    let done = measure();
+    await fresh.produce(request);
+    // The topic, the counter and the head (docs/design.md §3.1): no write, the counter is past the head.
+    expect(done()).toEqual({ 's3:PutObject': 1, 'dynamodb:GetItem': 2, 'dynamodb:Query': 1, 'dynamodb:UpdateItem': 1, 'dynamodb:PutItem': 1 });
+    done = measure();
+    await fresh.produce(request);
+    expect(done()).toEqual({ 's3:PutObject': 1, 'dynamodb:GetItem': 1, 'dynamodb:UpdateItem': 1, 'dynamodb:PutItem': 1 });
+  });
+
+  it('reserve → head → reserve: the new reserve process raises the counter to the head with one conditional put', async () => {
+    const topic = `count-switch-${Date.now()}`;
+    await reserveEngine.createTopic({ name: topic, partitions: 1 });
+    const one = (v: string) => ({ topic, records: [{ key: null, value: enc(v), partition: 0 }] });
+    await reserveEngine.produce(one('a'));
+    await engine.produce({ topic, records: ['b', 'c', 'd'].map((v) => ({ key: null, value: enc(v), partition: 0 })) });
+    const fresh = createLog(kind.components(), { appendProtocol: 'reserve' });
+    const done = measure();
+    expect(await fresh.produce(one('e'))).toEqual([{ partition: 0, offset: 4 }]);
+    // The topic and the counter; the head, the raise (a PutItem on n = its old value), the head again; then the steady reservation and entry.
+    expect(done()).toEqual({ 's3:PutObject': 1, 'dynamodb:GetItem': 2, 'dynamodb:Query': 2, 'dynamodb:UpdateItem': 1, 'dynamodb:PutItem': 2 });
+    const out = await fresh.fetch({ topic, partition: 0, offset: 0 });
+    expect(out.records.map((r) => [r.offset, new TextDecoder().decode(r.value!)])).toEqual(['a', 'b', 'c', 'd', 'e'].map((v, i) => [i, v]));
   });
 
   it('reserve protocol idempotent produce adds one counter read per partition, and a retried batch costs no PUT', async () => {
