@@ -13,7 +13,8 @@ export { ENV, MALLOC_ENV_NAMES } from '@eddy/api';
 
 /**
  * glibc malloc tuning for Eddy's processes (names: `MALLOC_ENV_NAMES`), set
- * on every Lambda function by the CDK stack and in the gateway image: two
+ * by the CDK stack on every Lambda function of at least
+ * {@link MALLOC_ENV_MIN_MEMORY_MB} ({@link mallocEnvFor}) and in the gateway image: two
  * arenas (one JavaScript thread allocates the big buffers), buffers below
  * 32 MiB (glibc's largest threshold; every produce body and fetch answer)
  * taken from the heap instead of a fresh mmap each, and up to 64 MiB of freed
@@ -26,6 +27,22 @@ export const MALLOC_ENV: Readonly<Record<string, string>> = {
   [MALLOC_ENV_NAMES.mmapThreshold]: String(32 * 1024 * 1024),
   [MALLOC_ENV_NAMES.trimThreshold]: String(64 * 1024 * 1024),
 };
+
+/**
+ * Smallest function memory (MiB) that gets {@link MALLOC_ENV}: with two
+ * arenas each keeping up to 64 MiB of freed heap, a function of 128–256 MB
+ * could hold ~128 MiB outside V8, so smaller functions keep glibc's defaults.
+ */
+export const MALLOC_ENV_MIN_MEMORY_MB = 512;
+
+/**
+ * The malloc tuning for a Lambda function of `memoryMb` MiB: {@link MALLOC_ENV}
+ * from {@link MALLOC_ENV_MIN_MEMORY_MB} up, none below (or when the memory is
+ * not known at synth time, `undefined`).
+ */
+export function mallocEnvFor(memoryMb: number | undefined): Readonly<Record<string, string>> {
+  return memoryMb !== undefined && memoryMb >= MALLOC_ENV_MIN_MEMORY_MB ? MALLOC_ENV : {};
+}
 
 /** Plain, serializable engine settings. */
 export interface Settings {

@@ -108,28 +108,43 @@ function functionName(segment: string): string {
   return arn?.[1] ?? name;
 }
 
+/** Most bytes allocated up front from a Content-Length; a body beyond it grows as its bytes arrive. */
+const PREALLOCATE_MAX_BYTES = 1024 * 1024;
+
+/** Why a request body was not read. */
+type BodyRefusal = 'too large' | 'aborted';
+
 /**
- * The request body in one buffer: allocated once from Content-Length (every
- * client here sends it) and filled chunk by chunk, or grown by doubling for a
- * chunked body. A body over the limit is read to its end and dropped.
+ * The request body in one buffer. A Content-Length over {@link MAX_BODY_BYTES}
+ * is refused before a byte is read or allocated; otherwise up to 1 MiB is
+ * allocated from it and the buffer grows (doubling) as bytes arrive, so a
+ * declared length alone never makes the host allocate. A chunked body that
+ * passes the limit is read to its end and dropped. A body whose reading fails
+ * (the client aborted) is `aborted`.
  */
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too large'> {
+async function readBody(req: IncomingMessage): Promise<Buffer | BodyRefusal> {
   const declared = Number(req.headers['content-length']);
-  let body = Buffer.allocUnsafe(Number.isSafeInteger(declared) && declared >= 0 && declared <= MAX_BODY_BYTES ? declared : 0);
+  const known = req.headers['content-length'] !== undefined && Number.isSafeInteger(declared) && declared >= 0;
+  if (known && declared > MAX_BODY_BYTES) return 'too large';
+  let body = Buffer.allocUnsafe(known ? Math.min(declared, PREALLOCATE_MAX_BYTES) : 0);
   let size = 0;
   let tooLarge = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (tooLarge || size + chunk.length > MAX_BODY_BYTES) {
-      tooLarge = true;
-      continue;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (tooLarge || size + chunk.length > MAX_BODY_BYTES) {
+        tooLarge = true;
+        continue;
+      }
+      if (size + chunk.length > body.length) {
+        const grown = Buffer.allocUnsafe(Math.min(MAX_BODY_BYTES, Math.max(size + chunk.length, 2 * body.length, 64 * 1024)));
+        body.copy(grown, 0, 0, size);
+        body = grown;
+      }
+      chunk.copy(body, size);
+      size += chunk.length;
     }
-    if (size + chunk.length > body.length) {
-      const grown = Buffer.allocUnsafe(Math.min(MAX_BODY_BYTES, Math.max(size + chunk.length, 2 * body.length, 64 * 1024)));
-      body.copy(grown, 0, 0, size);
-      body = grown;
-    }
-    chunk.copy(body, size);
-    size += chunk.length;
+  } catch {
+    return 'aborted';
   }
   return tooLarge ? 'too large' : body.subarray(0, size);
 }
@@ -206,7 +221,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     if (await serveConsole(req, res, url)) return; // the web console's static files under /console/
     const body = await readBody(req);
     if (body === 'too large') {
-      send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes (the limit of the HTTP API and of a Lambda invoke; a larger record goes over the Kafka protocol, see docs/kafka.md)`, retryable: false } }));
+      // Closes the connection: whatever of the body was not read is never read.
+      send(res, 413, JSON.stringify({ error: { code: 'MESSAGE_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes (the limit of the HTTP API and of a Lambda invoke; a larger record goes over the Kafka protocol, see docs/kafka.md)`, retryable: false } }), { connection: 'close' });
+      return;
+    }
+    if (body === 'aborted') {
+      // The client went away mid-body: nothing was applied. Answer if anyone can still hear it, else drop it quietly.
+      if (res.writable && !req.socket.destroyed) send(res, 400, JSON.stringify({ error: { code: 'INVALID_REQUEST', message: 'the request body could not be read to its end', retryable: false } }), { connection: 'close' });
       return;
     }
     const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/.exec(url.pathname);

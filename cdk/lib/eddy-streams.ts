@@ -31,7 +31,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
-import { DEFAULTS, ENV, MALLOC_ENV } from '../../core/config.js';
+import { DEFAULTS, ENV, mallocEnvFor } from '../../core/config.js';
 import { FUNCTION_NAMES, OBJECT_PREFIXES, TABLES, type FunctionKind, type TableDefinition } from '../../core/schema.js';
 import { API_ROUTES, INVOKE_ACCESS, iamPaths, routeGranted, type Access } from './routes.js';
 import { EddyKafkaGateway, type EddyKafkaGatewayProps } from './kafka-gateway.js';
@@ -550,8 +550,6 @@ export class EddyStreams extends Construct {
       [ENV.heartbeatIntervalMs]: String(settings.heartbeatInterval.toMilliseconds()),
       [ENV.handoverHeartbeatIntervalMs]: String(settings.handoverHeartbeatInterval.toMilliseconds()),
       [ENV.appendProtocol]: settings.appendProtocol,
-      // glibc malloc tuning: large buffers reused instead of mapped afresh per request (core/config.ts).
-      ...MALLOC_ENV,
     };
     this.functionEnvironment = environment;
 
@@ -585,7 +583,8 @@ export class EddyStreams extends Construct {
         architecture: settings.architecture,
         memorySize: settings.memorySize,
         timeout: kind === 'maintenance' ? MAINTENANCE_TIMEOUT : API_FUNCTION_TIMEOUT,
-        environment,
+        // glibc malloc tuning: large buffers reused instead of mapped afresh per request, on functions of 512 MiB or more (core/config.ts).
+        environment: { ...environment, ...mallocEnvFor(Token.isUnresolved(settings.memorySize) ? undefined : settings.memorySize) },
         logGroup,
         bundling: BUNDLING,
       });

@@ -30,6 +30,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { mallocEnvFor } from '../../core/config.js';
 
 /** Where a trigger starts in a partition its group has no offset for. */
 export type EddyStartingPosition = 'latest' | 'earliest' | { readonly timestamp: number };
@@ -188,6 +189,8 @@ export class EddyTriggers extends Construct {
       bundling: host.bundling,
       environment: {
         ...host.environment,
+        // glibc malloc tuning, as on the other Eddy functions of its size (core/config.ts).
+        ...mallocEnvFor(DISPATCHER_MEMORY_MB),
         [DISPATCHER_TRIGGERS_ENV]: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.triggers) }),
       },
     });

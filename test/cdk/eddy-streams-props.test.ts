@@ -12,7 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EddyStack } from '../../cdk/lib/eddy-stack.js';
 import { EddyStreams, type EddyStreamsProps, type EddyLogLevel } from '../../cdk/lib/eddy-streams.js';
-import { ENV } from '../../core/config.js';
+import { ENV, MALLOC_ENV, MALLOC_ENV_NAMES } from '../../core/config.js';
 import { FUNCTION_NAMES, type FunctionKind } from '../../core/schema.js';
 import { removeTestApps, testApp } from './helpers.js';
 
@@ -92,6 +92,25 @@ describe('removalPolicy DESTROY', () => {
     expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
     template.resourceCountIs('AWS::Lambda::Function', KINDS.length);
   });
+});
+
+describe('glibc malloc tuning by function memory', () => {
+  /** The Environment.Variables of every Eddy function of a stack with `memorySize`. */
+  function functionVars(memorySize: number): Record<string, string>[] {
+    const { stack, eddy } = build({ memorySize });
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    return KINDS.map((kind) => resources[stack.getLogicalId((eddy.functions[kind] as lambda.Function).node.defaultChild as lambda.CfnFunction)].Properties.Environment.Variables as Record<string, string>);
+  }
+
+  it('functions under 512 MiB keep glibc defaults; from 512 MiB they get MALLOC_ENV', () => {
+    for (const memorySize of [128, 256, 511]) {
+      for (const vars of functionVars(memorySize)) {
+        expect(vars[ENV.topicsTable], `${memorySize}`).toBeDefined();
+        for (const name of Object.values(MALLOC_ENV_NAMES)) expect(vars, `${memorySize} MiB: ${name}`).not.toHaveProperty(name);
+      }
+    }
+    for (const memorySize of [512, 3008]) for (const vars of functionVars(memorySize)) expect(vars, `${memorySize}`).toMatchObject(MALLOC_ENV);
+  }, SYNTH_TIMEOUT);
 });
 
 describe('overrides reach the template', () => {

@@ -309,7 +309,7 @@ describe('functions', () => {
     }
   });
 
-  it('tune glibc malloc on every function: MALLOC_ENV of core/config.ts', () => {
+  it('tune glibc malloc on every function of the default 1024 MiB: MALLOC_ENV of core/config.ts (under 512 MiB: none, eddy-streams-props.test.ts)', () => {
     expect(Object.keys(MALLOC_ENV).sort()).toEqual(Object.values(MALLOC_ENV_NAMES).sort());
     const functions = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions).length).toBeGreaterThanOrEqual(KINDS.length);

@@ -159,6 +159,38 @@ describe('errors: a 4xx with the envelope, and nothing written', () => {
     expect(r.body.error.code).toBe('MESSAGE_TOO_LARGE');
   });
 
+  it('a declared Content-Length over the limit → 413 at once, connection closed, the body never read', async () => {
+    const t = await topic();
+    const started = Date.now();
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: { error: { code: string } } }>((resolve, reject) => {
+      // 100 MB declared, one small chunk sent: the host must answer from the headers alone.
+      const req = httpRequest(new URL(`/v1/topics/${t}/records`, host.url), { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(100 * 1024 * 1024) } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.write('{"records":[');
+    });
+    expect(answer).toMatchObject({ status: 413, connection: 'close', body: { error: { code: 'MESSAGE_TOO_LARGE' } } });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // The host still serves.
+    expect((await call(host.url, 'GET', '/health')).status).toBe(200);
+  });
+
+  it('a client that aborts mid-body: nothing is applied and the host serves on', async () => {
+    const t = await topic();
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(new URL(`/v1/topics/${t}/records`, host.url), { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } }, () => undefined);
+      req.on('error', () => resolve());
+      req.write('{"records":[', () => setTimeout(() => req.destroy(), 50));
+      req.on('close', () => resolve());
+    });
+    expect((await call(host.url, 'POST', `/v1/topics/${t}/records`, { records: [{ value: b64('ok') }] })).status).toBe(200);
+    expect((await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/records?offset=0`)).body.records).toHaveLength(1);
+  });
+
   /** POSTs a JSON body in chunks without Content-Length (Transfer-Encoding: chunked). */
   async function postChunked(path: string, body: string, chunkBytes: number): Promise<{ status: number; body: { error?: { code: string }; results?: { offset: number }[] } }> {
     return new Promise((resolve, reject) => {

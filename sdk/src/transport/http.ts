@@ -38,7 +38,10 @@ export interface HttpTransportOptions {
   readonly credentials?: AwsCredentialsInput;
   /**
    * A fetch implementation to send requests with (tests, proxies, custom
-   * dispatchers). @default none: `node:http`/`node:https` with keep-alive agents, released by `close()`
+   * dispatchers). Passing the global `fetch` keeps the earlier undici
+   * behaviour, its global dispatcher included (e.g. a proxy set with
+   * `setGlobalDispatcher`), which the default client does not use.
+   * @default none: `node:http`/`node:https` with keep-alive agents, released by `close()`
    */
   readonly fetch?: typeof fetch;
 }

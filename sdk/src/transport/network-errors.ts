@@ -22,6 +22,8 @@ const NOT_SENT = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  // node-http.ts: the time ran out before a connection was there to send on.
+  'EDDY_NOT_CONNECTED',
 ]);
 
 const GENERIC_NAMES = new Set(['Error', 'TypeError', 'AggregateError', 'DOMException']);
@@ -53,6 +55,9 @@ export function networkError(err: unknown, what: string): EddyError {
   const detail = codes.find((c) => !GENERIC_NAMES.has(c)) ?? (err instanceof Error ? err.message : String(err));
   if (codes.some((c) => NOT_SENT.has(c))) {
     return new EddyError('UNAVAILABLE', `${what}: not sent (${detail})`, { cause: err });
+  }
+  if (codes.includes('EDDY_ANSWER_TOO_LARGE')) {
+    return new EddyError('UNKNOWN_OUTCOME', `${what}: ${err instanceof Error ? err.message : String(err)}; outcome unknown`, { cause: err });
   }
   if (codes.includes('TimeoutError')) {
     return new EddyError('UNKNOWN_OUTCOME', `${what}: timed out after sending, outcome unknown`, { cause: err });

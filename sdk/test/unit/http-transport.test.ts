@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EddyError } from '../../src/errors.js';
 import { HttpTransport } from '../../src/transport/http.js';
-import { NodeHttpClient } from '../../src/transport/node-http.js';
+import { networkError } from '../../src/transport/network-errors.js';
+import { ANSWER_TOO_LARGE, MAX_ANSWER_BYTES, NodeHttpClient } from '../../src/transport/node-http.js';
 
 interface Captured {
   url: URL;
@@ -173,6 +174,49 @@ describe('HttpTransport network failures', () => {
     const err = await new HttpTransport({ endpoint }).request(post, { timeoutMs: 150 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'UNKNOWN_OUTCOME' });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a time limit run out before a connection was there: UNAVAILABLE (nothing was sent)', async () => {
+    // One socket per origin, held by a request the server never answers: the second waits for a socket and times out unsent.
+    let received = 0;
+    const endpoint = await tcpServer((s) => s.on('data', () => received++));
+    const client = new NodeHttpClient({ maxSockets: 1 });
+    const url = new URL(`${endpoint}/v1/topics/t/records`);
+    const first = client.send(url, { method: 'POST', headers: {}, body: '{}', signal: AbortSignal.timeout(1000) }).catch((e: unknown) => e);
+    const second = await client.send(url, { method: 'POST', headers: {}, body: '{}', signal: AbortSignal.timeout(100) }).catch((e: unknown) => e);
+    expect(networkError(second, 'POST /v1/topics/t/records')).toMatchObject({ code: 'UNAVAILABLE', retryable: true, message: expect.stringMatching(/not sent/) });
+    // The first had its connection and was sent: its timeout stays UNKNOWN_OUTCOME.
+    expect(networkError(await first, 'POST /v1/topics/t/records')).toMatchObject({ code: 'UNKNOWN_OUTCOME' });
+    expect(received).toBe(1);
+    client.close();
+  });
+
+  it('an answer longer than maxAnswerBytes fails clearly and its socket is destroyed', async () => {
+    let closed!: Promise<void>;
+    const endpoint = await tcpServer((s) => {
+      closed = new Promise((r) => s.once('close', () => r()));
+      s.once('data', () => {
+        // Chunked, no length announced: the client must count.
+        s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n');
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const more = (): void => {
+          while (!s.destroyed && s.write(`${chunk.length.toString(16)}\r\n${chunk.toString()}\r\n`));
+          if (!s.destroyed) s.once('drain', more);
+        };
+        s.on('error', () => undefined);
+        more();
+      });
+    });
+    const client = new NodeHttpClient({ maxAnswerBytes: 1024 * 1024 });
+    const err = await client.send(new URL(`${endpoint}/`), { method: 'GET', headers: {}, signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ANSWER_TOO_LARGE, message: expect.stringMatching(/larger than 1048576 bytes/) });
+    expect(networkError(err, 'GET /')).toMatchObject({ code: 'UNKNOWN_OUTCOME', message: expect.stringMatching(/larger than 1048576 bytes/) });
+    await closed;
+    // An announced length over the bound fails before the body is read.
+    const announced = await tcpServer((s) => s.once('data', () => s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 99999999\r\n\r\n{')));
+    expect(await client.send(new URL(`${announced}/`), { method: 'GET', headers: {}, signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e)).toMatchObject({ code: ANSWER_TOO_LARGE });
+    expect(MAX_ANSWER_BYTES).toBe(12_000_000);
+    client.close();
   });
 
   it('a caller abort rejects with the abort reason, not an EddyError', async () => {
