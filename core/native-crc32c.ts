@@ -8,7 +8,7 @@
  * The SDK does the same on its side (sdk/src/util/native-crc32c.ts).
  */
 import { createRequire } from 'node:module';
-import { useCrc32cAccelerator, type Crc32cFunction } from '@eddy/api';
+import { useCrc32cModule } from '@eddy/api';
 
 /**
  * Plugs in the native CRC32C when it loads and passes the check.
@@ -16,11 +16,5 @@ import { useCrc32cAccelerator, type Crc32cFunction } from '@eddy/api';
  */
 export function useNativeCrc32c(): boolean {
   const moduleName = '@node-rs/crc32';
-  let fn: Crc32cFunction | undefined;
-  try {
-    fn = (createRequire(import.meta.url)(moduleName) as { crc32c?: Crc32cFunction }).crc32c;
-  } catch {
-    return false;
-  }
-  return useCrc32cAccelerator(fn);
+  return useCrc32cModule(() => createRequire(import.meta.url)(moduleName));
 }

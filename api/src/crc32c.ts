@@ -118,6 +118,24 @@ export function useCrc32cAccelerator(fn: Crc32cFunction | null | undefined): boo
   return accelerated !== undefined;
 }
 
+/**
+ * Plugs in the `crc32c` export of the module `load` returns (such as
+ * `@node-rs/crc32`), as {@link useCrc32cAccelerator} does. The caller loads
+ * it, so that it resolves from the caller's own package and a bundler that
+ * does not follow the load leaves it out; a load that throws (no such
+ * package, no binary for this platform) leaves the JavaScript CRC32C.
+ * @returns whether the accelerator is now in use
+ */
+export function useCrc32cModule(load: () => unknown): boolean {
+  let fn: Crc32cFunction | undefined;
+  try {
+    fn = (load() as { crc32c?: Crc32cFunction } | null)?.crc32c;
+  } catch {
+    fn = undefined;
+  }
+  return useCrc32cAccelerator(fn);
+}
+
 /** Whether {@link crc32c} runs an accelerator (plugged in with {@link useCrc32cAccelerator}). */
 export function crc32cAccelerated(): boolean {
   return accelerated !== undefined;

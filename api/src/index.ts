@@ -13,7 +13,7 @@ export { ENV, MALLOC_ENV_NAMES } from './env.js';
 export { murmur2, partitionForKey, toPositive } from './partitioner.js';
 export { API_ROUTES, functionForRoute, routeFor, type Access, type ApiRoute } from './routes.js';
 export { decode, type EddyBatchResponse, type EddyEvent, type EddyHandler, type EddyHeader, type EddyRecord } from './events.js';
-export { checkCrc32cAccelerator, crc32c, crc32cAccelerated, crc32cJs, useCrc32cAccelerator, type Crc32cFunction } from './crc32c.js';
+export { checkCrc32cAccelerator, crc32c, crc32cAccelerated, crc32cJs, useCrc32cAccelerator, useCrc32cModule, type Crc32cFunction } from './crc32c.js';
 export {
   BATCH_HEADER_BYTES,
   BATCH_PREFIX_BYTES,

@@ -5,7 +5,7 @@
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkCrc32cAccelerator, crc32c, crc32cAccelerated, crc32cJs, useCrc32cAccelerator } from '@eddy/api';
+import { checkCrc32cAccelerator, crc32c, crc32cAccelerated, crc32cJs, useCrc32cAccelerator, useCrc32cModule } from '@eddy/api';
 import { useNativeCrc32c as useNativeCrc32cInCore } from '../../core/index.js';
 import { useNativeCrc32c as useNativeCrc32cInSdk } from '../../sdk/src/util/native-crc32c.js';
 
@@ -50,6 +50,18 @@ describe('CRC32C accelerator', () => {
       }),
     ).toBe(false);
     expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
+  });
+
+  it('a module that fails to load, or has no crc32c, leaves JavaScript; one whose crc32c passes is used', () => {
+    expect(useCrc32cModule(() => {
+      throw new Error('Cannot find module');
+    })).toBe(false);
+    expect(crc32cAccelerated()).toBe(false);
+    expect(useCrc32cModule(() => ({ crc32: nativeCrc32c }))).toBe(false);
+    expect(useCrc32cModule(() => null)).toBe(false);
+    expect(crc32cAccelerated()).toBe(false);
+    expect(useCrc32cModule(() => ({ crc32c: nativeCrc32c }))).toBe(true);
+    expect(crc32cAccelerated()).toBe(true);
   });
 
   it('the SDK and the Node hosts plug in @node-rs/crc32', () => {

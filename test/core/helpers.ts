@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { memoryComponents, type MemoryMetadataStore, type MemoryObjectStore } from '../../core/adapters/memory/index.js';
 import { EddyError } from '../../core/errors.js';
 import { seededIds } from '../../core/ids.js';
+import type { IndexEntry } from '../../core/model.js';
 import { createEddy, createNotifier, type Eddy, type EddySettings, type GroupCoordinator, type Log, type Maintenance, type MaintenanceOptions, type MetadataStore, type Notifier } from '../../core/index.js';
 
 /**
@@ -109,4 +110,11 @@ export async function readAll(log: Log, topic: string, partition = 0, from = 0):
     if (r.records.length === 0 || r.nextOffset >= r.highWatermark) return out;
     offset = r.nextOffset;
   }
+}
+
+/** Every index entry of partition 0 of a topic, markers included, in offset order. */
+export async function entries(meta: MetadataStore, topicId: string): Promise<IndexEntry[]> {
+  const out: IndexEntry[] = [];
+  for await (const e of meta.listEntries(topicId, 0)) out.push(e);
+  return out;
 }

@@ -9,18 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import { fetchRecords, readBatches } from '../../../core/log/fetch.js';
 import { decodeBatches } from '../../../core/codec/record-batch.js';
-import type { IndexEntry } from '../../../core/model.js';
-import type { MetadataStore } from '../../../core/ports.js';
-import { dec, enc, intercept, memoryEddy, type MemoryEddy } from '../helpers.js';
+import { dec, enc, entries, intercept, memoryEddy, type MemoryEddy } from '../helpers.js';
 
 const RESERVE = { log: { appendProtocol: 'reserve' as const } };
 const rec = (v: string) => ({ key: null, value: enc(v), partition: 0 });
-
-async function entries(meta: MetadataStore, topicId: string): Promise<IndexEntry[]> {
-  const out: IndexEntry[] = [];
-  for await (const e of meta.listEntries(topicId, 0)) out.push(e);
-  return out;
-}
 
 /** 'a' at 0, `holes` one-offset holes (writers that reserved and died), 'z' after them. */
 async function holes(eddy: MemoryEddy, n: number): Promise<string> {

@@ -8,18 +8,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EddyError } from '../../../core/errors.js';
-import type { IndexEntry } from '../../../core/model.js';
-import type { MetadataStore } from '../../../core/ports.js';
-import { dec, enc, expectCode, intercept, memoryEddy } from '../helpers.js';
+import { dec, enc, entries, expectCode, intercept, memoryEddy } from '../helpers.js';
 
 const RESERVE = { log: { appendProtocol: 'reserve' as const } };
 const rec = (v: string) => ({ key: null, value: enc(v), partition: 0 });
-
-async function entries(meta: MetadataStore, topicId: string): Promise<IndexEntry[]> {
-  const out: IndexEntry[] = [];
-  for await (const e of meta.listEntries(topicId, 0)) out.push(e);
-  return out;
-}
 
 /** A reserve-protocol topic holding 'a' at 0, whose data puts at offset 1 fail with `failure()` while `failing`. */
 async function failingAt1(failure: () => Error) {

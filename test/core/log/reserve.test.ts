@@ -9,20 +9,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EddyError } from '../../../core/errors.js';
-import type { IndexEntry } from '../../../core/model.js';
-import type { MetadataStore } from '../../../core/ports.js';
-import { intercept, memoryEddy } from '../helpers.js';
+import { entries, intercept, memoryEddy } from '../helpers.js';
 
 const RESERVE = { log: { appendProtocol: 'reserve' as const, abandonAfterMs: 10_000 } };
 const enc = (s: string) => new TextEncoder().encode(s);
 const rec = (v: string) => ({ key: null, value: enc(v), partition: 0 });
 const dec = (b: Uint8Array | null) => (b ? new TextDecoder().decode(b) : '');
-
-async function entries(meta: MetadataStore, topicId: string): Promise<IndexEntry[]> {
-  const out: IndexEntry[] = [];
-  for await (const e of meta.listEntries(topicId, 0)) out.push(e);
-  return out;
-}
 
 describe('reserve protocol: holes', () => {
   it('a hole stops readers and the high-water mark until the entry above it is old, then it is abandoned and skipped', async () => {
