@@ -36,6 +36,18 @@ async function failingAt1(failure: () => Error) {
 
 const read = async (eddy: ReturnType<typeof memoryEddy>) => (await eddy.log.fetch({ topic: 't', partition: 0, offset: 0 })).records.map((r) => [r.offset, dec(r.value)]);
 
+/** Offset 1 is abandoned with a marker over exactly its range, the counter is past it, and once the store recovers the next append lands at 2. */
+async function expectAbandonedThenNext({ eddy, topicId, state }: Awaited<ReturnType<typeof failingAt1>>) {
+  expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 2 });
+  expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ lastOffset: 1, objectKey: null, abandoned: true });
+  state.failing = false;
+  expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 2 }]);
+  expect(await read(eddy)).toEqual([
+    [0, 'a'],
+    [2, 'b'],
+  ]);
+}
+
 describe('reserve protocol: an append that cannot write its entry', () => {
   it('retries a clean failure 6 times with backoff, then abandons its range: readers pass at once, the next append takes the next offset', async () => {
     const { eddy, topicId, state } = await failingAt1(() => new EddyError('UNAVAILABLE', 'injected'));
@@ -46,14 +58,7 @@ describe('reserve protocol: an append that cannot write its entry', () => {
     const backoff = eddy.clock.sleeps.slice(sleeps);
     expect(backoff).toHaveLength(6);
     for (const ms of backoff) expect(ms).toBeLessThanOrEqual(200);
-    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 2 });
-    expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ lastOffset: 1, objectKey: null, abandoned: true });
-    state.failing = false;
-    expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 2 }]);
-    expect(await read(eddy)).toEqual([
-      [0, 'a'],
-      [2, 'b'],
-    ]);
+    await expectAbandonedThenNext({ eddy, topicId, state });
   });
 
   it('stops at once on a failure that is not retryable, and abandons its range', async () => {
@@ -68,14 +73,7 @@ describe('reserve protocol: an append that cannot write its entry', () => {
     const { eddy, topicId, state } = await failingAt1(() => new EddyError('UNKNOWN_OUTCOME', 'timed out'));
     await expectCode(eddy.log.produce({ topic: 't', records: [rec('maybe')] }), 'UNKNOWN_OUTCOME');
     expect(state.puts).toBe(6);
-    expect(await eddy.metadataStore.readCounter(topicId, 0)).toMatchObject({ next: 2 });
-    expect((await entries(eddy.metadataStore, topicId)).find((e) => e.baseOffset === 1)).toMatchObject({ lastOffset: 1, objectKey: null, abandoned: true });
-    state.failing = false;
-    expect(await eddy.log.produce({ topic: 't', records: [rec('b')] })).toEqual([{ partition: 0, offset: 2 }]);
-    expect(await read(eddy)).toEqual([
-      [0, 'a'],
-      [2, 'b'],
-    ]);
+    await expectAbandonedThenNext({ eddy, topicId, state });
   });
 
   it("an idempotent producer's failed append keeps its reservation recorded: it abandons the range, and the retry lands once, further on", async () => {
