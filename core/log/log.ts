@@ -36,6 +36,7 @@ import {
   type PartitionAppendResult,
   type PartitionBatchResult,
   type ProduceBatchesRequest,
+  type ProduceDeps,
   type ProduceRequest,
   type RecordResult,
 } from './produce.js';
@@ -71,6 +72,10 @@ export interface AlterTopicRequest {
 }
 
 const DESCRIBE_CONCURRENCY = 16;
+/** How long an append under the reserve protocol uses a topic record it read (LogOptions.topicCacheMs). */
+const TOPIC_CACHE_MS = 5_000;
+/** Most topic records an append keeps; past that the cache starts over. */
+const MAX_CACHED_TOPICS = 1_024;
 
 /** The ports the log needs. */
 export interface LogPorts {
@@ -98,6 +103,17 @@ export interface LogOptions {
    */
   readonly appendProtocol?: AppendProtocol;
   /**
+   * Under the reserve protocol, how long an append may use a topic record
+   * this process read earlier instead of reading it again (docs/design.md
+   * §3.1, "The topic on the append path"): one DynamoDB read less per
+   * request. A config change made elsewhere is seen this late at most; a
+   * deletion is seen at once (it removes the offset counters, and an append
+   * that finds no counter reads the topic again). The head protocol always
+   * reads the topic. 0 turns the cache off.
+   * @default 5000
+   */
+  readonly topicCacheMs?: number;
+  /**
    * How old the entry above a hole must be before a read abandons the hole
    * (docs/design.md §4).
    * @default 10000
@@ -115,6 +131,9 @@ export class Log {
   private readonly pollIntervalMs: number;
   private readonly appendProtocol: AppendProtocol;
   private readonly abandonAfterMs: number | undefined;
+  private readonly topicCacheMs: number;
+  /** Topic records for appends under the reserve protocol, by name, with when they stop being used. */
+  private readonly appendTopics = new Map<string, { readonly topic: TopicRecord; readonly until: number }>();
 
   constructor(
     private readonly ports: LogPorts,
@@ -124,11 +143,50 @@ export class Log {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.appendProtocol = options.appendProtocol ?? 'head';
     this.abandonAfterMs = options.abandonAfterMs;
+    this.topicCacheMs = options.topicCacheMs ?? TOPIC_CACHE_MS;
   }
 
   /** Reads a topic or throws `UNKNOWN_TOPIC_OR_PARTITION`. */
   topic(name: string): Promise<TopicRecord> {
     return getTopic(this.meta, name);
+  }
+
+  /**
+   * The topic for an append naming `partitions`, and whether it is a cached
+   * copy. Under the reserve protocol, a record read less than `topicCacheMs`
+   * ago that has all of them (a partition past it reads again: the topic may
+   * have grown); otherwise read now. Why a cached record never lets an append
+   * land in a deleted topic: docs/design.md §3.1.
+   */
+  private async appendTopic(name: string, partitions: readonly number[]): Promise<{ topic: TopicRecord; cached: boolean }> {
+    if (this.appendProtocol !== 'reserve' || this.topicCacheMs <= 0) return { topic: await this.topic(name), cached: false };
+    const now = this.ports.clock.now();
+    const hit = this.appendTopics.get(name);
+    if (hit && now < hit.until && partitions.every((p) => p < hit.topic.partitions)) return { topic: hit.topic, cached: true };
+    const topic = await this.topic(name);
+    if (this.appendTopics.size >= MAX_CACHED_TOPICS) this.appendTopics.clear();
+    this.appendTopics.set(name, { topic, until: now + this.topicCacheMs });
+    return { topic, cached: false };
+  }
+
+  /**
+   * Runs an append on {@link Log.appendTopic}'s topic. A failure (or a result
+   * `refused` calls stale) drops the cached record. An append refused with
+   * UNKNOWN_TOPIC_OR_PARTITION wrote nothing; when it ran on a cached copy
+   * (the topic may have been deleted and created again), it runs once more
+   * on a fresh read.
+   */
+  private async onAppendTopic<T>(name: string, partitions: readonly number[], append: (topic: TopicRecord) => Promise<T>, refused: (result: T) => boolean = () => false): Promise<T> {
+    const { topic, cached } = await this.appendTopic(name, partitions);
+    try {
+      const result = await append(topic);
+      if (refused(result)) this.appendTopics.delete(name);
+      return result;
+    } catch (err) {
+      this.appendTopics.delete(name);
+      if (cached && err instanceof EddyError && err.code === 'UNKNOWN_TOPIC_OR_PARTITION') return this.onAppendTopic(name, partitions, append, refused);
+      throw err;
+    }
   }
 
   /** Creates a topic with a fresh topic id. */
@@ -194,7 +252,10 @@ export class Log {
       }
       const config = resolveTopicConfig(request.config, topic.config);
       const next: TopicRecord = { ...topic, partitions, config, version: topic.version + 1 };
-      if (await this.meta.updateTopic(next)) return this.describe(next);
+      if (await this.meta.updateTopic(next)) {
+        this.appendTopics.delete(name);
+        return this.describe(next);
+      }
     }
     throw new EddyError('UNAVAILABLE', `topic ${name} is being changed concurrently, retry`);
   }
@@ -209,14 +270,35 @@ export class Log {
       deletedAt: this.ports.clock.now(),
     });
     if (!deleted) throw new EddyError('UNAVAILABLE', `topic ${name} changed while being deleted, retry`);
+    this.appendTopics.delete(name);
+    // Appends under the reserve protocol that use a cached copy of the topic
+    // need a counter: removing them now makes those appends read the topic
+    // again, and fail (docs/design.md §3.1). After the topic, never before:
+    // an append that found no counter could create one while the topic was
+    // still there.
+    try {
+      await mapLimit(
+        Array.from({ length: topic.partitions }, (_, p) => p),
+        DESCRIBE_CONCURRENCY,
+        (p) => this.meta.deleteCounter(topic.topicId, p),
+      );
+    } catch (err) {
+      throw new EddyError('UNAVAILABLE', `topic ${name} is deleted, but not all of its offset counters are removed yet (appends holding a cached copy of the topic may land for ${this.topicCacheMs} ms more; maintenance removes them): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
   }
 
   /** Appends records and wakes the reads waiting on their partitions; see `core/log/produce.ts` for the protocol. */
   async produce(request: ProduceRequest): Promise<RecordResult[]> {
-    const topic = await this.topic(request.topic);
-    const results = await produce({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol, counterChecked: this.counterChecked }, topic, request);
-    this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
-    return results;
+    const named = request.records.flatMap((r) => (r.partition === undefined ? [] : [r.partition]));
+    return this.onAppendTopic(request.topic, named, async (topic) => {
+      const results = await produce(this.produceDeps(), topic, request);
+      this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
+      return results;
+    });
+  }
+
+  private produceDeps(): ProduceDeps {
+    return { objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol, counterChecked: this.counterChecked };
   }
 
   /**
@@ -225,10 +307,15 @@ export class Log {
    * waiting on those partitions.
    */
   async produceBatches(request: ProduceBatchesRequest): Promise<PartitionBatchResult[]> {
-    const topic = await this.topic(request.topic);
-    const results = await produceBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol, counterChecked: this.counterChecked }, topic, request);
-    this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
-    return results;
+    return this.onAppendTopic(
+      request.topic,
+      request.partitions.map((p) => p.partition),
+      async (topic) => {
+        const results = await produceBatches(this.produceDeps(), topic, request);
+        this.ports.notifier.notify(topic.topicId, new Set(results.map((r) => r.partition)));
+        return results;
+      },
+    );
   }
 
   /**
@@ -251,11 +338,18 @@ export class Log {
    * headers (producer id, epoch, base sequence).
    */
   async appendBatches(request: AppendBatchesRequest): Promise<PartitionAppendResult[]> {
-    const topic = await this.topic(request.topic);
-    const results = await appendBatches({ objects: this.ports.objectStore, meta: this.meta, clock: this.ports.clock, ids: this.ports.ids, cursors: this.cursors, appendProtocol: this.appendProtocol, counterChecked: this.counterChecked }, topic, request);
-    // Stryker disable next-line ArrayDeclaration: equivalent; a refused partition's entry only wakes the waiters of a partition named "Stryker was here", which no read waits on
-    this.ports.notifier.notify(topic.topicId, results.flatMap((r) => ('baseOffset' in r ? [r.partition] : [])));
-    return results;
+    return this.onAppendTopic(
+      request.topic,
+      request.partitions.map((p) => p.partition),
+      async (topic) => {
+        const results = await appendBatches(this.produceDeps(), topic, request);
+        // Stryker disable next-line ArrayDeclaration: equivalent; a refused partition's entry only wakes the waiters of a partition named "Stryker was here", which no read waits on
+        this.ports.notifier.notify(topic.topicId, results.flatMap((r) => ('baseOffset' in r ? [r.partition] : [])));
+        return results;
+      },
+      // Each partition answers on its own: a partition the topic no longer has is the sign of a stale record.
+      (results) => results.some((r) => 'error' in r && r.error.code === 'UNKNOWN_TOPIC_OR_PARTITION'),
+    );
   }
 
   /**

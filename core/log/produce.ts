@@ -737,6 +737,16 @@ async function startCounter(deps: ProduceDeps, topic: TopicRecord, batch: Partit
   }
   if (head) {
     await deps.meta.createCounter(topic.topicId, batch.partition, { next: head.lastOffset + 1, producers: head.producers });
+    // The topic may have been deleted meanwhile (and `topic` be a cached
+    // copy): a counter must not outlive its topic, or appends holding that
+    // copy would land in a deleted topic (docs/design.md §3.1). Deletion
+    // removes the topic, then its counters; so if the topic is still there
+    // now, its deletion (if any) removes this counter too.
+    const now = await deps.meta.getTopic(topic.name);
+    if (now?.topicId !== topic.topicId) {
+      await deps.meta.deleteCounter(topic.topicId, batch.partition);
+      throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic.name} was deleted while partition ${batch.partition} was being written`);
+    }
     // Created after the head (by us or a concurrent first appender): nothing to raise.
     deps.counterChecked?.add(`${topic.topicId}#${batch.partition}`);
   }
