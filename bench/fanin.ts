@@ -45,7 +45,7 @@ export const FANIN_TARGET = { producers: 64, appendsPerS: 600, p99Ms: 300, dynam
 
 /** Which simulated AWS operation a store method is. */
 const OBJECT_OPS: Record<string, string> = { put: 's3:PutObject', get: 's3:GetObject', getRange: 's3:GetObject', delete: 's3:DeleteObjects', list: 's3:ListObjectsV2' };
-const WRITES = new Set(['appendEntry', 'replaceEntry', 'deleteEntry', 'createTopic', 'updateTopic', 'deleteTopic', 'removeTombstone', 'reserveOffsets', 'createCounter', 'raiseCounter', 'deleteCounter']);
+const WRITES = new Set(['appendEntry', 'replaceEntry', 'deleteEntry', 'createTopic', 'updateTopic', 'deleteTopic', 'removeTombstone', 'reserveOffsets', 'createCounter', 'raiseCounter', 'deleteCounter', 'fenceCounter']);
 
 interface Counters {
   dynamo: number;

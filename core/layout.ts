@@ -61,8 +61,10 @@ export const topicPk = (name: string): string => `t#${name}`;
 export const tombstonePk = (topicId: string): string => `x#${topicId}`;
 /** Key of the producer-id counter in the topics table. */
 export const PRODUCER_ID_COUNTER_PK = 'c#producer-ids';
+/** What every offset counter's partition key starts with (the reserve protocol's IAM grant names it). */
+export const COUNTER_PK_PREFIX = 'n#';
 /** Key of a partition's offset counter in the topics table (docs/design.md §3). */
-export const counterPk = (topicId: string, partition: number): string => `n#${topicId}#${pad(partition, 5)}`;
+export const counterPk = (topicId: string, partition: number): string => `${COUNTER_PK_PREFIX}${topicId}#${pad(partition, 5)}`;
 /** Partition key of a partition's index. */
 export const logPk = (topicId: string, partition: number): string => `${topicId}#${pad(partition, 5)}`;
 /** Sort key of an index entry. */

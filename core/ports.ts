@@ -83,8 +83,18 @@ export interface MetadataStore {
    * failure is translated like a read (retrying it is safe).
    */
   raiseCounter(topicId: string, partition: number, from: number, counter: PartitionCounter): Promise<boolean>;
-  /** Deletes a partition's counter (reclaiming a deleted topic). */
+  /** Deletes a partition's counter, or its fence (reclaiming a deleted topic). */
   deleteCounter(topicId: string, partition: number): Promise<void>;
+  /**
+   * Replaces a partition's counter, whatever it holds, with a fence (one
+   * unconditional write): no offset can be reserved, no counter created and
+   * none raised there any more, and {@link MetadataStore.readCounter} answers
+   * undefined. Deleting a topic fences every partition (docs/design.md §3.1),
+   * so an append holding a cached copy of the topic can never land in it.
+   * Topic ids are never reused, so a fence is never lifted; reclaiming the
+   * topic deletes it.
+   */
+  fenceCounter(topicId: string, partition: number): Promise<void>;
   /**
    * Entries that may hold `offset` and later offsets, ascending by base offset:
    * the last entry with base ≤ offset, then up to `limit - 1` more (consistent reads).

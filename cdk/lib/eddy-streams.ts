@@ -32,6 +32,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import { DEFAULTS, ENV, mallocEnvFor } from '../../core/config.js';
+import { COUNTER_PK_PREFIX } from '../../core/layout.js';
 import { FUNCTION_NAMES, OBJECT_PREFIXES, TABLES, type FunctionKind, type TableDefinition } from '../../core/schema.js';
 import { API_ROUTES, INVOKE_ACCESS, iamPaths, routeGranted, type Access } from './routes.js';
 import { EddyKafkaGateway, type EddyKafkaGatewayProps } from './kafka-gateway.js';
@@ -771,6 +772,20 @@ export class EddyStreams extends Construct {
     allow('produce', ['dynamodb:GetItem'], [topicsTable.tableArn]);
     allow('produce', ['dynamodb:Query', 'dynamodb:PutItem'], [logTable.tableArn]);
     allow('produce', ['s3:PutObject'], [objects(OBJECT_PREFIXES.ingest)]);
+    if (this.settings.appendProtocol === 'reserve') {
+      // The reserve protocol (docs/design.md §3.1): reserve, create and raise
+      // a partition's offset counter — items of the topics table whose key
+      // starts with `n#` (core/layout.ts), never a topic item.
+      this.fns.produce.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
+          resources: [topicsTable.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${COUNTER_PK_PREFIX}*`] } },
+        }),
+      );
+      // A reader abandons a hole a dead writer left with one conditional put of a marker.
+      allow('fetch', ['dynamodb:PutItem'], [logTable.tableArn]);
+    }
 
     // fetch: read-only.
     allow('fetch', ['dynamodb:GetItem'], [topicsTable.tableArn]);

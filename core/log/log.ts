@@ -106,9 +106,10 @@ export interface LogOptions {
    * Under the reserve protocol, how long an append may use a topic record
    * this process read earlier instead of reading it again (docs/design.md
    * §3.1, "The topic on the append path"): one DynamoDB read less per
-   * request. A config change made elsewhere is seen this late at most; a
-   * deletion is seen at once (it removes the offset counters, and an append
-   * that finds no counter reads the topic again). The head protocol always
+   * request. A config change made elsewhere is seen this late at most; an
+   * append that starts after a deletion returned is refused (the deletion
+   * fences the offset counters, and an append that finds no counter reads
+   * the topic again). The head protocol always
    * reads the topic. 0 turns the cache off.
    * @default 5000
    */
@@ -172,7 +173,8 @@ export class Log {
   /**
    * Runs an append on {@link Log.appendTopic}'s topic. A failure (or a result
    * `refused` calls stale) drops the cached record. An append refused with
-   * UNKNOWN_TOPIC_OR_PARTITION wrote nothing; when it ran on a cached copy
+   * UNKNOWN_TOPIC_OR_PARTITION acknowledged nothing (at most it wrote a first
+   * entry into a deleted topic, reclaimed with it); when it ran on a cached copy
    * (the topic may have been deleted and created again), it runs once more
    * on a fresh read.
    */
@@ -272,18 +274,18 @@ export class Log {
     if (!deleted) throw new EddyError('UNAVAILABLE', `topic ${name} changed while being deleted, retry`);
     this.appendTopics.delete(name);
     // Appends under the reserve protocol that use a cached copy of the topic
-    // need a counter: removing them now makes those appends read the topic
-    // again, and fail (docs/design.md §3.1). After the topic, never before:
-    // an append that found no counter could create one while the topic was
-    // still there.
+    // need a counter: fencing every partition's counter makes them fail, and
+    // no append can create a counter there again (docs/design.md §3.1). After
+    // the topic, never before: an append that found no counter could create
+    // one while the topic was still there.
     try {
       await mapLimit(
         Array.from({ length: topic.partitions }, (_, p) => p),
         DESCRIBE_CONCURRENCY,
-        (p) => this.meta.deleteCounter(topic.topicId, p),
+        (p) => this.meta.fenceCounter(topic.topicId, p),
       );
     } catch (err) {
-      throw new EddyError('UNAVAILABLE', `topic ${name} is deleted, but not all of its offset counters are removed yet (appends holding a cached copy of the topic may land for ${this.topicCacheMs} ms more; maintenance removes them): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new EddyError('UNAVAILABLE', `topic ${name} is deleted, but not all of its offset counters are fenced yet (appends holding a cached copy of the topic may land for ${this.topicCacheMs} ms more; maintenance removes the counters when it reclaims the topic): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 

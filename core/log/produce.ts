@@ -736,15 +736,12 @@ async function startCounter(deps: ProduceDeps, topic: TopicRecord, batch: Partit
     head = won ? first : await deps.meta.headEntry(topic.topicId, batch.partition);
   }
   if (head) {
-    await deps.meta.createCounter(topic.topicId, batch.partition, { next: head.lastOffset + 1, producers: head.producers });
-    // The topic may have been deleted meanwhile (and `topic` be a cached
-    // copy): a counter must not outlive its topic, or appends holding that
-    // copy would land in a deleted topic (docs/design.md §3.1). Deletion
-    // removes the topic, then its counters; so if the topic is still there
-    // now, its deletion (if any) removes this counter too.
-    const now = await deps.meta.getTopic(topic.name);
-    if (now?.topicId !== topic.topicId) {
-      await deps.meta.deleteCounter(topic.topicId, batch.partition);
+    const created = await deps.meta.createCounter(topic.topicId, batch.partition, { next: head.lastOffset + 1, producers: head.producers });
+    // Not created: another first appender did, or the topic was deleted (and
+    // `topic` is a cached copy) and its counter is fenced, where no
+    // reservation can ever succeed (docs/design.md §3.1). Say so, rather
+    // than retrying until UNAVAILABLE. (Created: any later deletion fences it.)
+    if (!created && (await deps.meta.getTopic(topic.name))?.topicId !== topic.topicId) {
       throw new EddyError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic.name} was deleted while partition ${batch.partition} was being written`);
     }
     // Created after the head (by us or a concurrent first appender): nothing to raise.

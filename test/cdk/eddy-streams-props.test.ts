@@ -2,7 +2,7 @@
  * EddyStreamsProps: validation names the bad value, and every prop reaches the
  * template. Bundling is skipped here (the code is checked in eddy-streams.test.ts).
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -151,6 +151,27 @@ describe('overrides reach the template', () => {
       });
     }
   });
+
+  it('reserve protocol: produce may update and put offset counters (keys n#…) and nothing else of the topics table; fetch may put abandon markers', () => {
+    const statements = (kind: (typeof KINDS)[number]) => {
+      const role = (eddy.functions[kind] as lambda.Function).role!;
+      const roleId = stack.getLogicalId(role.node.defaultChild as CfnElement);
+      return Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Condition?: unknown; Resource: unknown }>);
+    };
+    const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+    const counter = statements('produce').filter((s) => actions(s).includes('dynamodb:UpdateItem'));
+    expect(counter).toHaveLength(1);
+    expect(actions(counter[0]!).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(counter[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['n#*'] } });
+    expect(statements('fetch').filter((s) => actions(s).includes('dynamodb:PutItem'))).toHaveLength(1);
+    // The default (head) stack grants neither.
+    const head = build({});
+    const headTemplate = Template.fromStack(head.stack).toJSON() as { Resources: Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: Array<{ Action: string | string[] }> } } }> };
+    const all = Object.values(headTemplate.Resources).filter((r) => r.Type === 'AWS::IAM::Policy').flatMap((r) => r.Properties.PolicyDocument!.Statement);
+    expect(all.some((s) => JSON.stringify(s).includes('dynamodb:LeadingKeys') && JSON.stringify(s).includes('n#*'))).toBe(false);
+  }, SYNTH_TIMEOUT);
 
   it('schedule and log retention', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });

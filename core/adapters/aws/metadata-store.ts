@@ -299,7 +299,8 @@ export class DynamoMetadataStore implements MetadataStore {
     const out = await this.read(`read offset counter ${topicId}/${partition}`, () =>
       this.db.send(new GetItemCommand({ TableName: this.topics, Key: { pk: S(counterPk(topicId, partition)) }, ConsistentRead: true })),
     );
-    return out.Item ? itemCounter(out.Item) : undefined;
+    // A fence (a deleted topic's partition, fenceCounter) has no `n`.
+    return out.Item?.n ? itemCounter(out.Item) : undefined;
   }
 
   createCounter(topicId: string, partition: number, counter: PartitionCounter): Promise<boolean> {
@@ -372,6 +373,14 @@ export class DynamoMetadataStore implements MetadataStore {
       // An ambiguous reservation only leaves a range nobody writes: safe to retry, like a read.
       throw translateAwsError(err, 'read', `reserve offsets ${topicId}/${partition}`);
     }
+  }
+
+  async fenceCounter(topicId: string, partition: number): Promise<void> {
+    // No `n`: reserveOffsets (attribute_exists(n)), createCounter
+    // (attribute_not_exists(pk)) and raiseCounter (n = :from) all fail on it.
+    await this.conditional(`fence offset counter ${topicId}/${partition}`, () =>
+      this.db.send(new PutItemCommand({ TableName: this.topics, Item: { pk: S(counterPk(topicId, partition)), fenced: { BOOL: true } } })),
+    );
   }
 
   async deleteCounter(topicId: string, partition: number): Promise<void> {

@@ -13,6 +13,9 @@ function sameEntry(a: IndexEntry, b: IndexEntry): boolean {
 }
 
 /** Maps keyed like the DynamoDB tables; every read returns a copy. */
+/** What a deleted topic's counter becomes (MetadataStore.fenceCounter). */
+const FENCE = Symbol('fenced counter');
+
 export class MemoryMetadataStore implements MetadataStore {
   private readonly topics = new Map<string, TopicRecord>();
   private readonly tombstones = new Map<string, TopicTombstone>();
@@ -21,12 +24,12 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly groups = new Map<string, GroupRecord>();
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
   private producerIds = 0n;
-  /** `<topicId>#<partition>` → offset counter. */
-  private readonly counters = new Map<string, PartitionCounter>();
+  /** `<topicId>#<partition>` → offset counter, or `FENCE` once the topic is deleted. */
+  private readonly counters = new Map<string, PartitionCounter | typeof FENCE>();
 
   async readCounter(topicId: string, partition: number): Promise<PartitionCounter | undefined> {
     const c = this.counters.get(`${topicId}#${partition}`);
-    return c && clone(c);
+    return c === undefined || c === FENCE ? undefined : clone(c);
   }
 
   async createCounter(topicId: string, partition: number, counter: PartitionCounter): Promise<boolean> {
@@ -39,7 +42,7 @@ export class MemoryMetadataStore implements MetadataStore {
   async reserveOffsets(topicId: string, partition: number, count: number, producer?: ReservationProducer): Promise<number | undefined> {
     const k = `${topicId}#${partition}`;
     const c = this.counters.get(k);
-    if (!c) return undefined;
+    if (c === undefined || c === FENCE) return undefined;
     const base = c.next;
     const producers = { ...c.producers };
     if (producer) {
@@ -54,13 +57,17 @@ export class MemoryMetadataStore implements MetadataStore {
   async raiseCounter(topicId: string, partition: number, from: number, counter: PartitionCounter): Promise<boolean> {
     const k = `${topicId}#${partition}`;
     const c = this.counters.get(k);
-    if (!c || c.next !== from || from >= counter.next) return false;
+    if (c === undefined || c === FENCE || c.next !== from || from >= counter.next) return false;
     this.counters.set(k, clone(counter));
     return true;
   }
 
   async deleteCounter(topicId: string, partition: number): Promise<void> {
     this.counters.delete(`${topicId}#${partition}`);
+  }
+
+  async fenceCounter(topicId: string, partition: number): Promise<void> {
+    this.counters.set(`${topicId}#${partition}`, FENCE);
   }
 
   async allocateProducerId(): Promise<bigint> {

@@ -99,6 +99,19 @@ export function logContract(kind: AdapterKind, log?: LogOptions): void {
       expect((await engine.listTopics()).map((t) => t.name)).not.toContain(name);
     });
 
+    it('a process that appended before a deletion appends nothing after it; the name created again takes its appends', async () => {
+      const name = uniqueTopic('deleted');
+      const { topicId } = await engine.createTopic({ name, partitions: 2 });
+      await engine.produce({ topic: name, records: [{ key: null, value: enc('before'), partition: 0 }] });
+      const admin = createLog(c, log);
+      await admin.deleteTopic(name);
+      // Partition 0 has a counter under the reserve protocol, partition 1 none yet: both refuse.
+      for (const partition of [0, 1]) await expectCode(engine.produce({ topic: name, records: [{ key: null, value: enc('after'), partition }] }), 'UNKNOWN_TOPIC_OR_PARTITION');
+      for (const partition of [0, 1]) expect(await c.metadataStore.readCounter(topicId, partition)).toBeUndefined();
+      await admin.createTopic({ name, partitions: 2 });
+      expect(await engine.produce({ topic: name, records: [{ key: null, value: enc('again'), partition: 0 }] })).toEqual([{ partition: 0, offset: 0 }]);
+    });
+
     it('enforces Kafka topic names, partition bounds and config', async () => {
       for (const bad of ['', '.', '..', 'a b', 'ü', 'x'.repeat(250), 'a/b']) await expectCode(engine.createTopic({ name: bad }), 'INVALID_TOPIC');
       for (const p of [0, -1, 1001, 1.5]) await expectCode(engine.createTopic({ name: uniqueTopic('p'), partitions: p }), 'INVALID_PARTITIONS');

@@ -62,8 +62,8 @@ describe('requests per operation (AWS adapters on the stand-ins)', () => {
   // The reserve protocol (docs/design.md §3): an append reserves its offsets with one counter update
   // (UpdateItem) and writes its entry (PutItem): no head read and no lost races, and no topic read
   // either while this process's copy of the topic is fresh (§3.1, "The topic on the append path").
-  // The first append to a partition also reads the (empty) head, writes its entry at 0, creates the
-  // counter and reads the topic again (a counter must not outlive its topic).
+  // The first append to a partition also reads the (empty) head, writes its entry at 0 and creates
+  // the counter (the topic is read again only when that creation is refused: a fenced, deleted topic).
   it('reserve protocol produce: one S3 PUT whatever the partition count; per partition one counter update and one conditional put', async () => {
     for (const partitions of [1, 4, 16]) {
       const topic = `count-${partitions}-${Date.now()}`;
@@ -73,9 +73,9 @@ describe('requests per operation (AWS adapters on the stand-ins)', () => {
       await reserveEngine.produce(request);
       const first = done();
       expect(first['s3:PutObject']).toBe(1);
-      // The topic, then per partition the process's first counter read (checked against the head
-      // before its first reservation, docs/design.md §3.1; none yet) and the topic after the counter.
-      expect(first['dynamodb:GetItem']).toBe(1 + 2 * partitions);
+      // The topic, then per partition the process's first counter read
+      // (checked against the head before its first reservation, docs/design.md §3.1; none yet).
+      expect(first['dynamodb:GetItem']).toBe(1 + partitions);
       expect(first['dynamodb:UpdateItem']).toBe(partitions); // refused: no counter yet
       expect(first['dynamodb:Query']).toBe(partitions); // the empty heads
       expect(first['dynamodb:PutItem']).toBe(2 * partitions); // the entry at 0, then the counter

@@ -13,8 +13,9 @@ import { memoryComponents } from '../../../core/adapters/memory/index.js';
 import { seededIds } from '../../../core/ids.js';
 import { encodeBatch } from '../../../core/codec/record-batch.js';
 import { createEddy, createNotifier, type AppendProtocol, type Log } from '../../../core/index.js';
+import { EddyError } from '../../../core/errors.js';
 import type { MetadataStore } from '../../../core/ports.js';
-import { dec, enc, expectCode, intercept, readAll, VirtualClock } from '../helpers.js';
+import { enc, expectCode, intercept, readAll, VirtualClock } from '../helpers.js';
 
 const rec = (v: string, partition = 0) => ({ key: null, value: enc(v), partition });
 
@@ -41,13 +42,13 @@ describe('reserve protocol: the topic on the append path', () => {
     const log = process({ topicCacheMs: 1_000 });
     await log.createTopic({ name: 't' });
     for (const v of ['a', 'b', 'c']) await log.produce({ topic: 't', records: [rec(v)] });
-    expect(reads.topic).toBe(2); // the first append, and the check after it created the counter
+    expect(reads.topic).toBe(1);
     clock.advance(999);
     await log.produce({ topic: 't', records: [rec('d')] });
-    expect(reads.topic).toBe(2);
+    expect(reads.topic).toBe(1);
     clock.advance(1);
     await log.produce({ topic: 't', records: [rec('e')] });
-    expect(reads.topic).toBe(3);
+    expect(reads.topic).toBe(2);
     expect(await readAll(log, 't')).toEqual(['a', 'b', 'c', 'd', 'e'].map((v, i) => [i, v]));
   });
 
@@ -63,7 +64,7 @@ describe('reserve protocol: the topic on the append path', () => {
     }
   });
 
-  it('a topic deleted by another process refuses the next append at once, writes nothing and leaves no offset counter', async () => {
+  it('a topic deleted by another process refuses the next append at once, acknowledges nothing and leaves no usable offset counter', async () => {
     const { meta, process } = stack();
     const writer = process();
     const { topicId } = await writer.createTopic({ name: 't', partitions: 2 });
@@ -122,36 +123,86 @@ describe('reserve protocol: the topic on the append path', () => {
     expect(await writer.produce({ topic: 't', records: [rec(big)] })).toEqual([{ partition: 0, offset: 3 }]);
   });
 
-  it("a deletion racing a partition's first append: the append is refused and no counter outlives the topic", async () => {
+  it("two processes holding a copy: once deleteTopic returned neither appends, even while the other is at a partition's first append", async () => {
+    const { meta, process } = stack();
+    let other: Log | undefined = undefined;
+    let otherResult: unknown;
+    let armed = false;
+    const first = process({
+      wrap: (m) =>
+        intercept(m, {
+          // Between the first appender's counter creation and whatever follows it, the other appends.
+          createCounter: async (topicId, partition, counter) => {
+            const created = await m.createCounter(topicId, partition, counter);
+            if (armed) otherResult = await other!.produce({ topic: 't', records: [rec('late-other')] }).catch((e: unknown) => e);
+            return created;
+          },
+        }),
+    });
+    other = process();
+    const { topicId } = await first.createTopic({ name: 't' });
+    await first.produce({ topic: 't', records: [rec('x')] });
+    await other.produce({ topic: 't', records: [rec('y')] }); // both hold a copy now
+    await process().deleteTopic('t');
+    armed = true;
+    await expectCode(first.produce({ topic: 't', records: [rec('late-first')] }), 'UNKNOWN_TOPIC_OR_PARTITION');
+    expect(otherResult).toBeInstanceOf(EddyError);
+    expect((otherResult as EddyError).code).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    const index: number[] = [];
+    for await (const e of meta.listEntries(topicId, 0)) index.push(e.lastOffset);
+    expect(index).toEqual([0, 1]);
+    expect(await meta.readCounter(topicId, 0)).toBeUndefined();
+  });
+
+  it("a failure at a partition's first append after a deletion leaves nothing another process can append through", async () => {
+    const { meta, process } = stack();
+    let fail = false;
+    const first = process({
+      wrap: (m) =>
+        intercept(m, {
+          getTopic: async (name) => {
+            if (fail) throw new EddyError('UNAVAILABLE', 'throttled');
+            return m.getTopic(name);
+          },
+        }),
+    });
+    const other = process();
+    const { topicId } = await first.createTopic({ name: 't' });
+    await first.produce({ topic: 't', records: [rec('x')] });
+    await other.produce({ topic: 't', records: [rec('y')] });
+    await process().deleteTopic('t');
+    fail = true;
+    const err = await first.produce({ topic: 't', records: [rec('late-first')] }).catch((e: unknown) => e as EddyError);
+    expect(err).toBeInstanceOf(EddyError);
+    await expectCode(other.produce({ topic: 't', records: [rec('late-other')] }), 'UNKNOWN_TOPIC_OR_PARTITION');
+    expect(await meta.readCounter(topicId, 0)).toBeUndefined();
+  });
+
+  it("a deletion racing a partition's first append: whatever the append answers, the deleted topic takes no later append", async () => {
     const { meta, process } = stack();
     const admin = process();
     let deleteNow = false;
     const writer = process({
       wrap: (m) =>
         intercept(m, {
-          // The deletion lands between the first entry and the counter.
+          // The deletion lands right after the first entry's counter is created.
           createCounter: async (topicId, partition, counter) => {
+            const created = await m.createCounter(topicId, partition, counter);
             if (deleteNow) await admin.deleteTopic('t');
-            return m.createCounter(topicId, partition, counter);
+            return created;
           },
         }),
     });
-    const { topicId } = await writer.createTopic({ name: 't' });
+    const other = process();
+    const { topicId } = await writer.createTopic({ name: 't', partitions: 2 });
+    await other.produce({ topic: 't', records: [rec('a', 1)] }); // the other holds a copy; partition 0 stays empty
     deleteNow = true;
-    await expectCode(writer.produce({ topic: 't', records: [rec('a')] }), 'UNKNOWN_TOPIC_OR_PARTITION');
+    // Concurrent with the deletion, so either answer is right; afterwards nothing lands.
+    await writer.produce({ topic: 't', records: [rec('racing', 0)] }).catch(() => undefined);
+    deleteNow = false;
+    await expectCode(other.produce({ topic: 't', records: [rec('late', 0)] }), 'UNKNOWN_TOPIC_OR_PARTITION');
+    await expectCode(other.produce({ topic: 't', records: [rec('late', 1)] }), 'UNKNOWN_TOPIC_OR_PARTITION');
     expect(await meta.readCounter(topicId, 0)).toBeUndefined();
-  });
-
-  it('records of a deleted topic are never read back under its new incarnation', async () => {
-    const { process } = stack();
-    const writer = process();
-    await writer.createTopic({ name: 't' });
-    await writer.produce({ topic: 't', records: [rec('old-0'), rec('old-1')] });
-    const admin = process();
-    await admin.deleteTopic('t');
-    await admin.createTopic({ name: 't' });
-    await writer.produce({ topic: 't', records: [rec('new-0')] });
-    const out = await admin.fetch({ topic: 't', partition: 0, offset: 0 });
-    expect(out.records.map((r) => dec(r.value))).toEqual(['new-0']);
+    expect(await meta.readCounter(topicId, 1)).toBeUndefined();
   });
 });
