@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The fast suites: core on the memory adapters, no stand-ins, no host, a few
+ * The fast suites: core on the memory adapters and @eddy/api's unit tests, no stand-ins, no host, a few
  * seconds in all. `npm run test:mutation` (Stryker) runs these against every
  * mutant of `core/`, so nothing here may start a server or touch the disk.
  */
@@ -15,7 +15,8 @@ export default defineConfig({
     alias: { '@eddy/api': fileURLToPath(new URL('./api/src/index.ts', import.meta.url)) },
   },
   test: {
-    include: ['test/core/**/*.test.ts'],
+    // @eddy/api's own unit tests too: its codec and CRC32C are mutated with core.
+    include: ['test/core/**/*.test.ts', 'test/api/**/*.test.ts'],
     // Starts a Python process per case: an interoperability check, not a fast suite.
     exclude: ['test/core/codec/kafka-python-interop.test.ts', 'test/core/**/standins.test.ts', 'test/core/log/request-counts*.test.ts', 'test/core/maintenance/request-cost.test.ts'],
     testTimeout: 30_000,
