@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import { memoryComponents, type MemoryMetadataStore, type MemoryObjectStore } from '../../core/adapters/memory/index.js';
+import { crc32c } from '../../api/src/crc32c.js';
 import { EddyError } from '../../core/errors.js';
 import { seededIds } from '../../core/ids.js';
 import type { IndexEntry } from '../../core/model.js';
@@ -117,4 +118,13 @@ export async function entries(meta: MetadataStore, topicId: string): Promise<Ind
   const out: IndexEntry[] = [];
   for await (const e of meta.listEntries(topicId, 0)) out.push(e);
   return out;
+}
+
+/** A copy of a record batch with attribute bits set and its CRC32C made right again, as a client would send it. */
+export function withAttributes(batch: Uint8Array, bits: number): Uint8Array {
+  const b = batch.slice();
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  view.setInt16(21, view.getInt16(21) | bits);
+  view.setUint32(17, crc32c(b, 21));
+  return b;
 }

@@ -9,18 +9,9 @@ import { EddyError } from '../../../core/errors.js';
 import { crc32c } from '../../../core/codec/crc32c.js';
 import { encodeBatch, type BatchRecordInput } from '../../../core/codec/record-batch.js';
 import type { PartitionAppendResult } from '../../../core/log/produce.js';
-import { enc, intercept, memoryEddy, readAll, type MemoryEddy } from '../helpers.js';
+import { enc, intercept, memoryEddy, readAll, withAttributes, type MemoryEddy } from '../helpers.js';
 
 const record = (value: string, timestamp = 1_700_000_000_000): BatchRecordInput => ({ timestamp, key: null, value: enc(value) });
-
-/** A copy of a batch with its attributes changed and its CRC32C made right again, as a client would send it. */
-function withAttributes(batch: Uint8Array, bits: number): Uint8Array {
-  const b = batch.slice();
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  view.setInt16(21, view.getInt16(21) | bits);
-  view.setUint32(17, crc32c(b, 21));
-  return b;
-}
 
 /** A copy of a batch claiming `count` records, CRC made right. */
 function withRecordCount(batch: Uint8Array, count: number): Uint8Array {

@@ -6,22 +6,12 @@
  * not all answers UNKNOWN_OUTCOME naming both sets.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { crc32c } from '../../../api/src/crc32c.js';
 import { encodeBatch } from '../../../core/codec/record-batch.js';
 import { EddyError } from '../../../core/errors.js';
 import type { Log } from '../../../core/index.js';
-import { enc, expectCode, intercept, memoryEddy } from '../helpers.js';
+import { enc, expectCode, intercept, memoryEddy, withAttributes } from '../helpers.js';
 
 const one = (value = 'a', timestamp = 1_000) => encodeBatch({ records: [{ timestamp, key: null, value: enc(value) }] });
-
-/** A batch with attribute bits set and its CRC recomputed, so only the bits are wrong. */
-function withAttributes(batch: Uint8Array, bits: number): Uint8Array {
-  const out = batch.slice();
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  view.setInt16(21, view.getInt16(21) | bits);
-  view.setUint32(17, crc32c(out, 21));
-  return out;
-}
 
 let log: Log;
 const hw = async (topic = 't', partitions = 2) => Promise.all(Array.from({ length: partitions }, async (_, p) => (await log.partitionOffsets(topic, p)).highWatermark));
