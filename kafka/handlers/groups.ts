@@ -41,13 +41,19 @@ interface JoinGroupRequest {
   protocols: Array<{ name: string; metadata: Uint8Array }>;
 }
 
-function joinAnswer(errorCode: number, fields: { generationId?: number; protocolName?: string | null; memberId?: string } = {}): unknown {
+/**
+ * A JoinGroup answer in the request's version. An error answer names no
+ * protocol: null from v7, where the field became nullable, and the empty
+ * string before it, as Kafka's coordinator answers (a null there could not
+ * be encoded, and the client would see its connection closed instead of the error).
+ */
+function joinAnswer(version: number, errorCode: number, fields: { generationId?: number; protocolName?: string; memberId?: string } = {}): unknown {
   return {
     throttleTimeMs: 0,
     errorCode,
     generationId: fields.generationId ?? -1,
     protocolType: fields.protocolName ? 'consumer' : null,
-    protocolName: fields.protocolName ?? null,
+    protocolName: fields.protocolName ?? (version >= 7 ? null : ''),
     leader: errorCode === 0 ? NO_LEADER : '',
     skipAssignment: false,
     memberId: fields.memberId ?? '',
@@ -92,10 +98,10 @@ async function lookupMember(ctx: RequestContext, group: string, memberId: string
 
 /** JoinGroup: join, or rejoin after giving everything up. */
 export async function joinGroup(req: JoinGroupRequest, ctx: RequestContext): Promise<unknown> {
-  if (req.protocolType !== 'consumer') return joinAnswer(E.INCONSISTENT_GROUP_PROTOCOL);
+  if (req.protocolType !== 'consumer') return joinAnswer(ctx.apiVersion, E.INCONSISTENT_GROUP_PROTOCOL);
   const protocol = req.protocols[0];
   const subscription = decodeSubscription(protocol?.metadata);
-  if (!protocol || !subscription) return joinAnswer(E.INCONSISTENT_GROUP_PROTOCOL);
+  if (!protocol || !subscription) return joinAnswer(ctx.apiVersion, E.INCONSISTENT_GROUP_PROTOCOL);
   try {
     const topics = await existingTopics(ctx, subscription);
     const sessionTimeoutMs = req.sessionTimeoutMs;
@@ -104,17 +110,17 @@ export async function joinGroup(req: JoinGroupRequest, ctx: RequestContext): Pro
       answer = await ctx.core.groups.heartbeat(req.groupId, { memberEpoch: 0, topics, sessionTimeoutMs });
     } else {
       const member = await lookupMember(ctx, req.groupId, req.memberId);
-      if (!member) return joinAnswer(E.UNKNOWN_MEMBER_ID);
+      if (!member) return joinAnswer(ctx.apiVersion, E.UNKNOWN_MEMBER_ID);
       // An eager client rejoins only after revoking everything: acknowledging the
       // epoch core answered last releases every partition that is not in it.
       answer = await ctx.core.groups.heartbeat(req.groupId, { memberId: req.memberId, memberEpoch: member.epoch, topics, sessionTimeoutMs });
     }
     remember(ctx, req.groupId, answer, topics, sessionTimeoutMs, false);
-    return joinAnswer(E.NONE, { generationId: answer.memberEpoch, protocolName: protocol.name, memberId: answer.memberId });
+    return joinAnswer(ctx.apiVersion, E.NONE, { generationId: answer.memberEpoch, protocolName: protocol.name, memberId: answer.memberId });
   } catch (err) {
-    if (err instanceof EddyError && err.code === 'INVALID_REQUEST' && /sessionTimeoutMs/.test(err.message)) return joinAnswer(E.INVALID_SESSION_TIMEOUT);
-    if (err instanceof EddyError && err.code === 'INVALID_REQUEST' && /group/.test(err.message)) return joinAnswer(E.INVALID_GROUP_ID);
-    return joinAnswer(kafkaErrorCode(err, 'classic-group'));
+    if (err instanceof EddyError && err.code === 'INVALID_REQUEST' && /sessionTimeoutMs/.test(err.message)) return joinAnswer(ctx.apiVersion, E.INVALID_SESSION_TIMEOUT);
+    if (err instanceof EddyError && err.code === 'INVALID_REQUEST' && /group/.test(err.message)) return joinAnswer(ctx.apiVersion, E.INVALID_GROUP_ID);
+    return joinAnswer(ctx.apiVersion, kafkaErrorCode(err, 'classic-group'));
   }
 }
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../core/codec/record-batch.js';
 import { SERVED } from '../../kafka/apis.js';
 import { KAFKA_ERRORS } from '../../kafka/errors.js';
+import { encodeSubscription } from '../../kafka/groups/consumer-protocol.js';
 import { encodeRequestFrame } from '../../kafka/protocol/frame.js';
 import { kafkaHost, unique, type KafkaHost } from './helpers.js';
 import { RawClient } from './raw-client.js';
@@ -92,6 +93,38 @@ describe('version negotiation', () => {
     expect((await c.request(3, 1, { topics: [{ name: topic }] })).body.topics[0].errorCode).toBe(0);
     c.close();
     expect(await highWatermarks()).toEqual([0, 0]);
+  });
+});
+
+describe('refusals are answered in every version', () => {
+  // A refusal is an answer the client can act on: the connection must stay open
+  // (a response the server could not encode in the request's version closes it,
+  // and kafkajs then crashes the consumer instead of rejoining).
+  it('group requests from a member the group does not know get UNKNOWN_MEMBER_ID in every served version, on an open connection', async () => {
+    const group = unique('refusals');
+    const versions = (key: number): number[] => {
+      const api = SERVED.get(key)!;
+      return Array.from({ length: api.maxVersion - api.minVersion + 1 }, (_, i) => api.minVersion + i);
+    };
+    const c = await open();
+    const protocols = [{ name: 'range', metadata: encodeSubscription([topic]) }];
+    const stranger = 'not-a-member';
+    for (const v of versions(11)) {
+      const out = await c.request(11, v, { groupId: group, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: stranger, groupInstanceId: null, protocolType: 'consumer', protocols, reason: null });
+      expect({ v, errorCode: out.body.errorCode, protocolName: out.body.protocolName }).toEqual({ v, errorCode: KAFKA_ERRORS.UNKNOWN_MEMBER_ID, protocolName: v >= 7 ? null : '' });
+      const wrongType = await c.request(11, v, { groupId: group, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'connect', protocols, reason: null });
+      expect({ v, errorCode: wrongType.body.errorCode }).toEqual({ v, errorCode: KAFKA_ERRORS.INCONSISTENT_GROUP_PROTOCOL });
+    }
+    for (const v of versions(14)) {
+      const out = await c.request(14, v, { groupId: group, generationId: 1, memberId: stranger, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
+      expect({ v, errorCode: out.body.errorCode }).toEqual({ v, errorCode: KAFKA_ERRORS.UNKNOWN_MEMBER_ID });
+    }
+    for (const v of versions(12)) {
+      const out = await c.request(12, v, { groupId: group, generationId: 1, memberId: stranger, groupInstanceId: null });
+      expect({ v, errorCode: out.body.errorCode }).toEqual({ v, errorCode: KAFKA_ERRORS.UNKNOWN_MEMBER_ID });
+    }
+    expect(c.closed).toBe(false);
+    c.close();
   });
 });
 
