@@ -62,6 +62,9 @@ export interface KafkaWorkloadResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The group coordinator's APIs, whose requests the history records per member. */
+const GROUP_APIS = new Set(['FindGroupCoordinator', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch']);
+
 /** Patient retries, as for the SDK clients of the other arms. */
 const RETRY = { retries: 8, initialRetryTime: 50, maxRetryTime: 1_000 };
 
@@ -78,8 +81,9 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
     const { timestamp: _, logger: __, ...rest } = entry.log;
     history.note(`kafkajs:${entry.label}`, `${entry.namespace}: ${JSON.stringify(rest).slice(0, 400)}`);
   };
-  const client = (name: string): Kafka =>
-    new Kafka({ clientId: name, brokers: [o.broker], logLevel: logLevel.WARN, logCreator, retry: RETRY, requestTimeout: 20_000, connectionTimeout: 5_000 });
+  // Consumers log at INFO (joins with their assignments, restarts), producers at WARN.
+  const client = (name: string, level = logLevel.WARN): Kafka =>
+    new Kafka({ clientId: name, brokers: [o.broker], logLevel: level, logCreator, retry: RETRY, requestTimeout: 20_000, connectionTimeout: 5_000 });
 
   // ---- consumers ---------------------------------------------------------
   const delivered = Array.from({ length: o.partitions }, () => new Set<number>());
@@ -87,7 +91,12 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   let consumerCrashes = 0;
   let stopping = false;
   const startMember = async (name: string): Promise<void> => {
-    const consumer = client(name).consumer({ groupId: o.group, sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 300, retry: RETRY });
+    const consumer = client(name, logLevel.INFO).consumer({ groupId: o.group, sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 300, retry: RETRY });
+    // Every group request a member completed (or timed out), with its correlation id: a member stuck between two is visible.
+    consumer.on(consumer.events.REQUEST, (e) => {
+      if (GROUP_APIS.has(e.payload.apiName)) history.note(name, `${e.payload.apiName} v${e.payload.apiVersion} #${e.payload.correlationId} answered in ${e.payload.duration} ms`);
+    });
+    consumer.on(consumer.events.REQUEST_TIMEOUT, (e) => void history.note(name, `${e.payload.apiName} #${e.payload.correlationId} timed out`));
     consumer.on(consumer.events.REBALANCING, () => void history.add({ process: name, type: 'info', f: 'assign', partitions: [] }));
     consumer.on(consumer.events.STOP, () => void history.add({ process: name, type: 'info', f: 'assign', partitions: [] }));
     consumer.on(consumer.events.CRASH, (e) => {
@@ -105,8 +114,19 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
       const offsets = e.payload.topics.filter((t) => t.topic === o.topic).flatMap((t) => t.partitions.map((p) => ({ partition: Number(p.partition), offset: Number(p.offset) })));
       history.add({ process: name, type: 'ok', f: 'commit', offsets });
     });
-    await consumer.connect();
-    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    // Under connection cuts, connecting itself can fail: a supervisor would start the process again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+        break;
+      } catch (err) {
+        history.note('nemesis', `${name} could not connect (attempt ${attempt}: ${String(err)}); retrying`);
+        await consumer.disconnect().catch(() => undefined);
+        if (stopping || attempt >= 50) throw err;
+        await sleep(100);
+      }
+    }
     await consumer.run({
       autoCommitInterval: 250,
       eachMessage: async ({ partition, message }) => {
