@@ -132,8 +132,64 @@ interface PendingRecord {
   readonly message: EncodedMessage;
   readonly partition: number;
   readonly enqueuedAt: number;
-  resolve(offset: number): void;
-  reject(err: unknown): void;
+  /** The send call the record came in, and its place there. */
+  readonly call: SendCall;
+  readonly index: number;
+}
+
+/**
+ * One `send` call's records. Its promise settles once for all of them (one
+ * promise per call, not one per record): with their offsets when every one
+ * is acknowledged, or with the first failure at once. `settled` resolves
+ * when no record of the call is pending any more, for `flush`.
+ */
+class SendCall {
+  readonly offsets: number[];
+  readonly result: Promise<number[]>;
+  readonly settled: Promise<void>;
+  private pending: number;
+  private failed = false;
+  private resolveResult!: (offsets: number[]) => void;
+  private rejectResult!: (err: unknown) => void;
+  private resolveSettled!: () => void;
+
+  constructor(count: number) {
+    this.offsets = new Array<number>(count);
+    this.pending = count;
+    this.result = new Promise<number[]>((resolve, reject) => {
+      this.resolveResult = resolve;
+      this.rejectResult = reject;
+    });
+    // Observed by send's await; this keeps a failure while later records wait for memory from counting as unhandled.
+    this.result.catch(() => undefined);
+    this.settled = new Promise<void>((resolve) => (this.resolveSettled = resolve));
+  }
+
+  acknowledged(index: number, offset: number): void {
+    this.offsets[index] = offset;
+    this.done(1);
+  }
+
+  fail(err: unknown): void {
+    if (!this.failed) {
+      this.failed = true;
+      this.rejectResult(err);
+    }
+    this.done(1);
+  }
+
+  /** Records of the call that were never queued (send stopped early). */
+  dropped(count: number, err: unknown): void {
+    if (count > 0) this.fail(err);
+    if (count > 1) this.done(count - 1);
+  }
+
+  private done(n: number): void {
+    this.pending -= n;
+    if (this.pending > 0) return;
+    if (!this.failed) this.resolveResult(this.offsets);
+    this.resolveSettled();
+  }
 }
 
 interface TopicQueues {
@@ -284,16 +340,29 @@ export class Producer {
     const partitions = this.place(topic, messages, encoded, count);
     for (const m of encoded) this.checkSize(topic, m, meta.maxMessageBytes);
 
-    const results: Promise<number>[] = [];
-    for (let i = 0; i < encoded.length; i++) {
-      const message = encoded[i]!;
-      if (!this.memory.tryAcquire(message.wireBytes)) await this.memory.acquire(message.wireBytes);
-      const p = this.enqueue(topic, partitions[i]!, message);
-      p.catch(() => undefined); // observed below; avoids an unhandled rejection while later messages wait for memory
-      results.push(p);
+    const call = new SendCall(encoded.length);
+    const t = this.queuesOf(topic);
+    this.outstanding.add(call.settled);
+    void call.settled.then(() => this.outstanding.delete(call.settled));
+    let queued = 0;
+    try {
+      for (; queued < encoded.length; queued++) {
+        const message = encoded[queued]!;
+        if (!this.memory.tryAcquire(message.wireBytes)) {
+          // Send what is queued before waiting: memory comes back as requests complete.
+          this.drain(t);
+          await this.memory.acquire(message.wireBytes);
+        }
+        this.enqueue(t, partitions[queued]!, message, call, queued);
+      }
+    } catch (err) {
+      call.dropped(encoded.length - queued, err);
+      throw err;
+    } finally {
+      this.counters.messages += queued;
+      this.drain(t);
     }
-    this.counters.messages += encoded.length;
-    const offsets = await Promise.all(results);
+    const offsets = await call.result;
     return recordMetadata(topic, partitions, offsets);
   }
 
@@ -350,24 +419,25 @@ export class Producer {
     }
   }
 
-  private enqueue(topic: string, partition: number, message: EncodedMessage): Promise<number> {
+  private queuesOf(topic: string): TopicQueues {
     let t = this.topics.get(topic);
     if (!t) {
       const linger = this.adaptiveMaxMs === undefined ? undefined : new AdaptiveLinger({ minMs: this.lingerMs, maxMs: this.adaptiveMaxMs });
       t = { topic, queues: new Map(), queuedBytes: new Map(), inFlight: new Set(), linger, timer: undefined, timerAt: Infinity, cursor: 0 };
       this.topics.set(topic, t);
     }
-    const promise = new Promise<number>((resolve, reject) => {
-      const queue = t.queues.get(partition) ?? [];
+    return t;
+  }
+
+  /** Queues one record of a send call; the caller drains the topic. */
+  private enqueue(t: TopicQueues, partition: number, message: EncodedMessage, call: SendCall, index: number): void {
+    let queue = t.queues.get(partition);
+    if (!queue) {
+      queue = [];
       t.queues.set(partition, queue);
-      queue.push({ message, partition, enqueuedAt: Date.now(), resolve, reject });
-      t.queuedBytes.set(partition, (t.queuedBytes.get(partition) ?? 0) + message.wireBytes);
-    });
-    const tracked = promise.finally(() => this.outstanding.delete(tracked));
-    tracked.catch(() => undefined);
-    this.outstanding.add(tracked);
-    this.drain(t);
-    return promise;
+    }
+    queue.push({ message, partition, enqueuedAt: Date.now(), call, index });
+    t.queuedBytes.set(partition, (t.queuedBytes.get(partition) ?? 0) + message.wireBytes);
   }
 
   /**
@@ -496,12 +566,12 @@ export class Producer {
       if (!Array.isArray(out.results) || out.results.length !== ordered.length) {
         throw new BatchFailure(new EddyError('INTERNAL', `produce answered ${out.results?.length} results for ${ordered.length} records`), true);
       }
-      ordered.forEach((r, i) => r.resolve(out.results[i]!.offset));
+      ordered.forEach((r, i) => r.call.acknowledged(r.index, out.results[i]!.offset));
     } catch (caught) {
       const failure = caught instanceof BatchFailure ? caught : new BatchFailure(caught, true);
       if (this.idempotent) this.afterFailedBatch(batch, failure.outcomeUnknown, failure.error);
       const error = failure.outcomeUnknown ? unknownOutcome(failure.error) : failure.error;
-      for (const r of ordered) r.reject(error);
+      for (const r of ordered) r.call.fail(error);
     } finally {
       this.memory.release(ordered.reduce((n, r) => n + r.message.wireBytes, 0));
       for (const p of records.keys()) t.inFlight.delete(p);

@@ -83,6 +83,33 @@ describe('Producer batching', () => {
     expect(produceBodies(server).length).toBeGreaterThan(3);
   });
 
+  it('sends one call\'s records together, even with lingerMs 0', async () => {
+    const { server, eddy } = setup(0);
+    await server.createTopic('t', 1);
+    const producer = eddy.producer({ lingerMs: 0 });
+    const [meta] = await producer.send({ topic: 't', messages: Array.from({ length: 50 }, (_, i) => ({ value: `v${i}` })) });
+    expect(produceBodies(server)).toHaveLength(1);
+    expect(meta!.offsets).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(await server.values('t', 0)).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`));
+  });
+
+  it('a call whose records span requests fails with the first failed request; its other records still go, and flush waits for them', async () => {
+    const { server, eddy } = setup(1);
+    await server.createTopic('t', 2);
+    // One request per partition (a 600-byte request holds one partition's records); the first one is refused.
+    server.faults.push(failWith('INVALID_REQUEST', isProduce, 1));
+    const producer = eddy.producer({ lingerMs: 0, batchBytes: 600 });
+    const messages = Array.from({ length: 6 }, (_, i) => ({ partition: i % 2, value: 'x'.repeat(60) + i }));
+    const sent = producer.send({ topic: 't', messages });
+    await expect(sent).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await producer.flush();
+    const stored = [...(await server.values('t', 0)), ...(await server.values('t', 1))];
+    // Exactly one partition's three records were refused, and the other three are stored.
+    expect(stored).toHaveLength(3);
+    expect(produceBodies(server).length).toBeGreaterThanOrEqual(2);
+    expect(producer.stats().bufferedBytes).toBe(0);
+  });
+
   it('keeps each request within batchBytes and carries many partitions per request', async () => {
     const { server, eddy } = setup(3);
     await server.createTopic('t', 8);
