@@ -65,6 +65,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** The group coordinator's APIs, whose requests the history records per member. */
 const GROUP_APIS = new Set(['FindGroupCoordinator', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch']);
 
+/** How long the drain waits for commits to reach the end before it sends one more record to each lagging partition. */
+const NUDGE_AFTER_MS = 10_000;
+
 /** Patient retries, as for the SDK clients of the other arms. */
 const RETRY = { retries: 8, initialRetryTime: 50, maxRetryTime: 1_000 };
 
@@ -212,15 +215,43 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   const until = Date.now() + o.drainTimeoutMs;
   let drained = false;
   await refresh();
-  for (let n = 1; !allDelivered() && Date.now() < until; n++) {
-    await sleep(100);
-    if (n % 10 === 0) await refresh();
-  }
+  const waitDelivered = async (): Promise<void> => {
+    for (let n = 1; !allDelivered() && Date.now() < until; n++) {
+      await sleep(100);
+      if (n % 10 === 0) await refresh();
+    }
+  };
+  await waitDelivered();
+  // kafkajs commits only after it processes records: a member whose last commit failed while it was
+  // caught up commits again only when a record arrives, as on a live topic. Once the commits stop
+  // moving, one more record per lagging partition stands in for that traffic (acknowledged and checked
+  // like every other send).
+  const deliveredAt = Date.now();
+  let nudged = false;
   while (Date.now() < until) {
     const committed = await admin.fetchOffsets({ group: o.group, topic: o.topic }).catch(() => undefined);
-    if (committed && highWatermarks.every((hwm, p) => (committed.offsets.find((c) => c.partition === p)?.offset ?? 0) >= hwm)) {
+    const lagging = committed ? highWatermarks.flatMap((hwm, p) => ((committed.offsets.find((c) => c.partition === p)?.offset ?? 0) >= hwm ? [] : [p])) : undefined;
+    if (lagging?.length === 0) {
       drained = allDelivered();
       break;
+    }
+    if (lagging && !nudged && Date.now() - deliveredAt > NUDGE_AFTER_MS) {
+      nudged = true;
+      history.note('nemesis', `commits behind on partitions ${lagging.join(', ')}: one more record to each`);
+      log(`  kafka: commits behind on partitions ${lagging.join(', ')}; one more record to each`);
+      const nudge = client(`${prefix}nudge`).producer({ idempotent: true, maxInFlightRequests: 1, retry: RETRY, allowAutoTopicCreation: false });
+      await nudge.connect();
+      for (const partition of lagging) {
+        const value = `${prefix}nudge:${partition}`;
+        history.add({ process: `${prefix}nudge`, type: 'invoke', f: 'send', value, key: 'nudge' });
+        const [meta] = await nudge.send({ topic: o.topic, acks: -1, messages: [{ key: 'nudge', value, partition }] });
+        const offset = Number(meta!.baseOffset);
+        history.add({ process: `${prefix}nudge`, type: 'ok', f: 'send', value, partition, offset });
+        highWatermarks[partition] = Math.max(highWatermarks[partition]!, offset + 1);
+      }
+      await nudge.disconnect();
+      await waitDelivered();
+      continue;
     }
     await sleep(200);
   }
