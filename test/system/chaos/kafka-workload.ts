@@ -224,8 +224,8 @@ export async function runKafkaWorkload(o: KafkaWorkloadOptions): Promise<KafkaWo
   await waitDelivered();
   // kafkajs commits only after it processes records: a member whose last commit failed while it was
   // caught up commits again only when a record arrives, as on a live topic. If commits are still
-  // behind 10 s after every record was delivered, one more record per lagging partition stands in for that traffic (acknowledged and checked
-  // like every other send).
+  // behind 10 s after every record was delivered, one more record per lagging partition stands in
+  // for that traffic (acknowledged and checked like every other send).
   const deliveredAt = Date.now();
   let nudged = false;
   while (Date.now() < until) {
