@@ -62,8 +62,8 @@ export interface KafkaWorkloadResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The group coordinator's APIs, whose requests the history records per member. */
-const GROUP_APIS = new Set(['FindGroupCoordinator', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch']);
+/** The group coordinator's APIs, by kafkajs's names (FindCoordinator is `GroupCoordinator`), whose requests the history records per member. */
+const GROUP_APIS = new Set(['GroupCoordinator', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch']);
 
 /** How long the drain waits for commits to reach the end before it sends one more record to each lagging partition. */
 const NUDGE_AFTER_MS = 10_000;
