@@ -10,7 +10,7 @@
  * npm run bench -- --simulate-aws    adds the latency model (simulated on the local host, and analytical)
  * npm run bench -- --hotpath         adds the CPU-per-MB micro-benchmark of the hot path (bench/hotpath.ts) and the binary path's targets (bench/hotpath-targets.ts)
  * npm run bench -- --fanin           adds many single-record producers on one partition (1, 8, 64; core on memory adapters + simulated AWS latency)
- * npm run bench -- --profile         adds CPU profiles of the local host and of the SDK side over one extra Eddy run
+ * npm run bench -- --profile         adds CPU profiles of the local host and of the SDK side over one extra Eddy run (the .cpuprofile files are kept; the run prints where)
  * options: --systems=eddy,eddy-kafka,nats,redis,kinesalite,ceiling  --runs=N  --records=N  --no-write  --write
  * (eddy-kafka: the same local host through its Kafka protocol server, driven by kafkajs)
  * ```
@@ -20,8 +20,8 @@
  * `bench: produce MB/s eddy=<x> nats=<y> redis=<z> kinesalite=<w>`.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, freemem, loadavg, totalmem, platform, release } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem, platform, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -36,7 +36,6 @@ import { summarise } from './lib/cpuprofile.js';
 import { DEFAULT_INPUTS, meanProduceMs } from './lib/latency-model.js';
 import { DOC_TEMPLATE, replaceSection } from './lib/doc.js';
 import { barChartSvg, panelsChartSvg, type Bar } from './lib/chart.js';
-import { tempDir } from './lib/proc.js';
 import { cpuPerMB, fmt, mbps, median, rps, table, usd, type Measurement } from './lib/stats.js';
 import { workload } from './lib/workload.js';
 import { measureCosts, measureLatency } from './model.js';
@@ -274,7 +273,8 @@ async function main(): Promise<void> {
   const skipped = new Map<string, string>();
   const summaries: SystemSummary[] = [];
   let profileMd: string | undefined;
-  const profilePath = args.profile ? join(tempDir('profile'), 'eddy-host.cpuprofile') : undefined;
+  // Kept after the run (not a temporary directory), to open in Chrome DevTools or a profile viewer.
+  const profilePath = args.profile ? join(mkdtempSync(join(tmpdir(), 'eddy-bench-profile-')), 'eddy-host.cpuprofile') : undefined;
   const systems: BenchSystem[] = [
     new EddySystem(profilePath ? { profilePath } : {}),
     new EddyKafkaSystem(),
@@ -315,6 +315,7 @@ async function main(): Promise<void> {
       section(`CPU profile of the benchmark process over the same run (the SDK producer and getRecords)`, `${profilePath}.client.cpuprofile`, ['send@producer/producer', 'encodeMessage', 'jsonWireBytes', 'putRecords', 'getRecords', 'request@transport/http']),
     ].join('\n');
     say(`\n${profileMd}\n`);
+    say(`bench: profiles kept: ${profilePath} (host) and ${profilePath}.client.cpuprofile (this process)`);
   }
 
   let ceilingRows: CeilingRow[] = [];

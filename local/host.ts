@@ -28,6 +28,7 @@ import type { Components } from '../core/index.js';
 import { FUNCTION_NAMES, type FunctionKind } from '../core/schema.js';
 import { dispatch, MAX_BODY_BYTES } from '../lambdas/http/handler.js';
 import { createLogger, type Level, type Logger } from '../lambdas/http/log.js';
+import { rawBodyOf, withRawBody } from '../lambdas/http/raw-body.js';
 import { matchRoute } from '../lambdas/http/routes.js';
 import { createRuntime, type Runtime } from '../lambdas/http/runtime.js';
 import { serveConsole } from '../console/serve.js';
@@ -161,7 +162,7 @@ function apiGatewayEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey:
   // API Gateway joins repeated query parameters with commas.
   for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key).join(',');
   const now = new Date();
-  return {
+  const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey,
     rawPath: url.pathname,
@@ -180,10 +181,12 @@ function apiGatewayEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey:
       time: now.toISOString(),
       timeEpoch: now.getTime(),
     },
-    // Always base64, as API Gateway does for bodies it treats as binary: the
-    // handler sees the exact bytes and rejects invalid UTF-8 itself.
-    ...(body.length > 0 ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+    isBase64Encoded: false,
   };
+  // Always base64, as API Gateway does for bodies it treats as binary: the
+  // handler sees the exact bytes and rejects invalid UTF-8 itself. The base64
+  // is made only if someone reads `body`: the handler takes the bytes beside it.
+  return body.length > 0 ? withRawBody(event, new Uint8Array(body.buffer, body.byteOffset, body.byteLength)) : event;
 }
 
 /** Starts the stand-ins and serves every handler on 127.0.0.1. */
@@ -263,8 +266,10 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       // A malformed path: let the handler answer it.
     }
     const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey), { requestId: randomUUID() })) as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
-    // A binary answer (application/vnd.eddy.batches) comes base64, as API Gateway takes it; the wire gets the bytes.
-    send(res, out.statusCode, out.isBase64Encoded ? Buffer.from(out.body ?? '', 'base64') : (out.body ?? ''), out.headers ?? {});
+    // A binary answer (application/vnd.eddy.batches) comes base64, as API Gateway takes it; the wire gets the bytes
+    // (those the handler attached beside the base64 when it has, so the base64 is never made).
+    const raw = rawBodyOf(out);
+    send(res, out.statusCode, raw ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) : out.isBase64Encoded ? Buffer.from(out.body ?? '', 'base64') : (out.body ?? ''), out.headers ?? {});
   };
 
   const server = createServer((req, res) => {

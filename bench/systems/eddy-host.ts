@@ -7,6 +7,8 @@
  *   the `http.server.request.start` diagnostics channel and `res.end`): what
  *   Lambda would bill, rounded up to 1 ms per invocation.
  *
+ * Like `npm start` (local/main.ts), it plugs in the native CRC32C first.
+ *
  * Argument: JSON `{dataDir, simulateAws, seed, crossContainer, kafka}`; with
  * `kafka`, the host's Kafka protocol server listens too (a free port, sent
  * to the parent as `kafkaPort`). With
@@ -20,6 +22,7 @@ import { Session } from 'node:inspector/promises';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DEFAULTS } from '../../core/config.js';
+import { useNativeCrc32c } from '../../core/index.js';
 import { Maintenance } from '../../core/maintenance/index.js';
 import { startLocalHost } from '../../local/host.js';
 import { prng, simulateAwsLatency } from '../lib/aws-model.js';
@@ -53,6 +56,8 @@ export interface HostStats {
   readonly lambda: Record<string, InvocationStats>;
 }
 
+// As local/main.ts does for `npm start`: the host checks every batch's CRC32C, in hardware when it can.
+useNativeCrc32c();
 const options = JSON.parse(process.argv[2] ?? '{}') as Options;
 const meter = new AwsMeter();
 

@@ -8,6 +8,7 @@ import { acceptedBatchCodecs, BATCHES_MEDIA_TYPE, isBatchesMediaType, readerChec
 import { EddyError, errorEnvelope, toEddyError } from '../../core/errors.js';
 import type { FunctionKind } from '../../core/schema.js';
 import { OPENAPI_PATH, openApiDocument } from './openapi.js';
+import { rawBodyOf, withRawBody } from './raw-body.js';
 import { matchRoute, type ApiRequest, type ApiResponse } from './routes.js';
 import type { Logger } from './log.js';
 import type { Runtime } from './runtime.js';
@@ -151,7 +152,8 @@ function requestBody(raw: Uint8Array | string | undefined, contentType: string |
 
 /** Turns an API Gateway v2 event into a request (body parsed, size and type checked). */
 export function requestFromApiGateway(event: APIGatewayProxyEventV2): ApiRequest {
-  const raw = event.body === undefined ? undefined : event.isBase64Encoded ? fromBase64(event.body) : event.body;
+  // An in-process host (the local host) hands over the bytes it read; through JSON (AWS) only the base64 comes.
+  const raw = rawBodyOf(event) ?? (event.body === undefined ? undefined : event.isBase64Encoded ? fromBase64(event.body) : event.body);
   const query: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
   const accept = header(event.headers, 'accept');
@@ -210,8 +212,9 @@ export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown, 
     }
     log.info('request', { method: event.requestContext.http.method, path: event.rawPath, status: res.statusCode, ms: Date.now() - started, apiRequestId: event.requestContext.requestId });
     if (isBinary(res.body)) {
-      // API Gateway decodes a base64 answer back into bytes.
-      return { statusCode: res.statusCode, headers: { 'content-type': BATCHES_MEDIA_TYPE }, body: Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('base64'), isBase64Encoded: true };
+      // API Gateway decodes a base64 answer back into bytes. The base64 is made when the body is first read (the
+      // Lambda runtime's JSON.stringify); an in-process host takes the bytes under RAW_BODY and never reads it.
+      return withRawBody({ statusCode: res.statusCode, headers: { 'content-type': BATCHES_MEDIA_TYPE } }, res.body);
     }
     return {
       statusCode: res.statusCode,

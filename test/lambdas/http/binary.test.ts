@@ -14,6 +14,7 @@ import { readSettings } from '../../../core/config.js';
 import { systemIds } from '../../../core/ids.js';
 import { dispatch, type DirectInvokeResult } from '../../../lambdas/http/handler.js';
 import { createLogger } from '../../../lambdas/http/log.js';
+import { rawBodyOf, withRawBody } from '../../../lambdas/http/raw-body.js';
 import { createRuntime, type Runtime } from '../../../lambdas/http/runtime.js';
 
 let rt: Runtime;
@@ -216,5 +217,46 @@ describe('binary fetch', () => {
       highWatermark: 10,
       logStartOffset: 0,
     });
+  });
+});
+
+describe('in-process hosts pass the bytes beside the base64 (lambdas/http/raw-body.ts)', () => {
+  const isLazy = (o: object) => typeof Object.getOwnPropertyDescriptor(o, 'body')?.get === 'function';
+
+  it('a body with its bytes reads and serialises as the plain base64; JSON drops the bytes; assigning a body drops them', () => {
+    const bytes = text('hello, bytes');
+    const lazy = withRawBody({ statusCode: 200 }, bytes);
+    expect(rawBodyOf(lazy)).toBe(bytes);
+    expect(JSON.stringify(lazy)).toBe(JSON.stringify({ statusCode: 200, body: b64(bytes), isBase64Encoded: true }));
+    expect(lazy.body).toBe(b64(bytes));
+    expect(isLazy(lazy)).toBe(false); // made once, then kept
+    expect(rawBodyOf(JSON.parse(JSON.stringify(lazy)))).toBeUndefined();
+    const replaced = withRawBody({}, bytes);
+    replaced.body = b64(text('other'));
+    expect(rawBodyOf(replaced)).toBeUndefined();
+    expect(rawBodyOf({ ...withRawBody({}, bytes), isBase64Encoded: false })).toBeUndefined();
+  });
+
+  it('produce takes the request bytes without making their base64, and stores what the base64 path stores', async () => {
+    const body = envelope([{ partition: 0, batch: encodeBatch({ records: records(1) }) }]);
+    const event = withRawBody(apiGatewayEvent('POST', '/v1/topics/t/records', { 'content-type': BATCHES_MEDIA_TYPE }), body);
+    const res = (await dispatch(rt, 'produce', event)) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ partitions: [{ partition: 0, baseOffset: 0, records: 1 }] });
+    expect(isLazy(event)).toBe(true); // the handler never read `body`
+    const viaBase64 = (await dispatch(rt, 'produce', apiGatewayEvent('POST', '/v1/topics/t/records', { 'content-type': BATCHES_MEDIA_TYPE }, b64(body)))) as { body: string };
+    expect(JSON.parse(viaBase64.body)).toEqual({ partitions: [{ partition: 0, baseOffset: 1, records: 1 }] });
+    expect((await fetchBinary(0, { offset: '0' })).records.map((r) => Buffer.from(r.value!).toString())).toEqual(['v0', 'v0']);
+  });
+
+  it('a binary fetch answer carries its bytes, and serialises to the same base64 API Gateway gets', async () => {
+    await produce(envelope([{ partition: 0, batch: encodeBatch({ records: records(3, 'f') }) }]));
+    const res = (await dispatch(rt, 'fetch', apiGatewayEvent('GET', '/v1/topics/t/partitions/0/records', { accept: BATCHES_MEDIA_TYPE }, undefined, { offset: '0' }))) as object;
+    expect(isLazy(res)).toBe(true);
+    const raw = rawBodyOf(res)!;
+    expect(decodeFetchAnswer(raw).nextOffset).toBe(3);
+    const onTheWire = JSON.parse(JSON.stringify(res)) as { body: string; isBase64Encoded: boolean };
+    expect(onTheWire.isBase64Encoded).toBe(true);
+    expect(Buffer.from(onTheWire.body, 'base64').equals(Buffer.from(raw))).toBe(true);
   });
 });
