@@ -28,7 +28,7 @@ import type { Components } from '../core/index.js';
 import { FUNCTION_NAMES, type FunctionKind } from '../core/schema.js';
 import { dispatch, MAX_BODY_BYTES } from '../lambdas/http/handler.js';
 import { createLogger, type Level, type Logger } from '../lambdas/http/log.js';
-import { rawBodyOf, withRawBody } from '../lambdas/http/raw-body.js';
+import { rawBodyPartsOf, withRawBody } from '../lambdas/http/raw-body.js';
 import { matchRoute } from '../lambdas/http/routes.js';
 import { createRuntime, type Runtime } from '../lambdas/http/runtime.js';
 import { serveConsole } from '../console/serve.js';
@@ -150,9 +150,17 @@ async function readBody(req: IncomingMessage): Promise<Buffer | BodyRefusal> {
   return tooLarge ? 'too large' : body.subarray(0, size);
 }
 
-function sendResponse(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
-  res.end(body);
+function sendResponse(res: ServerResponse, status: number, body: string | Buffer | readonly Uint8Array[], headers: Record<string, string> = {}): void {
+  const length = typeof body === 'string' || Buffer.isBuffer(body) ? Buffer.byteLength(body) : body.reduce((n, p) => n + p.byteLength, 0);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(length), ...headers });
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    res.end(body);
+    return;
+  }
+  // The pieces of a binary answer (its header, then batches as read from storage) go out in one writev, uncopied.
+  res.cork();
+  for (const part of body) res.write(part);
+  res.end();
 }
 
 function apiGatewayEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
@@ -211,7 +219,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   let idle: (() => void) | undefined;
   let closing = false;
   // While closing, every answer closes its connection, so keep-alive clients let go.
-  const send = (res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void =>
+  const send = (res: ServerResponse, status: number, body: string | Buffer | readonly Uint8Array[], headers: Record<string, string> = {}): void =>
     sendResponse(res, status, body, closing ? { ...headers, connection: 'close' } : headers);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -268,8 +276,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const out = (await dispatch(runtime, kind, apiGatewayEvent(req, url, body, routeKey), { requestId: randomUUID() })) as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
     // A binary answer (application/vnd.eddy.batches) comes base64, as API Gateway takes it; the wire gets the bytes
     // (those the handler attached beside the base64 when it has, so the base64 is never made).
-    const raw = rawBodyOf(out);
-    send(res, out.statusCode, raw ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) : out.isBase64Encoded ? Buffer.from(out.body ?? '', 'base64') : (out.body ?? ''), out.headers ?? {});
+    const raw = rawBodyPartsOf(out);
+    send(res, out.statusCode, raw ?? (out.isBase64Encoded ? Buffer.from(out.body ?? '', 'base64') : (out.body ?? '')), out.headers ?? {});
   };
 
   const server = createServer((req, res) => {

@@ -7,6 +7,7 @@
  */
 import { decodeProduceRequest, encodeFetchHeader, FETCH_ANSWER_HEADER_BYTES, type CompressionCodec, type WireProduceAnswer } from '@eddy/api';
 import { EddyError } from '../../core/errors.js';
+import { ByteParts } from './raw-body.js';
 import type { Runtime } from './runtime.js';
 
 /** Largest fetch answer (the JSON route's bound, {@link MAX_RESPONSE_BYTES} of routes.ts), counted after base64: what API Gateway and a Lambda invoke carry. */
@@ -42,7 +43,7 @@ export async function fetchBinary(
   partition: number,
   query: { offset: number; maxRecords?: number | undefined; maxBytes?: number | undefined; waitMs?: number | undefined },
   accept: BinaryAccept,
-): Promise<Uint8Array> {
+): Promise<ByteParts> {
   const { offset, maxBytes, maxRecords, waitMs } = query;
   const result = await rt.eddy.log.fetchBatches(
     {
@@ -57,15 +58,6 @@ export async function fetchBinary(
     },
     { readerChecksCrc: accept.readerChecksCrc },
   );
-  let size = FETCH_ANSWER_HEADER_BYTES;
-  for (const b of result.batches) size += b.length;
-  // Not zero-filled: every byte is written below.
-  const out: Uint8Array = Buffer.allocUnsafe(size);
-  out.set(encodeFetchHeader(result), 0);
-  let pos = FETCH_ANSWER_HEADER_BYTES;
-  for (const b of result.batches) {
-    out.set(b, pos);
-    pos += b.length;
-  }
-  return out;
+  // The header, then the batches as read (views of the objects' bytes): joined only if a buffer is needed.
+  return new ByteParts([encodeFetchHeader(result), ...result.batches]);
 }

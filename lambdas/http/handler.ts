@@ -8,7 +8,7 @@ import { acceptedBatchCodecs, BATCHES_MEDIA_TYPE, isBatchesMediaType, readerChec
 import { EddyError, errorEnvelope, toEddyError } from '../../core/errors.js';
 import type { FunctionKind } from '../../core/schema.js';
 import { OPENAPI_PATH, openApiDocument } from './openapi.js';
-import { rawBodyOf, withRawBody } from './raw-body.js';
+import { ByteParts, rawBodyOf, withRawBody } from './raw-body.js';
 import { matchRoute, type ApiRequest, type ApiResponse } from './routes.js';
 import type { Logger } from './log.js';
 import type { Runtime } from './runtime.js';
@@ -183,8 +183,8 @@ function requestFromDirect(event: DirectInvokePayload): ApiRequest {
   return { ...base, ...requestBody(fromBase64(event.body), header(event.headers, 'content-type')) };
 }
 
-function isBinary(body: unknown): body is Uint8Array {
-  return body instanceof Uint8Array;
+function isBinary(body: unknown): body is Uint8Array | ByteParts {
+  return body instanceof Uint8Array || body instanceof ByteParts;
 }
 
 /** Who is asking: the Lambda request id and whether this invocation started the container. */
@@ -231,7 +231,8 @@ export async function dispatch(rt: Runtime, kind: FunctionKind, event: unknown, 
     }
     log.info('invoke', { method: event.method, path: event.path, status: res.statusCode, ms: Date.now() - started });
     if (isBinary(res.body)) {
-      return { statusCode: res.statusCode, headers: { 'content-type': BATCHES_MEDIA_TYPE }, body: Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('base64'), bodyEncoding: 'base64' } satisfies DirectInvokeResult;
+      const bytes = res.body instanceof ByteParts ? res.body.join() : res.body;
+      return { statusCode: res.statusCode, headers: { 'content-type': BATCHES_MEDIA_TYPE }, body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), bodyEncoding: 'base64' } satisfies DirectInvokeResult;
     }
     return { statusCode: res.statusCode, body: res.body } satisfies DirectInvokeResult;
   }

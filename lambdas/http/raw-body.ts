@@ -18,30 +18,61 @@
  * finds no raw bytes and decodes the base64 as always.
  */
 
+/**
+ * A binary body as the pieces it is made of (a fetch answer: its header, then
+ * the stored batches as they were read), joined only where one buffer is
+ * needed: the base64 for API Gateway or a Lambda invoke. A host that writes
+ * the pieces to its socket copies nothing.
+ */
+export class ByteParts {
+  /** Bytes in all parts. */
+  readonly byteLength: number;
+
+  constructor(readonly parts: readonly Uint8Array[]) {
+    let n = 0;
+    for (const p of parts) n += p.byteLength;
+    this.byteLength = n;
+  }
+
+  /** The parts as one buffer (the one part itself when there is one). */
+  join(): Uint8Array {
+    if (this.parts.length === 1) return this.parts[0]!;
+    const out = Buffer.allocUnsafe(this.byteLength);
+    let pos = 0;
+    for (const p of this.parts) {
+      out.set(p, pos);
+      pos += p.byteLength;
+    }
+    return out;
+  }
+}
+
 /** Where the bytes of a base64 `body` ride along (never serialised). */
 export const RAW_BODY: unique symbol = Symbol('eddy.rawBody');
 
 /** An object with a binary `body` and its bytes under {@link RAW_BODY}. */
-export type WithRawBody<T> = T & { body: string; isBase64Encoded: true; [RAW_BODY]: Uint8Array };
+export type WithRawBody<T> = T & { body: string; isBase64Encoded: true; [RAW_BODY]: Uint8Array | ByteParts };
+
+const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 /**
  * Sets `target.body` to the base64 of `bytes` (computed on first read, then
  * kept), `isBase64Encoded` to true, and the bytes under {@link RAW_BODY}.
  * Mutates and returns `target`.
  */
-export function withRawBody<T extends object>(target: T, bytes: Uint8Array): WithRawBody<T> {
+export function withRawBody<T extends object>(target: T, bytes: Uint8Array | ByteParts): WithRawBody<T> {
   Object.defineProperty(target, 'body', {
     enumerable: true,
     configurable: true,
     get(this: object): string {
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+      const text = asBuffer(bytes instanceof ByteParts ? bytes.join() : bytes).toString('base64');
       Object.defineProperty(this, 'body', { value: text, enumerable: true, configurable: true, writable: true });
       return text;
     },
     set(this: object, value: unknown) {
       // Whoever assigns a body replaces the bytes too: the two can never disagree.
       Object.defineProperty(this, 'body', { value, enumerable: true, configurable: true, writable: true });
-      delete (this as { [RAW_BODY]?: Uint8Array })[RAW_BODY];
+      delete (this as { [RAW_BODY]?: unknown })[RAW_BODY];
     },
   });
   Object.defineProperty(target, RAW_BODY, { value: bytes, enumerable: false, configurable: true, writable: false });
@@ -49,13 +80,25 @@ export function withRawBody<T extends object>(target: T, bytes: Uint8Array): Wit
   return target as WithRawBody<T>;
 }
 
-/**
- * The bytes a host attached with {@link withRawBody}, or undefined (always so
- * for an event or answer that came through JSON). Only believed while
- * `isBase64Encoded` is true, as `withRawBody` left it.
- */
-export function rawBodyOf(value: unknown): Uint8Array | undefined {
+/** The value under {@link RAW_BODY}, believed only while `isBase64Encoded` is true, as {@link withRawBody} left it. */
+function attached(value: unknown): Uint8Array | ByteParts | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const raw = (value as { [RAW_BODY]?: unknown })[RAW_BODY];
-  return raw instanceof Uint8Array && (value as { isBase64Encoded?: unknown }).isBase64Encoded === true ? raw : undefined;
+  if ((value as { isBase64Encoded?: unknown }).isBase64Encoded !== true) return undefined;
+  return raw instanceof Uint8Array || raw instanceof ByteParts ? raw : undefined;
+}
+
+/**
+ * The bytes a host attached with {@link withRawBody}, as one buffer, or
+ * undefined (always so for an event or answer that came through JSON).
+ */
+export function rawBodyOf(value: unknown): Uint8Array | undefined {
+  const raw = attached(value);
+  return raw instanceof ByteParts ? raw.join() : raw;
+}
+
+/** The same as {@link rawBodyOf}, as the pieces to write in order (no copy). */
+export function rawBodyPartsOf(value: unknown): readonly Uint8Array[] | undefined {
+  const raw = attached(value);
+  return raw instanceof ByteParts ? raw.parts : raw ? [raw] : undefined;
 }

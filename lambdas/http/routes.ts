@@ -8,6 +8,7 @@ import { EddyError } from '../../core/errors.js';
 import type { FetchedRecord, ProduceRecord } from '../../core/index.js';
 import { routeFor, type FunctionKind } from '@eddy/api';
 import { fetchBinary, produceBinary, type BinaryAccept } from './binary.js';
+import type { ByteParts } from './raw-body.js';
 import { decodeField, encodeField, NOT_REPRESENTABLE, type Encoding } from './encoding.js';
 import type { Runtime } from './runtime.js';
 import * as s from './schemas.js';
@@ -28,7 +29,7 @@ export interface ApiRequest {
 /** What a route returns: a status and a JSON body (null for 204), or bytes of the binary wire format. */
 export interface ApiResponse {
   readonly statusCode: number;
-  /** A JSON value, or a `Uint8Array` sent as `application/vnd.eddy.batches`. */
+  /** A JSON value, or bytes (`Uint8Array` or {@link ByteParts}) sent as `application/vnd.eddy.batches`. */
   readonly body: unknown;
 }
 
@@ -52,7 +53,7 @@ export interface Route<Q = unknown, B = unknown> {
   /** Serves a binary body (docs/api.md, "Binary records"); routes without it refuse one. */
   runBinaryBody?(rt: Runtime, input: RouteInput<Q, Uint8Array>): Promise<unknown>;
   /** Answers in the binary format when the Accept header asks for it: the codecs it names are passed through, and stored CRC32Cs go unchecked only when it says the reader checks them. */
-  runBinaryAnswer?(rt: Runtime, input: RouteInput<Q, undefined>, accept: BinaryAccept): Promise<Uint8Array>;
+  runBinaryAnswer?(rt: Runtime, input: RouteInput<Q, undefined>, accept: BinaryAccept): Promise<ByteParts>;
 }
 
 /** Attaches a handler to its manifest route; a route the manifest lacks is a bug, caught at load. */

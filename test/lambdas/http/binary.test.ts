@@ -14,7 +14,7 @@ import { readSettings } from '../../../core/config.js';
 import { systemIds } from '../../../core/ids.js';
 import { dispatch, type DirectInvokeResult } from '../../../lambdas/http/handler.js';
 import { createLogger } from '../../../lambdas/http/log.js';
-import { rawBodyOf, withRawBody } from '../../../lambdas/http/raw-body.js';
+import { ByteParts, rawBodyOf, rawBodyPartsOf, withRawBody } from '../../../lambdas/http/raw-body.js';
 import { createRuntime, type Runtime } from '../../../lambdas/http/runtime.js';
 
 let rt: Runtime;
@@ -237,6 +237,16 @@ describe('in-process hosts pass the bytes beside the base64 (lambdas/http/raw-bo
     expect(rawBodyOf({ ...withRawBody({}, bytes), isBase64Encoded: false })).toBeUndefined();
   });
 
+  it('a body in parts joins in order, serialises as their base64, and hands a host the parts themselves', () => {
+    const parts = [text('head|'), text(''), text('batch one|'), text('batch two')];
+    const lazy = withRawBody({}, new ByteParts(parts));
+    expect(rawBodyPartsOf(lazy)).toEqual(parts);
+    expect(Buffer.from(rawBodyOf(lazy)!).toString()).toBe('head|batch one|batch two');
+    expect(JSON.parse(JSON.stringify(lazy))).toEqual({ body: b64(text('head|batch one|batch two')), isBase64Encoded: true });
+    expect(new ByteParts([text('only')]).join()).toEqual(text('only'));
+    expect(new ByteParts([]).byteLength).toBe(0);
+  });
+
   it('produce takes the request bytes without making their base64, and stores what the base64 path stores', async () => {
     const body = envelope([{ partition: 0, batch: encodeBatch({ records: records(1) }) }]);
     const event = withRawBody(apiGatewayEvent('POST', '/v1/topics/t/records', { 'content-type': BATCHES_MEDIA_TYPE }), body);
@@ -255,6 +265,10 @@ describe('in-process hosts pass the bytes beside the base64 (lambdas/http/raw-bo
     expect(isLazy(res)).toBe(true);
     const raw = rawBodyOf(res)!;
     expect(decodeFetchAnswer(raw).nextOffset).toBe(3);
+    // Header first, then the stored batches as read: a host writes them in order, joined nowhere.
+    const parts = rawBodyPartsOf(res)!;
+    expect(parts.length).toBeGreaterThan(1);
+    expect(Buffer.concat(parts).equals(Buffer.from(raw))).toBe(true);
     const onTheWire = JSON.parse(JSON.stringify(res)) as { body: string; isBase64Encoded: boolean };
     expect(onTheWire.isBase64Encoded).toBe(true);
     expect(Buffer.from(onTheWire.body, 'base64').equals(Buffer.from(raw))).toBe(true);
