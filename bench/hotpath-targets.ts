@@ -41,7 +41,7 @@ import { encodeMessage, jsonSerializer, wireRecord } from '../sdk/src/producer/m
 import { parseBody } from '../sdk/src/transport/body.js';
 import type { GetRecordsOutput } from '../sdk/src/types.js';
 import { decodeBinaryFetchBytes, jsonFetchToBytes, SDK_ACCEPT } from '../sdk/src/wire.js';
-import { time } from './hotpath.js';
+import { fetchForApiGateway, time } from './hotpath.js';
 import { fmt, median, table } from './lib/stats.js';
 
 /** The four targets, in the order a record meets them. */
@@ -172,7 +172,7 @@ export async function measureTarget(target: Target, budgetMs: number, reps: numb
   // The SDK's getRecords with encoding 'bytes': the binary answer decoded, or the JSON text parsed and its base64 fields decoded.
   const sdkDecode = json ? () => jsonFetchToBytes(parseBody(first.body) as GetRecordsOutput) : () => decodeBinaryFetchBytes(answer, 0);
   const fetchedPayload = (sdkDecode().records.length * payload) / n;
-  if (target === 'fetch-handler') return perMB(await repeat(() => dispatch(rt, 'fetch', fetchEvent), budgetMs, reps), fetchedPayload);
+  if (target === 'fetch-handler') return perMB(await repeat(() => fetchForApiGateway(rt, fetchEvent), budgetMs, reps), fetchedPayload);
   return perMB(await repeat(sdkDecode, budgetMs, reps), fetchedPayload);
 }
 

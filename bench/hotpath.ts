@@ -24,7 +24,7 @@ import { systemClock } from '../core/ports.js';
 import { decodeField, encodeField } from '../lambdas/http/encoding.js';
 import { dispatch, requestFromApiGateway } from '../lambdas/http/handler.js';
 import { createLogger } from '../lambdas/http/log.js';
-import { createRuntime } from '../lambdas/http/runtime.js';
+import { createRuntime, type Runtime } from '../lambdas/http/runtime.js';
 import { produceBody } from '../lambdas/http/schemas.js';
 import { encodeMessage, jsonSerializer, jsonWireBytes, wireRecord } from '../sdk/src/producer/message.js';
 import { decodeBinaryFetch, decodeBinaryFetchBytes, SDK_ACCEPT } from '../sdk/src/wire.js';
@@ -250,7 +250,7 @@ export async function runHotpath(budgetMs = 1000): Promise<HotpathResult> {
   const binAnswer = new Uint8Array(Buffer.from(binFirst.body, 'base64'));
   const binFetched = decodeBinaryFetch(binAnswer, 0, 'base64');
   const binFetchPayload = binFetched.records.length * (payload / n);
-  add('fetch', 'server', 'binary: TOTAL fetch handler, 4 MiB (memory adapters, answer base64 for API Gateway)', 'lambdas/ + core/', await time(() => dispatch(rt, 'fetch', binFetchEvent), budgetMs), false, binFetchPayload);
+  add('fetch', 'server', 'binary: TOTAL fetch handler, 4 MiB (memory adapters, answer base64 for API Gateway)', 'lambdas/ + core/', await time(() => fetchForApiGateway(rt, binFetchEvent), budgetMs), false, binFetchPayload);
   add('fetch', 'server', 'binary:   of which base64 of the answer', 'lambdas/http/handler.ts', await time(() => Buffer.from(binAnswer).toString('base64'), budgetMs), true, binFetchPayload);
   add('fetch', 'client', "binary: SDK decode TOTAL (getRecords encoding 'bytes', what the consumer reads: CRC32C + record views)", 'sdk/src/wire.ts decodeBinaryFetchBytes', await time(() => decodeBinaryFetchBytes(binAnswer, 0), budgetMs), false, binFetchPayload);
   add('fetch', 'client', '  of which crc32c of the batches', '@eddy/api crc32c.ts', await time(() => crc32c(binAnswer), budgetMs), true, binFetchPayload);
@@ -343,4 +343,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `hot path: one produce request = ${r.recordsPerRequest} records, ${fmt(r.payloadBytesPerRequest / 1e6)} MB payload, ${fmt(r.requestBodyBytes / 1e6)} MB JSON body or ${fmt(r.binaryRequestBodyBytes / 1e6)} MB binary; fetch answer ${fmt(r.fetchResponseBytes / 1e6)} MB JSON, ${fmt(r.binaryFetchResponseBytes / 1e6)} MB binary\n\n${hotpathTable(r)}\n\n${alternativesTable(r)}\n`,
     );
   }
+}
+
+/**
+ * One fetch as Lambda serves it to API Gateway: the handler's answer with its
+ * `body` read, so a binary answer's base64 is made (the runtime serialises
+ * the answer; a local host would take the bytes beside it instead).
+ */
+export async function fetchForApiGateway(rt: Runtime, event: APIGatewayProxyEventV2): Promise<number> {
+  const answer = (await dispatch(rt, 'fetch', event)) as { body?: string };
+  return answer.body?.length ?? 0;
 }

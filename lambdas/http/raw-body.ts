@@ -55,24 +55,35 @@ export type WithRawBody<T> = T & { body: string; isBase64Encoded: true; [RAW_BOD
 
 const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
+/** The getters {@link withRawBody} installs: the bytes are believed only while `body` is still one of them. */
+const lazyBodies = new WeakSet<() => string>();
+
 /**
- * Sets `target.body` to the base64 of `bytes` (computed on first read, then
- * kept), `isBase64Encoded` to true, and the bytes under {@link RAW_BODY}.
+ * Sets `target.body` to the base64 of `bytes`, made on first read,
+ * `isBase64Encoded` to true, and the bytes under {@link RAW_BODY}. Once the
+ * text exists (someone read `body`) or `body` is assigned or deleted, the
+ * bytes are dropped and the text is the body, so the two can never disagree.
  * Mutates and returns `target`.
  */
 export function withRawBody<T extends object>(target: T, bytes: Uint8Array | ByteParts): WithRawBody<T> {
+  const replace = (self: object, value: unknown): void => {
+    // A frozen or sealed object keeps its getter and its bytes: reading it again makes the same text.
+    if (Object.getOwnPropertyDescriptor(self, 'body')?.configurable === false) return;
+    Object.defineProperty(self, 'body', { value, enumerable: true, configurable: true, writable: true });
+    delete (self as { [RAW_BODY]?: unknown })[RAW_BODY];
+  };
+  const get = function (this: object): string {
+    const text = asBuffer(bytes instanceof ByteParts ? bytes.join() : bytes).toString('base64');
+    replace(this, text);
+    return text;
+  };
+  lazyBodies.add(get);
   Object.defineProperty(target, 'body', {
     enumerable: true,
     configurable: true,
-    get(this: object): string {
-      const text = asBuffer(bytes instanceof ByteParts ? bytes.join() : bytes).toString('base64');
-      Object.defineProperty(this, 'body', { value: text, enumerable: true, configurable: true, writable: true });
-      return text;
-    },
+    get,
     set(this: object, value: unknown) {
-      // Whoever assigns a body replaces the bytes too: the two can never disagree.
-      Object.defineProperty(this, 'body', { value, enumerable: true, configurable: true, writable: true });
-      delete (this as { [RAW_BODY]?: unknown })[RAW_BODY];
+      replace(this, value);
     },
   });
   Object.defineProperty(target, RAW_BODY, { value: bytes, enumerable: false, configurable: true, writable: false });
@@ -80,11 +91,16 @@ export function withRawBody<T extends object>(target: T, bytes: Uint8Array | Byt
   return target as WithRawBody<T>;
 }
 
-/** The value under {@link RAW_BODY}, believed only while `isBase64Encoded` is true, as {@link withRawBody} left it. */
+/**
+ * The value under {@link RAW_BODY}, believed only while `isBase64Encoded` is
+ * true and `body` is still the getter {@link withRawBody} installed.
+ */
 function attached(value: unknown): Uint8Array | ByteParts | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const raw = (value as { [RAW_BODY]?: unknown })[RAW_BODY];
-  if ((value as { isBase64Encoded?: unknown }).isBase64Encoded !== true) return undefined;
+  if (raw === undefined || (value as { isBase64Encoded?: unknown }).isBase64Encoded !== true) return undefined;
+  const get = Object.getOwnPropertyDescriptor(value, 'body')?.get;
+  if (get === undefined || !lazyBodies.has(get as () => string)) return undefined;
   return raw instanceof Uint8Array || raw instanceof ByteParts ? raw : undefined;
 }
 

@@ -6,6 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BATCHES_MEDIA_TYPE, decodeBatches, decodeFetchAnswer, encodeBatch, encodeProduceRequest } from '@eddy/api';
 import { Maintenance } from '../../core/maintenance/index.js';
 import { dispatch } from '../../lambdas/http/handler.js';
 import { call, testHost, unique } from '../helpers/host.js';
@@ -104,6 +105,27 @@ describe('routes', () => {
     const rest = await call(host.url, 'GET', `/v1/topics/${t}/partitions/0/records?offset=${body.nextOffset}&maxRecords=10000&maxBytes=4194304`);
     expect(rest.body.records[0].offset).toBe(body.nextOffset);
     expect(body.records.length + rest.body.records.length).toBe(10_000);
+  });
+
+  it('binary: produce and fetch application/vnd.eddy.batches over HTTP; the answer goes out in parts, with the right length', async () => {
+    const t = await topic(1);
+    const batch = (from: number) => encodeBatch({ records: Array.from({ length: 300 }, (_, i) => ({ timestamp: 1_700_000_000_000 + from + i, key: null, value: new Uint8Array(1000).fill((from + i) % 251), headers: [] })) });
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${host.url}/v1/topics/${t}/records`, { method: 'POST', headers: { 'content-type': BATCHES_MEDIA_TYPE }, body: encodeProduceRequest({ partitions: [{ partition: 0, batch: batch(300 * i) }] }) });
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(await res.json()).toEqual({ partitions: [{ partition: 0, baseOffset: 300 * i, records: 300 }] });
+    }
+    const res = await fetch(`${host.url}/v1/topics/${t}/partitions/0/records?offset=150`, { headers: { accept: BATCHES_MEDIA_TYPE } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(BATCHES_MEDIA_TYPE);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(Number(res.headers.get('content-length'))).toBe(bytes.length);
+    const answer = decodeFetchAnswer(bytes);
+    expect(answer).toMatchObject({ nextOffset: 900, highWatermark: 900 });
+    // Whole batches from the one holding offset 150: three stored batches, each written after the header as read.
+    const records = decodeBatches(answer.batches).flatMap((b) => b.records);
+    expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 900 }, (_, i) => i));
+    expect(records.every((r) => r.value!.length === 1000 && r.value![0] === r.offset % 251)).toBe(true);
   });
 
   it('list offsets: earliest, latest, by timestamp', async () => {
