@@ -109,15 +109,35 @@ export async function partitionOffsets(meta: MetadataStore, topic: TopicRecord, 
   return (await partitionBounds(meta, topic, partition, window)).bounds;
 }
 
-/** {@link partitionOffsets}, plus where the newest entry ends (above the high-water mark when a hole is open). */
-async function partitionBounds(meta: MetadataStore, topic: TopicRecord, partition: number, window: number): Promise<{ bounds: PartitionOffsets; end: number }> {
+/** {@link partitionOffsets}, plus where the newest entry ends (above the high-water mark when a hole is open) and the newest entries read for it. */
+async function partitionBounds(meta: MetadataStore, topic: TopicRecord, partition: number, window: number): Promise<{ bounds: PartitionOffsets; end: number; recent: IndexEntry[] }> {
   const [first, recent] = await Promise.all([meta.firstEntry(topic.topicId, partition), meta.entriesBefore(topic.topicId, partition, Number.MAX_SAFE_INTEGER, window)]);
   const bounds = {
     partition,
     logStartOffset: !first ? 0 : first.objectKey === null ? first.lastOffset + 1 : first.baseOffset,
     highWatermark: contiguousEnd(recent),
   };
-  return { bounds, end: recent[0] ? recent[0].lastOffset + 1 : 0 };
+  return { bounds, end: recent[0] ? recent[0].lastOffset + 1 : 0, recent };
+}
+
+/**
+ * What {@link MetadataStore.entriesFrom}(offset, limit) answers, taken from
+ * the newest entries the bounds were just read from, when they reach down to
+ * `offset`: their oldest starts at or below it. The newest entries are one
+ * contiguous run of the index (even a page cut short by DynamoDB's 1 MB
+ * limit is), so they then hold the entry containing `offset` and every entry
+ * after it, as of that read. A reader near the head — most readers — plans
+ * its first reads from them without two more index Queries. Undefined when
+ * they do not reach `offset`.
+ */
+export function entriesFromRecent(newestFirst: readonly IndexEntry[], offset: number, limit: number): IndexEntry[] | undefined {
+  const oldest = newestFirst.length - 1;
+  if (oldest < 0 || newestFirst[oldest]!.baseOffset > offset) return undefined;
+  let containing = oldest;
+  while (containing > 0 && newestFirst[containing - 1]!.baseOffset <= offset) containing--;
+  const out: IndexEntry[] = [];
+  for (let i = containing; i >= 0 && out.length < limit; i--) out.push(newestFirst[i]!);
+  return out;
 }
 
 /** The offset after the contiguous run starting at the lowest of `newestFirst`'s entries (0 if none). */
@@ -274,17 +294,25 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
   checkPartition(topic, request.partition);
   const maxRecords = request.maxRecords ?? FETCH_LIMITS.defaultMaxRecords;
   const maxBytes = request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes;
-  const { bounds, end } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
+  const { bounds, end, recent } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
   if (request.offset < bounds.logStartOffset || request.offset > bounds.highWatermark) throw outOfRange(request.offset, bounds, topic.name);
   const records: FetchedRecord[] = [];
   let next = request.offset;
   let bytes = 0;
   let abandoned = 0;
+  // The first plan comes from the entries the bounds read, when they reach `offset`.
+  let fromBounds = entriesFromRecent(recent, next, 16);
   // Plan: the chunks covering [offset, …) until the byte or record budget is met.
   // Up to the newest entry, not the high-water mark: a hole stops the plan, and an old one is abandoned.
   while (next < end && records.length < maxRecords && (bytes < maxBytes || records.length === 0)) {
-    const entries = await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16);
+    const entries = fromBounds ?? (await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16));
     const { plan, start, cursor, above } = planChunks(entries, next, (planned, c, s0) => bytes + planned >= maxBytes || records.length + (c - s0) >= maxRecords);
+    if (plan.length === 0 && fromBounds) {
+      // Nothing to read in what the bounds saw (markers, a hole): decide on the index as it is now.
+      fromBounds = undefined;
+      continue;
+    }
+    fromBounds = undefined;
     if (plan.length === 0) {
       const moved = start > next;
       next = start;
@@ -345,15 +373,22 @@ export interface ReadBatchesResult extends PartitionOffsets {
 export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: ReadBatchesRequest, crc: CrcOptions = {}): Promise<ReadBatchesResult> {
   checkPartition(topic, request.partition);
   const maxBytes = Math.min(Math.max(request.maxBytes ?? FETCH_LIMITS.defaultMaxBytes, 1), FETCH_LIMITS.maxMaxBytes);
-  const { bounds, end } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
+  const { bounds, end, recent } = await partitionBounds(deps.meta, topic, request.partition, deps.hwmWindow ?? HWM_WINDOW_ENTRIES);
   if (request.offset < bounds.logStartOffset || request.offset > bounds.highWatermark) throw outOfRange(request.offset, bounds, topic.name);
   const batches: Uint8Array[] = [];
   let bytes = 0;
   let next = request.offset;
   let abandoned = 0;
+  // The first plan comes from the entries the bounds read, when they reach `offset` (see fetchRecords).
+  let fromBounds = entriesFromRecent(recent, next, 16);
   while (next < end && (bytes < maxBytes || batches.length === 0)) {
-    const entries = await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16);
+    const entries = fromBounds ?? (await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16));
     const { plan, start, cursor, above } = planChunks(entries, next, (planned) => bytes + planned >= maxBytes);
+    if (plan.length === 0 && fromBounds) {
+      fromBounds = undefined;
+      continue;
+    }
+    fromBounds = undefined;
     if (plan.length === 0) {
       const moved = start > next;
       next = start;
