@@ -95,5 +95,7 @@ export function shapeBatches(read: ReadBatchesResult, request: FetchBatchesReque
       next = Math.min(last + 1, end);
     }
   }
+  // Nothing read, only markers skipped (an abandoned range at the end of the partition): the reader goes on past them.
+  if (read.batches.length === 0) next = Math.max(next, read.nextOffset);
   return { partition: read.partition, highWatermark: read.highWatermark, logStartOffset: read.logStartOffset, nextOffset: next, batches };
 }

@@ -367,6 +367,12 @@ export interface ReadBatchesResult extends PartitionOffsets {
    * requested offset (a batch is never cut), as Kafka serves them; clients skip.
    */
   readonly batches: Uint8Array[];
+  /**
+   * Where a reader goes on: after the last batch read, or, when the read found
+   * no batch, past the markers it skipped (an abandoned range at the end of
+   * the partition holds no batch that could carry the reader past it).
+   */
+  readonly nextOffset: number;
 }
 
 /** Reads whole stored batches from `offset`, up to about `maxBytes`, reading only the chunks it needs. */
@@ -406,7 +412,7 @@ export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: R
     next = cursor;
     if (above) break;
   }
-  return { ...bounds, highWatermark: Math.max(bounds.highWatermark, next), batches };
+  return { ...bounds, highWatermark: Math.max(bounds.highWatermark, next), batches, nextOffset: next };
 }
 
 /** `earliest`, `latest`, or the first offset whose timestamp is ≥ a time. */

@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fetchRecords, readBatches } from '../../../core/log/fetch.js';
+import { abandonedMarker } from '../../../core/log/produce.js';
 import { decodeBatches } from '../../../core/codec/record-batch.js';
 import { dec, enc, entries, intercept, memoryEddy, type MemoryEddy } from '../helpers.js';
 
@@ -55,6 +56,25 @@ describe('reading past markers and holes', () => {
       expect(await read(eddy, 1)).toEqual([[2, 'z']]);
     });
   }
+
+  it('an abandoned range at the end of the partition (a writer that marked its own range): every read path goes on past it', async () => {
+    const eddy = memoryEddy({ settings: RESERVE });
+    const { topicId } = await eddy.log.createTopic({ name: 't' });
+    await eddy.log.produce({ topic: 't', records: [rec('a')] });
+    expect(await eddy.metadataStore.reserveOffsets(topicId, 0, 7)).toBe(1);
+    expect(await eddy.metadataStore.appendEntry(abandonedMarker(topicId, 0, 1, 7, eddy.clock.now()))).toBe(true);
+    expect(await eddy.log.partitionOffsets('t', 0)).toMatchObject({ highWatermark: 8 });
+    // Nothing follows the marker, so no batch can carry a reader past it: the answers must say where to go on.
+    expect(await eddy.log.fetch({ topic: 't', partition: 0, offset: 1 })).toMatchObject({ records: [], nextOffset: 8 });
+    expect(await eddy.log.fetchBatches({ topic: 't', partition: 0, offset: 1 })).toMatchObject({ batches: [], nextOffset: 8, highWatermark: 8 });
+    expect(await eddy.log.fetchBatches({ topic: 't', partition: 0, offset: 4 })).toMatchObject({ batches: [], nextOffset: 8 });
+    expect(await eddy.log.readBatches({ topic: 't', partition: 0, offset: 1 })).toMatchObject({ batches: [], nextOffset: 8 });
+    // From below it, the batch before the marker carries the reader to the marker, and the next read past it.
+    expect(await eddy.log.fetchBatches({ topic: 't', partition: 0, offset: 0 })).toMatchObject({ nextOffset: 1 });
+    await eddy.log.produce({ topic: 't', records: [rec('z')] });
+    expect(await fetched(eddy, 1)).toEqual([[8, 'z']]);
+    expect(await batched(eddy, 1)).toEqual([[8, 'z']]);
+  });
 
   it('the abandoned marker covers the one offset and holds nothing', async () => {
     const eddy = memoryEddy({ settings: RESERVE });
