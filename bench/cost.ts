@@ -167,8 +167,8 @@ export function eddyReadPerGB(m: MeasuredCosts): Breakdown & { requests: number 
  */
 export function eddyTailPerPartitionMonth(m: MeasuredCosts, policy: 'long-poll' | 'poll 1 s'): number {
   const f = m.fetch;
-  // Index reads of one short fetch: bounds (2 queries) + entries (1-2 queries) + the topic item: ~5 RRU.
-  const shortFetch = (PRICES.apiGatewayHttpPerMillion + PRICES.lambdaPerMillionRequests) / 1e6 + (f.s3Gets > 0 ? PRICES.s3GetPer1000 / 1000 : 0) + (5 * PRICES.dynamoReadPerMillionRRU) / 1e6;
+  // Index reads of one short fetch at the head: the topic item + the bounds (2 queries), whose head entry plans the read: ~3 RRU.
+  const shortFetch = (PRICES.apiGatewayHttpPerMillion + PRICES.lambdaPerMillionRequests) / 1e6 + (f.s3Gets > 0 ? PRICES.s3GetPer1000 / 1000 : 0) + (3 * PRICES.dynamoReadPerMillionRRU) / 1e6;
   if (policy === 'long-poll') {
     const fetches = 4 * SECONDS;
     return fetches * shortFetch + SECONDS * m.memoryGB * PRICES.lambdaGBSecond;
