@@ -361,7 +361,7 @@ describe('read batches (the Kafka path)', () => {
     await expectCode(eddy.log.readBatches({ topic: 't', partition: 0, offset: 2 }), 'OFFSET_OUT_OF_RANGE');
     await expectCode(eddy.log.readBatches({ topic: 't', partition: 1, offset: 0 }), 'UNKNOWN_TOPIC_OR_PARTITION');
     await expectCode(eddy.log.readBatches({ topic: 't', partition: -1, offset: 0 }), 'UNKNOWN_TOPIC_OR_PARTITION');
-    expect(await eddy.log.readBatches({ topic: 't', partition: 0, offset: 4 })).toEqual({ partition: 0, logStartOffset: 3, highWatermark: 4, batches: [] });
+    expect(await eddy.log.readBatches({ topic: 't', partition: 0, offset: 4 })).toEqual({ partition: 0, logStartOffset: 3, highWatermark: 4, batches: [], nextOffset: 4 });
     const at3 = await eddy.log.readBatches({ topic: 't', partition: 0, offset: 3 });
     expect(at3.batches.flatMap((b) => decodeBatches(b).flatMap((x) => x.records.map((r) => [r.offset, dec(r.value)])))).toEqual([[3, 'd']]);
   });
