@@ -306,13 +306,10 @@ export async function fetchRecords(deps: ReadDeps, topic: TopicRecord, request: 
   // Up to the newest entry, not the high-water mark: a hole stops the plan, and an old one is abandoned.
   while (next < end && records.length < maxRecords && (bytes < maxBytes || records.length === 0)) {
     const entries = fromBounds ?? (await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16));
-    const { plan, start, cursor, above } = planChunks(entries, next, (planned, c, s0) => bytes + planned >= maxBytes || records.length + (c - s0) >= maxRecords);
-    if (plan.length === 0 && fromBounds) {
-      // Nothing to read in what the bounds saw (markers, a hole): decide on the index as it is now.
-      fromBounds = undefined;
-      continue;
-    }
+    // Once only: later pages, and whatever follows skipped markers, come from the index as it is now. A hole
+    // the bounds saw is checked against the index again before it is abandoned (abandonHole reads it anew).
     fromBounds = undefined;
+    const { plan, start, cursor, above } = planChunks(entries, next, (planned, c, s0) => bytes + planned >= maxBytes || records.length + (c - s0) >= maxRecords);
     if (plan.length === 0) {
       const moved = start > next;
       next = start;
@@ -389,12 +386,8 @@ export async function readBatches(deps: ReadDeps, topic: TopicRecord, request: R
   let fromBounds = entriesFromRecent(recent, next, 16);
   while (next < end && (bytes < maxBytes || batches.length === 0)) {
     const entries = fromBounds ?? (await deps.meta.entriesFrom(topic.topicId, request.partition, next, 16));
-    const { plan, start, cursor, above } = planChunks(entries, next, (planned) => bytes + planned >= maxBytes);
-    if (plan.length === 0 && fromBounds) {
-      fromBounds = undefined;
-      continue;
-    }
     fromBounds = undefined;
+    const { plan, start, cursor, above } = planChunks(entries, next, (planned) => bytes + planned >= maxBytes);
     if (plan.length === 0) {
       const moved = start > next;
       next = start;
