@@ -58,8 +58,8 @@ export const TRIGGER_MODEL = {
   groupsCallMs: 12,
   /** Billed ms of a small fetch: index reads plus S3 GETs. */
   smallFetchMs: 45,
-  /** RRU of a small fetch (topic item, bounds, entries), and of a committed-offset read. */
-  fetchRRU: 5,
+  /** RRU of a small fetch at the head (topic item, bounds; the bounds' head entry plans the read), and of a committed-offset read. */
+  fetchRRU: 3,
   offsetRRU: 1,
   /** WRU of a commit (one offset item of < 1 KB). */
   commitWRU: 1,
