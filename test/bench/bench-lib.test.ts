@@ -165,7 +165,7 @@ describe('bench trigger model', () => {
     const lam = (ms: number, gb: number): number => n * (0.2e-6 + (ms / 1000) * gb * PRICES.lambdaGBSecond);
     const dispatcher = lam(t.dispatcherOwnMs + 2 * t.groupsCallMs + t.smallFetchMs + t.userMs, t.dispatcherGB);
     const api = 2 * lam(t.groupsCallMs, 1) + lam(t.smallFetchMs, 1);
-    const storage = n * (PRICES.s3GetPer1000 / 1000 + 6 * 0.125e-6 + 4 * 0.625e-6);
+    const storage = n * (PRICES.s3GetPer1000 / 1000 + 4 * 0.125e-6 + 4 * 0.625e-6);
     const fixed = t.sweepPerMonth * (0.2e-6 + 0.15 * 0.25 * PRICES.lambdaGBSecond) + t.sweepPerMonth * 2 * 0.125e-6 + 0.4 + (t.sweepPerMonth * 300 * 0.5) / 1e9;
     expect(c.month).toBeCloseTo(dispatcher + api + storage + fixed, 8);
     expect(c.perMillionRecords).toBeCloseTo((c.month / month) * 1e6, 8);
