@@ -36,14 +36,7 @@ export class ByteParts {
 
   /** The parts as one buffer (the one part itself when there is one). */
   join(): Uint8Array {
-    if (this.parts.length === 1) return this.parts[0]!;
-    const out = Buffer.allocUnsafe(this.byteLength);
-    let pos = 0;
-    for (const p of this.parts) {
-      out.set(p, pos);
-      pos += p.byteLength;
-    }
-    return out;
+    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.byteLength);
   }
 }
 
