@@ -151,15 +151,17 @@ async function readBody(req: IncomingMessage): Promise<Buffer | BodyRefusal> {
 }
 
 function sendResponse(res: ServerResponse, status: number, body: string | Buffer | readonly Uint8Array[], headers: Record<string, string> = {}): void {
-  const length = typeof body === 'string' || Buffer.isBuffer(body) ? Buffer.byteLength(body) : body.reduce((n, p) => n + p.byteLength, 0);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(length), ...headers });
-  if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    res.end(body);
+  if (!Array.isArray(body)) {
+    const whole = body as string | Buffer;
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(whole)), ...headers });
+    res.end(whole);
     return;
   }
   // The pieces of a binary answer (its header, then batches as read from storage) go out in one writev, uncopied.
+  const parts = body as readonly Uint8Array[];
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(parts.reduce((n, p) => n + p.byteLength, 0)), ...headers });
   res.cork();
-  for (const part of body) res.write(part);
+  for (const part of parts) res.write(part);
   res.end();
 }
 
