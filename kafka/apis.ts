@@ -73,8 +73,9 @@ export function apiKeys(): Array<{ apiKey: number; minVersion: number; maxVersio
   return [...SERVED.values()].map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion }));
 }
 
-/** ApiVersions: what the gateway serves. */
-function apiVersions(): unknown {
+/** ApiVersions: what the gateway serves. From v3 (KIP-511) the client names its software, which the connection keeps. */
+function apiVersions(req: { clientSoftwareName?: string; clientSoftwareVersion?: string }, ctx: RequestContext): unknown {
+  if (ctx.apiVersion >= 3 && req.clientSoftwareName) ctx.connection.clientSoftware = { name: req.clientSoftwareName, version: req.clientSoftwareVersion ?? '' };
   return { errorCode: KAFKA_ERRORS.NONE, apiKeys: apiKeys(), throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false };
 }
 

@@ -45,6 +45,12 @@ export interface CachedMember {
 export interface ConnectionState {
   readonly clientHost: string;
   clientId: string | null;
+  /**
+   * What the client said it is in ApiVersions v3+ (KIP-511, Kafka 2.4); unset
+   * for older clients. Only such clients get empty batches in Fetch answers
+   * (kafka/handlers/data.ts `emptyBatch`).
+   */
+  clientSoftware?: { readonly name: string; readonly version: string };
   /** Group members seen on this connection, by `group \0 memberId`. */
   readonly members: Map<string, CachedMember>;
 }

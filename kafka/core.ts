@@ -37,7 +37,7 @@ export interface KafkaLog {
     offset: number;
     maxBytes: number;
     waitMs?: number;
-  }): Promise<{ partition: number; logStartOffset: number; highWatermark: number; batches: Uint8Array[] }>;
+  }): Promise<{ partition: number; logStartOffset: number; highWatermark: number; batches: Uint8Array[]; nextOffset: number }>;
   partitionOffsets(topic: string, partition: number): Promise<{ partition: number; logStartOffset: number; highWatermark: number }>;
   listOffset(topic: string, partition: number, at: 'earliest' | 'latest' | { timestamp: number }): Promise<{ partition: number; offset: number; timestamp?: number }>;
   /** A fresh int64 producer id, unique across every gateway. */

@@ -324,12 +324,14 @@ export class Log {
    * Reads records from an offset. With `waitMs`, an empty answer waits up to
    * that long for records (woken by appends in this process, re-reading the
    * index every poll interval for appends elsewhere); a closed notifier
-   * (shutdown) answers at once with what there is.
+   * (shutdown) answers at once with what there is. An answer that moves the
+   * reader on without records (past an abandoned range at the end of the
+   * partition) does not wait either: the reader learns where to go on.
    */
   async fetch(request: FetchRequest): Promise<FetchResult> {
     checkFetchLimits(request);
     const topic = await this.topic(request.topic);
-    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => fetchRecords(this.readDeps(), topic, request), (r) => r.records.length > 0);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => fetchRecords(this.readDeps(), topic, request), (r) => r.records.length > 0 || r.nextOffset > request.offset);
   }
 
   /**
@@ -367,7 +369,7 @@ export class Log {
     // Stryker disable next-line ConditionalExpression: equivalent when it becomes `true`; an absent waitMs passed as undefined takes checkFetchLimits' default of 0 all the same
     checkFetchLimits({ offset: request.offset, ...(request.waitMs !== undefined ? { waitMs: request.waitMs } : {}) });
     const topic = await this.topic(request.topic);
-    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches(this.readDeps(), topic, request, crc), (r) => r.batches.length > 0);
+    return this.longPoll(topic, request.partition, request.waitMs ?? 0, () => readBatches(this.readDeps(), topic, request, crc), (r) => r.batches.length > 0 || r.nextOffset > request.offset);
   }
 
   private hwmWindow(): number {

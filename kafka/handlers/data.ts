@@ -5,6 +5,7 @@
  * partition, so clients send it everything, and any gateway serves any
  * partition because all state is in core.
  */
+import { crc32c } from '../../core/codec/crc32c.js';
 import { EddyError } from '../../core/errors.js';
 import type { TopicRecord } from '../../core/model.js';
 import { mapLimit } from '../../core/util.js';
@@ -230,6 +231,43 @@ function partitionData(partitionIndex: number, errorCode: number, hw = -1, logSt
   };
 }
 
+/** Bytes of a RecordBatch v2 header, which is all of a batch without records. */
+const EMPTY_BATCH_BYTES = 61;
+
+/**
+ * A RecordBatch v2 that holds no record and covers offsets `baseOffset ≤ o <
+ * nextOffset`: what a Kafka broker keeps when compaction removed every record
+ * of a batch. Clients move past its last offset (librdkafka and the Java
+ * client read `baseOffset + lastOffsetDelta`), so a reader at an abandoned
+ * range at the end of a partition goes on instead of waiting for the next
+ * record to carry it past (docs/reliability.md).
+ *
+ * Fetch answers hold one only for clients that named themselves in
+ * ApiVersions v3+ (KIP-511, Kafka 2.4, 2019): every such client postdates
+ * empty batches (Kafka 0.11, 2017). kafka-python 2.0.2, which asks
+ * ApiVersions v0–v2, raises IndexError from `poll()` on an answer whose only
+ * batch is empty (dpkp/kafka-python#2132, fixed after 2.0.2); kafkajs, also
+ * below v3, moves to the high-water mark on an answer without records.
+ */
+export function emptyBatch(baseOffset: number, nextOffset: number): Uint8Array {
+  const out = new Uint8Array(EMPTY_BATCH_BYTES);
+  const view = new DataView(out.buffer);
+  view.setBigInt64(0, BigInt(baseOffset));
+  view.setInt32(8, EMPTY_BATCH_BYTES - 12); // batchLength: what follows it
+  view.setInt32(12, -1); // partitionLeaderEpoch
+  out[16] = 2; // magic
+  view.setInt16(21, 0); // attributes: no compression, create time, not transactional
+  view.setInt32(23, Math.min(nextOffset - baseOffset - 1, 0x7fffffff)); // lastOffsetDelta
+  view.setBigInt64(27, -1n); // baseTimestamp: none
+  view.setBigInt64(35, -1n); // maxTimestamp: none
+  view.setBigInt64(43, -1n); // producerId
+  view.setInt16(51, -1); // producerEpoch
+  view.setInt32(53, -1); // baseSequence
+  view.setInt32(57, 0); // recordCount
+  view.setUint32(17, crc32c(out.subarray(21)));
+  return out;
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   return new Uint8Array(Buffer.concat(parts));
@@ -279,7 +317,9 @@ export async function fetch(req: FetchRequest, ctx: RequestContext): Promise<unk
     }
     try {
       const out = await ctx.core.log.readBatches({ topic: slot.topic, partition: slot.partition, offset: slot.offset, maxBytes: slot.maxBytes, ...(waitMs > 0 ? { waitMs } : {}) });
-      const records = concat(out.batches);
+      // No batch, yet the read moved on (an abandoned range ends the partition): an empty batch carries the client past it,
+      // for clients that take one (see emptyBatch); others wait at the range until a record follows it.
+      const records = out.batches.length === 0 && out.nextOffset > slot.offset && ctx.connection.clientSoftware ? emptyBatch(slot.offset, out.nextOffset) : concat(out.batches);
       slot.bytes = records.length;
       slot.result = partitionData(slot.partition, E.NONE, out.highWatermark, out.logStartOffset, records);
     } catch (err) {

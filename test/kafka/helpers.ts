@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { KafkaServer, KafkaServerOptions } from '../../kafka/server.js';
+import type { LocalHostOptions } from '../../local/host.js';
 import { testHost, type TestHost } from '../helpers/host.js';
 
 export { call, unique } from '../helpers/host.js';
@@ -11,11 +12,13 @@ export { call, unique } from '../helpers/host.js';
 /** A local host with a Kafka server. */
 export type KafkaHost = TestHost & { kafka: KafkaServer; broker: string; stop: () => Promise<void> };
 
-/** Starts a local host and its Kafka server on free ports (`EDDY_TEST_KAFKA_LOG=1` shows the host's log). */
-export async function kafkaHost(options: Pick<KafkaServerOptions, 'maxFetchWaitMs' | 'autoCreateTopics' | 'defaultPartitions'> = {}): Promise<KafkaHost> {
+/** Starts a local host and its Kafka server on free ports (`EDDY_TEST_KAFKA_LOG=1` shows the host's log); `settings` are core's (the append protocol, say). */
+export async function kafkaHost(options: Pick<KafkaServerOptions, 'maxFetchWaitMs' | 'autoCreateTopics' | 'defaultPartitions'> & Pick<LocalHostOptions, 'settings'> = {}): Promise<KafkaHost> {
+  const { settings, ...kafkaOptions } = options;
   const host = await testHost({
     kafkaPort: 0,
-    kafka: options,
+    kafka: kafkaOptions,
+    ...(settings ? { settings } : {}),
     ...(process.env.EDDY_TEST_KAFKA_LOG ? { logWrite: (l: string) => process.stderr.write(`${l}\n`) } : {}),
   });
   const kafka = host.kafka!;

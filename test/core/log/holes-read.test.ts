@@ -69,6 +69,12 @@ describe('reading past markers and holes', () => {
     expect(await eddy.log.fetchBatches({ topic: 't', partition: 0, offset: 1 })).toMatchObject({ batches: [], nextOffset: 8, highWatermark: 8 });
     expect(await eddy.log.fetchBatches({ topic: 't', partition: 0, offset: 4 })).toMatchObject({ batches: [], nextOffset: 8 });
     expect(await eddy.log.readBatches({ topic: 't', partition: 0, offset: 1 })).toMatchObject({ batches: [], nextOffset: 8 });
+    // A long poll does not wait when the answer moves the reader on: it answers at once (a wait would move the virtual clock).
+    const start = eddy.clock.now();
+    expect(await eddy.log.readBatches({ topic: 't', partition: 0, offset: 1, waitMs: 20_000 })).toMatchObject({ batches: [], nextOffset: 8 });
+    expect(await eddy.log.fetchBatches({ topic: 't', partition: 0, offset: 1, waitMs: 20_000 })).toMatchObject({ batches: [], nextOffset: 8 });
+    expect(await eddy.log.fetch({ topic: 't', partition: 0, offset: 1, waitMs: 20_000 })).toMatchObject({ records: [], nextOffset: 8 });
+    expect(eddy.clock.now()).toBe(start);
     // From below it, the batch before the marker carries the reader to the marker, and the next read past it.
     expect(await eddy.log.fetchBatches({ topic: 't', partition: 0, offset: 0 })).toMatchObject({ nextOffset: 1 });
     await eddy.log.produce({ topic: 't', records: [rec('z')] });
