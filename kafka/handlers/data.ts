@@ -316,10 +316,19 @@ export async function fetch(req: FetchRequest, ctx: RequestContext): Promise<unk
       return;
     }
     try {
-      const out = await ctx.core.log.readBatches({ topic: slot.topic, partition: slot.partition, offset: slot.offset, maxBytes: slot.maxBytes, ...(waitMs > 0 ? { waitMs } : {}) });
-      // No batch, yet the read moved on (an abandoned range ends the partition): an empty batch carries the client past it,
-      // for clients that take one (see emptyBatch); others wait at the range until a record follows it.
-      const records = out.batches.length === 0 && out.nextOffset > slot.offset && ctx.connection.clientSoftware ? emptyBatch(slot.offset, out.nextOffset) : concat(out.batches);
+      const readFrom = (offset: number) => ctx.core.log.readBatches({ topic: slot.topic, partition: slot.partition, offset, maxBytes: slot.maxBytes, ...(waitMs > 0 ? { waitMs } : {}) });
+      let out = await readFrom(slot.offset);
+      let records: Uint8Array;
+      if (out.batches.length === 0 && out.nextOffset > slot.offset) {
+        // No batch, yet the read moved on: an abandoned range ends the partition. An empty batch carries a client
+        // that takes one past it (see emptyBatch); for the others the long poll waits where the next record will
+        // be, whose batch carries them past (Kafka clients take batches above their fetch offset).
+        if (ctx.connection.clientSoftware) records = emptyBatch(slot.offset, out.nextOffset);
+        else {
+          if (waitMs > 0) out = await readFrom(out.nextOffset);
+          records = concat(out.batches);
+        }
+      } else records = concat(out.batches);
       slot.bytes = records.length;
       slot.result = partitionData(slot.partition, E.NONE, out.highWatermark, out.logStartOffset, records);
     } catch (err) {

@@ -9,6 +9,7 @@
  * record; kafka-python 2.0.2 cannot take one and waits.
  */
 import { existsSync } from 'node:fs';
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abandonedMarker } from '../../core/log/produce.js';
@@ -117,6 +118,35 @@ c.close()
       ]);
     } finally {
       await consumer.disconnect();
+      await producer.disconnect();
+    }
+  });
+
+  it('@platformatic/kafka reads the record before the range and the one after it, at their offsets', async () => {
+    const topic = await topicWithAbandonedTail();
+    const consumer = new Consumer({ groupId: unique('plt-g'), clientId: 'plt-abandoned', bootstrapBrokers: [host.broker], deserializers: stringDeserializers, maxWaitTime: 200 });
+    const kafka = new Kafka({ clientId: 'abandoned-tail', brokers: [host.broker], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    const seen: Array<[string, string]> = [];
+    try {
+      const stream = await consumer.consume({ autocommit: false, topics: [topic], sessionTimeout: 10_000, heartbeatInterval: 500, mode: 'earliest' } as Parameters<typeof consumer.consume>[0]);
+      const reading = (async () => {
+        for await (const m of stream) {
+          seen.push([String(m.offset), m.value]);
+          if (seen.length >= 2) break;
+        }
+      })();
+      await eventually(() => (seen.length >= 1 ? true : undefined), 15_000, 'the record at 0');
+      await producer.connect();
+      await producer.send({ topic, messages: [{ key: 'k', value: 'z', partition: 0 }] });
+      await eventually(() => (seen.length >= 2 ? true : undefined), 15_000, 'the record at 8');
+      await reading;
+      expect(seen).toEqual([
+        ['0', 'a'],
+        ['8', 'z'],
+      ]);
+    } finally {
+      await consumer.close(true);
       await producer.disconnect();
     }
   });
