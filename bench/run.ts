@@ -10,7 +10,7 @@
  * npm run bench -- --simulate-aws    adds the latency model (simulated on the local host, and analytical)
  * npm run bench -- --hotpath         adds the CPU-per-MB micro-benchmark of the hot path (bench/hotpath.ts) and the binary path's targets (bench/hotpath-targets.ts)
  * npm run bench -- --fanin           adds many single-record producers on one partition (1, 8, 64; core on memory adapters + simulated AWS latency)
- * npm run bench -- --profile         adds CPU profiles of the local host and of the SDK side over one extra Eddy run (the .cpuprofile files are kept; the run prints where)
+ * npm run bench -- --profile         adds CPU profiles of the local host and of the SDK side over one extra Eddy run, and of the host over one extra eddy-kafka run (the .cpuprofile files are kept; the run prints where)
  * options: --systems=eddy,eddy-kafka,nats,redis,kinesalite,ceiling  --runs=N  --records=N  --no-write  --write
  * (eddy-kafka: the same local host through its Kafka protocol server, driven by kafkajs)
  * ```
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
   const profilePath = args.profile ? join(mkdtempSync(join(tmpdir(), 'eddy-bench-profile-')), 'eddy-host.cpuprofile') : undefined;
   const systems: BenchSystem[] = [
     new EddySystem(profilePath ? { profilePath } : {}),
-    new EddyKafkaSystem(),
+    new EddyKafkaSystem(profilePath ? { profilePath: profilePath.replace(/eddy-host\.cpuprofile$/, 'eddy-kafka-host.cpuprofile') } : {}),
     new NatsSystem(),
     new RedisSystem(),
     new KinesaliteSystem(),
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
     };
     profileMd = [
       section(
-        `CPU profile of the Eddy local host process (handlers + dynalite + s3rver; inspector sampling every 0.5 ms) over one extra run after the measured ones, produce and consume`,
+        `CPU profile of the Eddy local host's main thread (handlers, AWS SDK clients, HTTP; dynalite and s3rver run in a worker thread the inspector does not sample; sampling every 0.5 ms) over one extra run after the measured ones, produce and consume`,
         profilePath,
         ['dispatch@lambdas/http/handler', 'decodeRecords', 'decodeField', 'produce@core/log/produce', 'encodeObject', 'crc32c', 'fetchRecords', 'decodeChunk', 'safeParse'],
       ),
@@ -316,6 +316,13 @@ async function main(): Promise<void> {
     ].join('\n');
     say(`\n${profileMd}\n`);
     say(`bench: profiles kept: ${profilePath} (host) and ${profilePath}.client.cpuprofile (this process)`);
+  }
+  const kafkaProfile = profilePath?.replace(/eddy-host\.cpuprofile$/, 'eddy-kafka-host.cpuprofile');
+  if (kafkaProfile && existsSync(kafkaProfile)) {
+    const p = summarise(kafkaProfile, ['fetch@kafka/handlers/data', 'produce@kafka/handlers/data', 'crc32c']);
+    say(`\nCPU profile of the Eddy local host's main thread with its Kafka server (eddy-kafka; stand-ins' worker not sampled) over one extra run: ${fmt(p.busyMs / 1000)} s busy of ${fmt(p.totalMs / 1000)} s.\n`);
+    say(table(['component (self time)', 'ms', 'share of busy'], p.byComponent.slice(0, 12).map(([c, ms]) => [c, fmt(ms), `${fmt((100 * ms) / p.busyMs, 2)}%`]), ['l', 'r', 'r']));
+    say(`bench: profile kept: ${kafkaProfile} (eddy-kafka host)`);
   }
 
   let ceilingRows: CeilingRow[] = [];

@@ -23,12 +23,32 @@ const SEND_SIZE = 512;
 const SEND_WINDOW = 4;
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
+/** Options of {@link EddyKafkaSystem}. */
+export interface EddyKafkaOptions {
+  /** Where {@link EddyKafkaSystem.stopProfile} writes a CPU profile of the host (gateway, handlers, stand-ins). */
+  readonly profilePath?: string;
+}
+
 export class EddyKafkaSystem implements BenchSystem {
   readonly name = 'eddy-kafka';
   readonly label = `Eddy local host, Kafka protocol (kafkajs producer, sends of ${SEND_SIZE}, ${SEND_WINDOW} in flight; kafkajs group consumer)`;
   private host: Child | undefined;
   private kafka: Kafka | undefined;
   private dataDir = '';
+
+  constructor(private readonly options: EddyKafkaOptions = {}) {}
+
+  /** With `profilePath`: starts a CPU profile of the host; false without. */
+  async startProfile(): Promise<boolean> {
+    if (!this.options.profilePath) return false;
+    await this.host!.call('profileStart');
+    return true;
+  }
+
+  /** Writes the host's profile to `profilePath`. */
+  async stopProfile(): Promise<void> {
+    if (this.options.profilePath) await this.host!.call('profileStop', this.options.profilePath);
+  }
 
   async unavailable(): Promise<string | undefined> {
     return undefined;
