@@ -30,7 +30,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { mallocEnvFor } from '../../core/config.js';
+import { ENV, mallocEnvFor } from '../../core/config.js';
 
 /** Where a trigger starts in a partition its group has no offset for. */
 export type EddyStartingPosition = 'latest' | 'earliest' | { readonly timestamp: number };
@@ -201,6 +201,12 @@ export class EddyTriggers extends Construct {
     // Eddy's API in process: read topics, the index and chunks; commit offsets; hold partition leases.
     allow(['dynamodb:GetItem'], [host.topicsTable.tableArn]);
     allow(['dynamodb:Query'], [host.logTable.tableArn]);
+    if (host.environment[ENV.appendProtocol] === 'reserve') {
+      // Under the reserve protocol a reader abandons a hole a dead writer left with one conditional put of a
+      // marker (docs/design.md §4), as the fetch function does; without it a topic read only by triggers would
+      // stop at such a hole for good.
+      allow(['dynamodb:PutItem'], [host.logTable.tableArn]);
+    }
     // Only its triggers' groups (the groups table's partition key is the group id): never another consumer group's offsets.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

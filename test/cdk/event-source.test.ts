@@ -127,6 +127,29 @@ describe('addEventSource', () => {
     });
   });
 
+  it('under the reserve append protocol, may also put index entries (the abandon markers a reader writes at a dead writer\'s hole), and the head stack may not', () => {
+    const logActions = (appendProtocol: 'head' | 'reserve'): string[] => {
+      const s = new Stack(testApp(false), `Reserve${appendProtocol}`);
+      const eddy = new EddyStreams(s, 'Eddy', { appendProtocol });
+      eddy.addEventSource(userFn(s, 'Fn'), { topic: 'orders', groupId: 'g' });
+      const t = Template.fromStack(s);
+      const fn = t.toJSON().Resources[s.getLogicalId((eddy.dispatcherFunction as lambda.Function).node.defaultChild as never)];
+      const roleId = (fn.Properties.Role['Fn::GetAtt'] as string[])[0]!;
+      const logTable = s.getLogicalId(eddy.tables.logTable.node.defaultChild as never);
+      const policies = t.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } });
+      return [
+        ...new Set(
+          Object.values(policies)
+            .flatMap((p) => allStatements(p.Properties.PolicyDocument))
+            .filter((st) => resourcesOf(st).some((r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [logTable, 'Arn'] })))
+            .flatMap((st) => actionsOf(st)),
+        ),
+      ].sort();
+    };
+    expect(logActions('reserve')).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    expect(logActions('head')).toEqual(['dynamodb:Query']);
+  }, SYNTH_TIMEOUT);
+
   it("reaches only its triggers' groups in the groups table (LeadingKeys), never another consumer group", async () => {
     const fn = template.toJSON().Resources[dispatcherId];
     const roleId = (fn.Properties.Role['Fn::GetAtt'] as string[])[0]!;
