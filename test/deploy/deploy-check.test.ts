@@ -26,7 +26,7 @@ import { FUNCTION_NAMES } from '../../core/schema.js';
 import { removeTestApps, testApp } from '../cdk/helpers.js';
 import { runDeployCheck, type DeployCheckResult } from './harness/check.js';
 import { PolicyEvaluator } from './harness/iam.js';
-import { API_ID, REGION, ACCOUNT, Resolver, loadTemplate, rolePolicies, type PolicyDocument, type Template } from './harness/template.js';
+import { API_ID, REGION, ACCOUNT, Resolver, loadTemplate, rolePolicies, templateFunctions, type PolicyDocument, type Template } from './harness/template.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STACK = 'Eddy';
@@ -111,6 +111,44 @@ describe('deploy check: the synthesized bundles within their synthesized IAM pol
       expect(added.findings).toEqual([
         { kind: 'unused-grant', fn: FUNCTION_NAMES.produce, detail: `dynamodb:UpdateItem on ${logTableArn} is granted but no scenario used it` },
       ]);
+    },
+    RUN_TIMEOUT,
+  );
+});
+
+describe('deploy check: the stack with appendProtocol reserve (cdk synth -c eddy:appendProtocol=reserve)', () => {
+  let reserveOutdir: string;
+  let reserveTemplate: Template;
+
+  beforeAll(async () => {
+    reserveOutdir = mkdtempSync(path.join(tmpdir(), 'eddy-deploy-synth-reserve-'));
+    await promisify(execFile)(path.join(REPO_ROOT, 'node_modules/.bin/cdk'), ['synth', '--quiet', '--no-notices', '-c', 'eddy:appendProtocol=reserve', '-o', reserveOutdir, STACK], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    reserveTemplate = loadTemplate(reserveOutdir, STACK);
+  }, SYNTH_TIMEOUT);
+
+  afterAll(() => {
+    if (reserveOutdir) rmSync(reserveOutdir, { recursive: true, force: true });
+  });
+
+  it(
+    "every call allowed and every grant used, the offset counters and a dead writer's hole included; the counter grant holds only for keys n#…",
+    async () => {
+      const result = await runDeployCheck({ template: reserveTemplate, outdir: reserveOutdir });
+      expect(result.findings).toEqual([]);
+      const byProduce = result.calls.filter((c) => c.fn === FUNCTION_NAMES.produce && c.by === 'bundle').map((c) => c.action);
+      expect(byProduce).toContain('dynamodb:UpdateItem'); // reserve offsets
+      expect(result.calls.some((c) => c.fn === FUNCTION_NAMES.fetch && c.action === 'dynamodb:PutItem' && c.decision === 'Allowed')).toBe(true); // the abandon marker
+      // The condition is evaluated on the request's keys: the same actions on a topic item are denied.
+      const produce = templateFunctions(reserveTemplate, reserveOutdir).find((f) => f.functionName === FUNCTION_NAMES.produce)!;
+      const topicsTable = result.calls.find((c) => c.fn === FUNCTION_NAMES.produce && c.action === 'dynamodb:UpdateItem')!.resource;
+      const evaluator = new PolicyEvaluator(produce.roleArn, produce.policies);
+      expect(await evaluator.decide('dynamodb:UpdateItem', topicsTable, { 'dynamodb:LeadingKeys': ['n#some-topic-id#0'] })).toBe('Allowed');
+      expect(await evaluator.decide('dynamodb:UpdateItem', topicsTable, { 'dynamodb:LeadingKeys': ['orders'] })).toBe('ImplicitlyDenied');
+      expect(await evaluator.decide('dynamodb:PutItem', topicsTable, { 'dynamodb:LeadingKeys': ['orders'] })).toBe('ImplicitlyDenied');
     },
     RUN_TIMEOUT,
   );

@@ -18,6 +18,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
+import { DynamoMetadataStore } from '../../../core/adapters/aws/metadata-store.js';
+import { ENV } from '../../../core/config.js';
+import { FUNCTION_NAMES } from '../../../core/schema.js';
 import { CREDENTIALS, FunctionProcess, type InvokeOutcome } from './functions.js';
 import { PolicyEvaluator, unusedGrants, type AwsCall, type Grant } from './iam.js';
 import { startRecorder, type RecordedCall, type Recorder } from './recorder.js';
@@ -155,8 +158,10 @@ export async function runDeployCheck(options: DeployCheckOptions): Promise<Deplo
 
     const routes = templateRoutes(template);
     const driven = new Set<string>();
+    const env = fns.find((f) => f.functionName === FUNCTION_NAMES.produce)?.environment ?? {};
     const ctx: ScenarioContext = {
       s3,
+      meta: new DynamoMetadataStore(db, { topicsTable: env[ENV.topicsTable] ?? '', logTable: env[ENV.logTable] ?? '', groupsTable: env[ENV.groupsTable] ?? '' }),
       bucket: physicalName(resourcesOfType(template, 'AWS::S3::Bucket')[0]!),
       async listKeys(prefix) {
         const out = await s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix }));
@@ -167,7 +172,7 @@ export async function runDeployCheck(options: DeployCheckOptions): Promise<Deplo
       },
     };
 
-    for (const scenario of scenarios(template)) {
+    for (const scenario of scenarios(template, { appendProtocol: env[ENV.appendProtocol] === 'reserve' ? 'reserve' : 'head' })) {
       if (options.only && !options.only(scenario)) continue;
       if (scenario.kind === 'setup') {
         await scenario.run(ctx);

@@ -32,9 +32,9 @@ export class PolicyEvaluator {
     readonly policies: readonly PolicyDocument[],
   ) {}
 
-  /** The simulator's decision for `action` on `resource`. */
-  decide(action: string, resource: string): Promise<Decision> {
-    const key = `${action} ${resource}`;
+  /** The simulator's decision for `action` on `resource`, with the request's condition keys (`dynamodb:LeadingKeys`). */
+  decide(action: string, resource: string, context: Record<string, string[]> = {}): Promise<Decision> {
+    const key = `${action} ${resource} ${JSON.stringify(context)}`;
     let d = this.cache.get(key);
     if (!d) {
       d = runSimulation(
@@ -42,7 +42,7 @@ export class PolicyEvaluator {
           identityPolicies: this.policies.map((policy, i) => ({ name: `policy${i}`, policy })),
           serviceControlPolicies: [],
           resourceControlPolicies: [],
-          request: { action, principal: this.principal, resource: { accountId: ACCOUNT, resource }, contextVariables: {} },
+          request: { action, principal: this.principal, resource: { accountId: ACCOUNT, resource }, contextVariables: context },
         },
         {},
       ).then((r) => {

@@ -26,16 +26,55 @@ export interface RecordedCall extends AwsCall {
 }
 
 /** What one HTTP request asks IAM for; `unknown` when the proxy cannot tell (the check fails on it). */
-export type Authorization = { service: 'dynamodb' | 's3'; actions: Array<{ action: string; resource: string }> } | { unknown: string };
+export type Authorization = { service: 'dynamodb' | 's3'; actions: Array<{ action: string; resource: string; context?: Record<string, string[]> }> } | { unknown: string };
 
 const DYNAMODB_TARGET = /^DynamoDB_20120810\.(\w+)$/;
 
-/** Maps a DynamoDB JSON request to IAM actions on table ARNs. */
+/** Every Eddy table's partition key (core/schema.ts). */
+const PARTITION_KEY = 'pk';
+
+type AttributeValue = { S?: string };
+interface DynamoInput {
+  TableName?: string;
+  Key?: Record<string, AttributeValue>;
+  Item?: Record<string, AttributeValue>;
+  KeyConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, AttributeValue>;
+  RequestItems?: Record<string, Array<{ PutRequest?: { Item: Record<string, AttributeValue> }; DeleteRequest?: { Key: Record<string, AttributeValue> } }>>;
+}
+
+/**
+ * The partition keys an item-level request touches, as IAM's
+ * `dynamodb:LeadingKeys` condition key sees them; undefined for a request
+ * without one (Scan). A Query's comes from its key condition `pk = :v`.
+ */
+function leadingKeys(input: DynamoInput, items: NonNullable<DynamoInput['RequestItems']>[string] = []): string[] | undefined {
+  const fromItem = (i?: Record<string, AttributeValue>): string | undefined => i?.[PARTITION_KEY]?.S;
+  const keys = [fromItem(input.Key), fromItem(input.Item), ...items.map((r) => fromItem(r.PutRequest?.Item ?? r.DeleteRequest?.Key))];
+  if (input.KeyConditionExpression) {
+    const names = input.ExpressionAttributeNames ?? {};
+    for (const m of input.KeyConditionExpression.matchAll(/([#\w]+)\s*=\s*(:\w+)/g)) {
+      const name = m[1]!.startsWith('#') ? names[m[1]!] : m[1];
+      if (name === PARTITION_KEY) keys.push(input.ExpressionAttributeValues?.[m[2]!]?.S);
+    }
+  }
+  const found = keys.filter((k): k is string => k !== undefined);
+  return found.length > 0 ? [...new Set(found)] : undefined;
+}
+
+/** Maps a DynamoDB JSON request to IAM actions on table ARNs, with the `dynamodb:LeadingKeys` it touches. */
 function dynamodbAuthorization(operation: string, body: Buffer): Authorization {
-  const input = JSON.parse(body.toString('utf8') || '{}') as { TableName?: string; RequestItems?: Record<string, unknown> };
+  const input = JSON.parse(body.toString('utf8') || '{}') as DynamoInput;
   const tables = input.TableName !== undefined ? [input.TableName] : Object.keys(input.RequestItems ?? {});
   if (tables.length === 0) return { unknown: `dynamodb ${operation} names no table` };
-  return { service: 'dynamodb', actions: tables.map((t) => ({ action: `dynamodb:${operation}`, resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${t}` })) };
+  return {
+    service: 'dynamodb',
+    actions: tables.map((t) => {
+      const keys = leadingKeys(input, input.RequestItems?.[t] ?? []);
+      return { action: `dynamodb:${operation}`, resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${t}`, ...(keys ? { context: { 'dynamodb:LeadingKeys': keys } } : {}) };
+    }),
+  };
 }
 
 /**
@@ -144,7 +183,7 @@ export async function startRecorder(fn: string, evaluator: PolicyEvaluator, stan
     }
     let denied: { action: string; resource: string } | undefined;
     for (const a of auth.actions) {
-      const decision = await evaluator.decide(a.action, a.resource);
+      const decision = await evaluator.decide(a.action, a.resource, a.context);
       calls.push({ fn, action: a.action, resource: a.resource, by: 'bundle', scenario: state.scenario, decision });
       if (decision !== 'Allowed') denied ??= a;
     }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FUNCTION_NAMES } from '../../../core/schema.js';
 import type { MaintenanceReport } from '../../../core/index.js';
+import type { MetadataStore } from '../../../core/ports.js';
 import type { InvokeOutcome } from './functions.js';
 import type { Template } from './template.js';
 
@@ -19,6 +20,8 @@ const DOCS_API = new URL('../../../docs/api.md', import.meta.url);
 /** What setup steps may touch directly (never through a function). */
 export interface ScenarioContext {
   readonly s3: S3Client;
+  /** Core's metadata store over the stand-ins' tables, as a writer outside the functions sees them. */
+  readonly meta: MetadataStore;
   readonly bucket: string;
   listKeys(prefix: string): Promise<string[]>;
   overwrite(key: string, bytes: Uint8Array): Promise<void>;
@@ -97,8 +100,8 @@ function report(check: (r: MaintenanceReport) => string | undefined): Expect {
   return (o) => (o.ok ? check(o.result as MaintenanceReport) : `invocation failed: ${o.error.errorType}: ${o.error.errorMessage}`);
 }
 
-/** The scenarios, in the order they run. */
-export function scenarios(template: Template): Scenario[] {
+/** The scenarios, in the order they run; `appendProtocol` is the stack's (the reserve protocol adds a dead writer's hole). */
+export function scenarios(template: Template, options: { appendProtocol: 'head' | 'reserve' } = { appendProtocol: 'head' }): Scenario[] {
   void template;
   const state: { memberId?: string; memberEpoch?: number; before: string[]; corruptKeys: string[]; t0: number } = { before: [], corruptKeys: [], t0: Date.now() };
   const out: Scenario[] = [];
@@ -154,6 +157,35 @@ export function scenarios(template: Template): Scenario[] {
     run: async (ctx) => void (state.corruptKeys = (await ctx.listKeys('ingest/')).filter((k) => !state.before.includes(k))),
   });
   direct('direct invoke produce: the docs/api.md example', FUNCTION_NAMES.produce, docsDirectInvokeExample, 200);
+
+  if (options.appendProtocol === 'reserve') {
+    // ---- reserve protocol: a writer reserves offsets and dies; a reader abandons the hole -------
+    // Produce creates the partition's offset counter (PutItem) and reserves from it (UpdateItem), keys n#… of the
+    // topics table only; then a writer outside the functions reserves offset 1 and never writes it; the next
+    // produce lands at 2; a fetch from 1, a minute later, abandons 1 with a marker (PutItem on the log table).
+    http('create holes', 'POST /v1/topics', '/v1/topics', 201, { body: () => ({ name: 'holes', partitions: 1 }) });
+    produce('holes', records(0, 1, 20), 'produce to holes/0 (creates its offset counter)');
+    out.push({
+      kind: 'setup',
+      name: 'a writer reserves offset 1 of holes/0 and dies',
+      run: async (ctx) => {
+        const topic = await ctx.meta.getTopic('holes');
+        const base = topic && (await ctx.meta.reserveOffsets(topic.topicId, 0, 1));
+        if (base !== 1) throw new Error(`reserved at ${String(base)}, expected offset 1 of holes/0`);
+      },
+    });
+    produce('holes', records(0, 1, 20), 'produce to holes/0 above the hole');
+    out.push({
+      kind: 'http',
+      name: 'fetch holes/0 from the hole a minute later: the reader abandons it',
+      routeKey: 'GET /v1/topics/{topic}/partitions/{p}/records',
+      clockOffsetMs: 60_000,
+      event: () => apiGatewayEvent('GET /v1/topics/{topic}/partitions/{p}/records', '/v1/topics/holes/partitions/0/records', { query: { offset: '1', encoding: 'utf8' } }),
+      expect: status(200, (b: { records: Array<{ offset: number }>; nextOffset: number }) =>
+        b.records.map((r) => r.offset).join() === '2' && b.nextOffset === 3 ? undefined : `fetched ${JSON.stringify(b.records.map((r) => r.offset))}, nextOffset ${b.nextOffset}`,
+      ),
+    });
+  }
 
   // ---- fetch (ingest objects) ------------------------------------------------------
   http('fetch orders/1', 'GET /v1/topics/{topic}/partitions/{p}/records', '/v1/topics/orders/partitions/1/records', 200, { query: { offset: '0', encoding: 'utf8' } }, (b: { records: unknown[] }) =>
