@@ -38,15 +38,20 @@ let outdir: string;
 let template: Template;
 let base: DeployCheckResult;
 
-beforeAll(async () => {
-  outdir = mkdtempSync(path.join(tmpdir(), 'eddy-deploy-synth-'));
+/** `cdk synth` of the stack into a new temporary directory, with extra CLI arguments (`-c key=value`); its template. */
+async function synth(extraArgs: readonly string[] = []): Promise<{ outdir: string; template: Template }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'eddy-deploy-synth-'));
   // The CDK CLI and the app exactly as `npx cdk synth` runs them (cdk.json), offline.
-  await promisify(execFile)(path.join(REPO_ROOT, 'node_modules/.bin/cdk'), ['synth', '--quiet', '--no-notices', '-o', outdir, STACK], {
+  await promisify(execFile)(path.join(REPO_ROOT, 'node_modules/.bin/cdk'), ['synth', '--quiet', '--no-notices', ...extraArgs, '-o', dir, STACK], {
     cwd: REPO_ROOT,
     env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
     maxBuffer: 64 * 1024 * 1024,
   });
-  template = loadTemplate(outdir, STACK);
+  return { outdir: dir, template: loadTemplate(dir, STACK) };
+}
+
+beforeAll(async () => {
+  ({ outdir, template } = await synth());
 }, SYNTH_TIMEOUT);
 
 afterAll(() => {
@@ -121,13 +126,7 @@ describe('deploy check: the stack with appendProtocol reserve (cdk synth -c eddy
   let reserveTemplate: Template;
 
   beforeAll(async () => {
-    reserveOutdir = mkdtempSync(path.join(tmpdir(), 'eddy-deploy-synth-reserve-'));
-    await promisify(execFile)(path.join(REPO_ROOT, 'node_modules/.bin/cdk'), ['synth', '--quiet', '--no-notices', '-c', 'eddy:appendProtocol=reserve', '-o', reserveOutdir, STACK], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    reserveTemplate = loadTemplate(reserveOutdir, STACK);
+    ({ outdir: reserveOutdir, template: reserveTemplate } = await synth(['-c', 'eddy:appendProtocol=reserve']));
   }, SYNTH_TIMEOUT);
 
   afterAll(() => {
