@@ -246,8 +246,8 @@ const EMPTY_BATCH_BYTES = 61;
  * ApiVersions v3+ (KIP-511, Kafka 2.4, 2019): every such client postdates
  * empty batches (Kafka 0.11, 2017). kafka-python 2.0.2, which asks
  * ApiVersions v0–v2, raises IndexError from `poll()` on an answer whose only
- * batch is empty (dpkp/kafka-python#2132, fixed after 2.0.2); kafkajs, also
- * below v3, moves to the high-water mark on an answer without records.
+ * batch is empty (dpkp/kafka-python#2132, fixed after 2.0.2). Older clients
+ * are carried past by the batch of the next record instead (see `fetch`).
  */
 export function emptyBatch(baseOffset: number, nextOffset: number): Uint8Array {
   const out = new Uint8Array(EMPTY_BATCH_BYTES);
@@ -318,17 +318,13 @@ export async function fetch(req: FetchRequest, ctx: RequestContext): Promise<unk
     try {
       const readFrom = (offset: number) => ctx.core.log.readBatches({ topic: slot.topic, partition: slot.partition, offset, maxBytes: slot.maxBytes, ...(waitMs > 0 ? { waitMs } : {}) });
       let out = await readFrom(slot.offset);
-      let records: Uint8Array;
-      if (out.batches.length === 0 && out.nextOffset > slot.offset) {
-        // No batch, yet the read moved on: an abandoned range ends the partition. An empty batch carries a client
-        // that takes one past it (see emptyBatch); for the others the long poll waits where the next record will
-        // be, whose batch carries them past (Kafka clients take batches above their fetch offset).
-        if (ctx.connection.clientSoftware) records = emptyBatch(slot.offset, out.nextOffset);
-        else {
-          if (waitMs > 0) out = await readFrom(out.nextOffset);
-          records = concat(out.batches);
-        }
-      } else records = concat(out.batches);
+      // No batch, yet the read moved on: an abandoned range ends the partition. An empty batch carries a client that
+      // takes one past it (see emptyBatch); for the others the long poll waits where the next record will be, whose
+      // batch carries them past (Kafka clients take batches above their fetch offset).
+      const skipped = out.batches.length === 0 && out.nextOffset > slot.offset;
+      const takesEmpty = ctx.connection.clientSoftware !== undefined;
+      if (skipped && !takesEmpty && waitMs > 0) out = await readFrom(out.nextOffset);
+      const records = skipped && takesEmpty ? emptyBatch(slot.offset, out.nextOffset) : concat(out.batches);
       slot.bytes = records.length;
       slot.result = partitionData(slot.partition, E.NONE, out.highWatermark, out.logStartOffset, records);
     } catch (err) {
